@@ -1,0 +1,76 @@
+"""Where the Mobility Metrics files live.
+
+Resolution order: an explicit path (CLI ``--data-dir`` or a notebook's ``data_dir``
+parameter), then the ``MOBILITY_NB_DATA`` environment variable, then a per-user cache
+directory that :mod:`mobility_nb.download` fills from the upstream repository.
+Files are found by *name* anywhere below the directory, because users keep them in
+different layouts (the shared copy uses ``assembled/`` and ``upstream/``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from .errors import DataDirectoryError
+
+ENV_VAR = "MOBILITY_NB_DATA"
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache used when nothing else is configured."""
+    return Path(user_cache_dir("mobility-nb")) / "mobility-metrics"
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Return the data directory to use, checking that an explicit choice exists."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_dir():
+            raise DataDirectoryError(
+                f"The data directory {str(path)!r} (given with --data-dir or the data_dir "
+                "parameter) does not exist. Check the path, or leave it out to use "
+                f"${ENV_VAR} or the download cache."
+            )
+        return path.resolve()
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_dir():
+            raise DataDirectoryError(
+                f"The data directory {env!r} set in ${ENV_VAR} does not exist. Fix or unset "
+                f"${ENV_VAR}; when unset, files are downloaded into {default_cache_dir()}."
+            )
+        return path.resolve()
+    return default_cache_dir()
+
+
+_INDEX: dict[str, dict[str, str]] = {}
+
+
+def _scan(root: str) -> dict[str, str]:
+    """Map file name -> path for every file below ``root`` (shallowest first wins)."""
+    found: dict[str, str] = {}
+    for dirpath, dirnames, filenames in sorted(os.walk(root), key=lambda t: t[0].count(os.sep)):
+        dirnames.sort()
+        for name in sorted(filenames):
+            found.setdefault(name, os.path.join(dirpath, name))
+    return found
+
+
+def find_file(root: Path, name: str) -> Path | None:
+    """Find ``name`` anywhere below ``root``; ``None`` when absent.
+
+    The directory listing is cached per root and refreshed on a miss, so a batch of
+    thousands of pages does not walk the tree thousands of times.
+    """
+    if not root.is_dir():
+        return None
+    key = str(root)
+    index = _INDEX.get(key)
+    if index is None or name not in index or not os.path.exists(index[name]):
+        index = _INDEX[key] = _scan(key)
+    hit = index.get(name)
+    return Path(hit) if hit else None

@@ -1,0 +1,62 @@
+"""The package's own exceptions.
+
+Every error a user can cause derives from :class:`MobilityNBError`, so the CLI can print
+one clear paragraph instead of a traceback. Messages name the input, what was wrong and
+what to do next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class MobilityNBError(Exception):
+    """Root of every error the package raises on purpose."""
+
+
+class DataDirectoryError(MobilityNBError):
+    """The configured data directory is missing or lacks a needed file."""
+
+
+class DataFileError(MobilityNBError):
+    """A data file exists but cannot be read (truncated, corrupt, wrong layout)."""
+
+    def __init__(self, path: str, problem: str, line: int | None = None) -> None:
+        where = f"{path}, line {line}" if line is not None else str(path)
+        super().__init__(
+            f"Cannot read {where}: {problem}. The file may be truncated or corrupt; "
+            "delete it and download it again (mobility-nb fetches missing files "
+            "into its cache), or point --data-dir at a good copy."
+        )
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+
+
+class DownloadError(MobilityNBError):
+    """An upstream file could not be downloaded or failed its checks."""
+
+
+class JurisdictionError(MobilityNBError):
+    """A jurisdiction could not be resolved to exactly one county or city."""
+
+    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
+        if suggestions:
+            message += " Closest matches: " + "; ".join(suggestions) + "."
+        super().__init__(message)
+        self.suggestions = list(suggestions)
+
+
+class ParamsError(MobilityNBError):
+    """A parameters file or value is malformed or names an unknown setting."""
+
+
+class NotebookRunError(MobilityNBError):
+    """A notebook failed while executing; carries the failing cell for the manifest."""
+
+    def __init__(self, message: str, cell_index: int | None = None, ename: str = "",
+                 evalue: str = "") -> None:
+        super().__init__(message)
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
