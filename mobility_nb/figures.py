@@ -10,15 +10,12 @@ from __future__ import annotations
 import base64
 import html
 import io
-from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")  # pages are rendered headless; never open windows
 import matplotlib.pyplot as plt  # noqa: E402
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from matplotlib.figure import Figure  # noqa: E402
 
 # Okabe-Ito palette: distinguishable with the common forms of colour-blindness.
 PALETTE = {
@@ -46,13 +43,20 @@ _STYLE = {
     "grid.linewidth": 0.6,
     "axes.prop_cycle": matplotlib.cycler(color=SERIES),
     "legend.frameon": False,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica", "Liberation Sans"],
 }
 
 
 def new_figure(width: float = 7.0, height: float = 3.0, **kwargs):
-    """A figure in the house style; callers own the axes it returns."""
+    """A figure in the house style; callers own the axes it returns.
+
+    Built with the object API rather than pyplot, so no global figure registry grows in a
+    long-lived batch kernel and nothing leaks from one page to the next.
+    """
     with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(width, height), **kwargs)
+        fig = Figure(figsize=(width, height))
+        ax = fig.subplots(**kwargs)
     return fig, ax
 
 
@@ -61,24 +65,35 @@ def apply_style() -> None:
     plt.rcParams.update(_STYLE)
 
 
-def figure_html(fig: Figure, alt: str, caption: str = "") -> str:
-    """Render ``fig`` to an embedded PNG inside accessible ``<figure>`` HTML and close it."""
+def figure_html(fig: Figure, alt: str, caption: str = "", tight: bool = True) -> str:
+    """Render ``fig`` as an embedded SVG inside accessible ``<figure>`` HTML and close it.
+
+    SVG with live text (not outlines) is about three times faster to write than PNG,
+    smaller, sharp when printed, and its labels stay searchable. ``tight=False`` skips the
+    bounding-box pass (it doubles drawing time) for charts that set their own margins;
+    batch runs render thousands of them.
+    """
     if not alt or not alt.strip():
         raise ValueError("Every chart needs alt text describing what it shows.")
     buf = io.BytesIO()
-    with plt.rc_context(_STYLE):
-        fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    with plt.rc_context({**_STYLE, "svg.fonttype": "none", "svg.hashsalt": "mobility-nb"}):
+        fig.savefig(
+            buf,
+            format="svg",
+            bbox_inches="tight" if tight else None,
+            metadata={"Date": None, "Creator": None},
+        )
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (
-        f'<figure class="mnb-figure"><img src="data:image/png;base64,{data}" '
+        f'<figure class="mnb-figure"><img src="data:image/svg+xml;base64,{data}" '
         f'alt="{html.escape(alt, quote=True)}" />{cap}</figure>'
     )
 
 
-def show_figure(fig: Figure, alt: str, caption: str = "") -> None:
+def show_figure(fig: Figure, alt: str, caption: str = "", tight: bool = True) -> None:
     """Display a chart in the notebook (and so in the HTML page) with alt text."""
     from IPython.display import HTML, display
 
-    display(HTML(figure_html(fig, alt, caption)))
+    display(HTML(figure_html(fig, alt, caption, tight)))

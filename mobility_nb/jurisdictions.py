@@ -93,9 +93,7 @@ def jurisdiction_table(level: str, data_dir: str | os.PathLike[str] | None = Non
                 "level": level,
                 "name": latest[name_col].fillna("").astype(str).to_numpy(),
                 "state": latest["geoid"].astype(str).str[:2].to_numpy(),
-                "population": latest["population"].to_numpy()
-                if "population" in latest
-                else None,
+                "population": latest["population"].to_numpy() if "population" in latest else None,
                 "latest_year": latest["year"].to_numpy(),
             }
         )
@@ -108,13 +106,17 @@ def jurisdiction_table(level: str, data_dir: str | os.PathLike[str] | None = Non
 def _row_to_jurisdiction(row: pd.Series) -> Jurisdiction:
     pop = row["population"]
     return Jurisdiction(
-        geoid=str(row["geoid"]), level=str(row["level"]), name=str(row["name"]),
-        state=str(row["state"]), population=None if pd.isna(pop) else float(pop),
+        geoid=str(row["geoid"]),
+        level=str(row["level"]),
+        name=str(row["name"]),
+        state=str(row["state"]),
+        population=None if pd.isna(pop) else float(pop),
     )
 
 
 def all_jurisdictions(
-    level: str | None = None, state: str | None = None,
+    level: str | None = None,
+    state: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
 ) -> list[Jurisdiction]:
     """Every jurisdiction with data, optionally for one level and/or state ('PA', '42')."""
@@ -163,7 +165,7 @@ def _by_code(code: str, level: str | None, data_dir) -> Jurisdiction:
         hint = [found.describe()] if found else []
         raise JurisdictionError(
             f"{code!r} has {len(code)} digits; FIPS codes keep their leading zeros "
-            "(quote them in YAML, e.g. jurisdiction: \"06037\").",
+            '(quote them in YAML, e.g. jurisdiction: "06037").',
             hint,
         )
     code_level = wanted.get(len(code))

@@ -70,12 +70,26 @@ SUBGROUP_FILES: dict[str, tuple[SubgroupFile, ...]] = {
 }
 
 ID_COLUMNS = (
-    "year", "state", "county", "place", "state_name", "county_name", "place_name",
-    "population", "subgroup_type", "subgroup",
+    "year",
+    "state",
+    "county",
+    "place",
+    "state_name",
+    "county_name",
+    "place_name",
+    "population",
+    "subgroup_type",
+    "subgroup",
 )
 TEXT_ID_COLUMNS = (
-    "state", "county", "place", "state_name", "county_name", "place_name",
-    "subgroup_type", "subgroup",
+    "state",
+    "county",
+    "place",
+    "state_name",
+    "county_name",
+    "place_name",
+    "subgroup_type",
+    "subgroup",
 )
 # Older files name some flags differently from the ``<metric>_quality`` convention.
 QUALITY_FALLBACKS: dict[str, tuple[str, ...]] = {
@@ -85,12 +99,31 @@ QUALITY_FALLBACKS: dict[str, tuple[str, ...]] = {
     "count_homeless": ("homeless_quality",),
     "share_homeless": ("homeless_quality",),
 }
-FLAG_WORDS = {"1": "Strong", "2": "Marginal", "3": "Weak", "1.0": "Strong", "2.0": "Marginal",
-              "3.0": "Weak", "Strong": "Strong", "Marginal": "Marginal", "Weak": "Weak"}
+FLAG_WORDS = {
+    "1": "Strong",
+    "2": "Marginal",
+    "3": "Weak",
+    "1.0": "Strong",
+    "2.0": "Marginal",
+    "3.0": "Weak",
+    "Strong": "Strong",
+    "Marginal": "Marginal",
+    "Weak": "Weak",
+}
 QUALITY_ORDER = ("Strong", "Marginal", "Weak")
 TIDY_COLUMNS = (
-    "geoid", "level", "name", "state", "year", "metric", "value", "lower", "upper",
-    "quality", "subgroup_type", "subgroup",
+    "geoid",
+    "level",
+    "name",
+    "state",
+    "year",
+    "metric",
+    "value",
+    "lower",
+    "upper",
+    "quality",
+    "subgroup_type",
+    "subgroup",
 )
 
 _CACHE: dict[tuple[str, str, str], object] = {}
@@ -185,7 +218,8 @@ def parse_ratio_text(values: pd.Series) -> np.ndarray:
 def metric_columns(columns: list[str]) -> list[str]:
     """Value columns of a wide file (everything that is not an id, bound or flag)."""
     return [
-        c for c in columns
+        c
+        for c in columns
         if c not in ID_COLUMNS and c != "geoid" and not c.endswith(("_lb", "_ub", "_quality"))
     ]
 
@@ -218,8 +252,11 @@ def _flag_codes(series: pd.Series) -> np.ndarray:
     """Quality flags (numbers in older files, words in newer) as codes into QUALITY_ORDER."""
     codes, uniques = pd.factorize(series.to_numpy(dtype=object, na_value=None))
     lookup = np.array(
-        [QUALITY_ORDER.index(FLAG_WORDS[str(u).strip()]) if str(u).strip() in FLAG_WORDS
-         else -1 for u in uniques] + [-1],
+        [
+            QUALITY_ORDER.index(FLAG_WORDS[str(u).strip()]) if str(u).strip() in FLAG_WORDS else -1
+            for u in uniques
+        ]
+        + [-1],
         dtype=np.int8,
     )
     return lookup[codes]  # code -1 (missing) indexes the trailing -1
@@ -295,9 +332,9 @@ def load_metrics(level: str, data_dir: str | os.PathLike[str] | None = None) -> 
     return _CACHE[key]  # type: ignore[return-value]
 
 
-def subgroup_paths(level: str, data_dir: str | os.PathLike[str] | None = None) -> list[
-    tuple[SubgroupFile, Path]
-]:
+def subgroup_paths(
+    level: str, data_dir: str | os.PathLike[str] | None = None
+) -> list[tuple[SubgroupFile, Path]]:
     """The subgroup files present (or downloadable) for a level, newest replacing older."""
     level = _check_level(level)
     root = _data_root(data_dir)

@@ -1,0 +1,133 @@
+"""Where a jurisdiction stands on each metric: latest value, percentile ranks, medians.
+
+Ranks compare the jurisdiction with every county (or every city) that has a value for the
+same metric in the same year, nationally and within its state. Percentiles are the
+share of jurisdictions with a lower value (ties count half), so the median place sits at
+50. For metrics where lower is better we also report the "better than" share, which is
+what readers actually want to know.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import catalog
+
+_RANKED: dict[int, pd.DataFrame] = {}
+
+
+def ranked(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Every value's national and in-state percentile and the matching medians.
+
+    Computed once per loaded table with vectorised group ranks (a warm batch kernel reuses
+    it for every page). Percentile = share of places below, ties counting half, which is
+    ``(average rank - 0.5) / n``.
+    """
+    key = id(tidy)
+    if key not in _RANKED:
+        frame = tidy.loc[tidy["value"].notna(), ["geoid", "metric", "year", "state", "value"]]
+        nat = frame.groupby(["metric", "year"], observed=True)["value"]
+        st = frame.groupby(["metric", "year", "state"], observed=True)["value"]
+        out = frame.assign(
+            national_n=nat.transform("size"),
+            state_n=st.transform("size"),
+            national_median=nat.transform("median"),
+            state_median=st.transform("median"),
+        )
+        out["national_pct"] = (nat.rank(method="average") - 0.5) / out["national_n"] * 100
+        out["state_pct"] = (st.rank(method="average") - 0.5) / out["state_n"] * 100
+        if len(_RANKED) >= 2:  # one table per level is plenty
+            _RANKED.pop(next(iter(_RANKED)))
+        _RANKED[key] = out
+    return _RANKED[key]
+
+
+def percentile(sorted_values: np.ndarray, value: float) -> float:
+    """Share (0-100) of values below ``value``, ties counting half (reference version)."""
+    if len(sorted_values) == 0 or np.isnan(value):
+        return float("nan")
+    below = np.searchsorted(sorted_values, value, side="left")
+    upto = np.searchsorted(sorted_values, value, side="right")
+    return float((below + 0.5 * (upto - below)) / len(sorted_values) * 100)
+
+
+def better_than(pct: float, direction: str) -> float:
+    """Percentile turned into 'better than X% of places' using the metric's direction."""
+    if np.isnan(pct):
+        return float("nan")
+    if direction == "higher":
+        return pct
+    if direction == "lower":
+        return 100.0 - pct
+    return float("nan")
+
+
+def standing(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
+    """One row per catalog metric for the level, with value, CI, flag, ranks and medians.
+
+    Metrics with no value for the jurisdiction are kept (value NaN) so the page can say
+    what is missing instead of silently dropping it. Counts (e.g. homeless students) scale
+    with population, so they are shown but not ranked.
+    """
+    ranks = ranked(tidy)
+    own = tidy[tidy["geoid"] == geoid]
+    latest = own[own["value"].notna()].sort_values("year").groupby("metric", observed=True).tail(1)
+    latest = latest.set_index("metric")
+    own_ranks = ranks[ranks["geoid"] == geoid].set_index(["metric", "year"])
+    rows = []
+    for m in catalog.metrics_for(level):
+        row: dict = {
+            "metric": m.metric,
+            "pillar": m.pillar,
+            "predictor": m.predictor,
+            "label": m.label,
+            "unit": m.unit,
+            "direction": m.direction,
+        }
+        if m.metric in latest.index:
+            r = latest.loc[m.metric]
+            year = int(r["year"])
+            k = own_ranks.loc[(m.metric, year)]
+            rank_ok = m.unit != "count"
+            row.update(
+                year=year,
+                value=float(r["value"]),
+                lower=float(r["lower"]),
+                upper=float(r["upper"]),
+                quality=None if pd.isna(r["quality"]) else str(r["quality"]),
+                national_median=float(k["national_median"]),
+                state_median=float(k["state_median"]),
+                national_n=int(k["national_n"]),
+                state_n=int(k["state_n"]),
+                national_pct=float(k["national_pct"]) if rank_ok else np.nan,
+                state_pct=float(k["state_pct"]) if rank_ok else np.nan,
+            )
+            row["national_better"] = better_than(row["national_pct"], m.direction)
+            row["state_better"] = better_than(row["state_pct"], m.direction)
+        else:
+            flagged = own[(own["metric"] == m.metric) & own["quality"].notna()]
+            row.update(
+                year=int(flagged["year"].max()) if not flagged.empty else np.nan,
+                value=np.nan,
+                lower=np.nan,
+                upper=np.nan,
+                quality=str(flagged.sort_values("year")["quality"].iloc[-1])
+                if not flagged.empty
+                else None,
+                national_median=np.nan,
+                state_median=np.nan,
+                national_n=0,
+                state_n=0,
+                national_pct=np.nan,
+                state_pct=np.nan,
+                national_better=np.nan,
+                state_better=np.nan,
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def missing_metrics(table: pd.DataFrame) -> pd.DataFrame:
+    """Metrics with no value for the jurisdiction (for the 'what is missing' note)."""
+    return table[table["value"].isna()][["pillar", "label", "metric", "quality"]]
