@@ -223,11 +223,11 @@ class Step2Page:
                     {
                         "Metric": m.label,
                         "Year": "" if pd.isna(r["year"]) else str(int(r["year"])),
-                        "Value": self._value_text(m, r),
-                        "95% bounds": _ci(m, r["lower"], r["upper"]),
+                        "Value (95% bounds)": self._value_text(m, r)
+                        + (f" ({ci})" if (ci := _ci(m, r["lower"], r["upper"])) else ""),
                         "Quality": r["quality"] or "NA",
-                        f"Better than (US {self.level_word})": _pct(r["national_better"]),
-                        f"Better than ({self.place.state_abbr})": _pct(r["state_better"]),
+                        f"Better than % of US {self.level_word}": _pct(r["national_better"]),
+                        f"… of {self.place.state_abbr}": _pct(r["state_better"]),
                         "US median": m.format(r["national_median"]),
                         f"{self.place.state_abbr} median": m.format(r["state_median"]),
                     }
@@ -242,7 +242,7 @@ class Step2Page:
                     frame,
                     caption=f"{pillar}: {self.place.name} against all US {self.level_word}",
                     row_classes=classes,
-                    numeric=tuple(frame.columns[2:3]) + tuple(frame.columns[5:]),
+                    numeric=tuple(frame.columns[4:]),
                 )
             )
 
