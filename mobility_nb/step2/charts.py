@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from .. import catalog
 from ..figures import PALETTE, new_figure
 
-MAX_TREND_PANELS = 6
+MAX_TREND_PANELS = 4
 MAX_GAP_PANELS = 6
 
 

@@ -59,6 +59,7 @@ def gap_table(
     if data.empty:
         return pd.DataFrame()
     known = {m.metric: m for m in catalog.metrics_for(level)}
+    overall = overall[overall["geoid"] == geoid]  # filter the big table once, not per row
     rows = []
     for (metric, sub_type), grp in data.groupby(["metric", "subgroup_type"], observed=True):
         metric, sub_type = str(metric), str(sub_type)

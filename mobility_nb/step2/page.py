@@ -309,7 +309,7 @@ class Step2Page:
                     alt,
                     tight=False,
                     caption=(
-                        "The six metrics with the most years of data. Shaded bands are 95% "
+                        "The four metrics with the most years of data. Shaded bands are 95% "
                         "confidence bounds where Urban publishes them."
                     ),
                 )
