@@ -99,7 +99,7 @@ def similar_peers(
         f"No peers were given, so these are the {len(peers)} {kind} nationally most similar to "
         f"{focal.display_name} in population (log scale) and median household income in "
         f"{year} (both standardised, straight-line distance). Give your own list with the "
-        "`peers` parameter to compare with neighbours or chosen partners instead."
+        '"peers" parameter to compare with neighbours or chosen partners instead.'
     )
     return PeerSet(tuple(peers), rule, tuple(reasons), automatic=True)
 
@@ -109,7 +109,9 @@ def peer_table(
 ) -> pd.DataFrame:
     """Each metric's value for the focal place and each peer in the focal place's latest year."""
     geoids = [focal.geoid] + [p.geoid for p in peer_set.peers]
-    have = standing[standing["value"].notna()][["metric", "label", "year", "direction", "value"]]
+    have = standing[standing["value"].notna()][
+        ["metric", "label", "year", "direction", "unit", "value"]
+    ]
     sub = tidy[tidy["geoid"].isin(geoids) & tidy["metric"].isin(have["metric"])]
     wide = sub.pivot_table(
         index=["metric", "year"], columns="geoid", values="value", observed=True, aggfunc="first"
@@ -122,7 +124,9 @@ def peer_table(
             for g in geoids
         }
         peer_vals = np.array([vals[p.geoid] for p in peer_set.peers], dtype=float)
-        rank = _rank(vals[focal.geoid], peer_vals, r["direction"])
+        # Counts scale with population, so ranking them says nothing about conditions.
+        direction = "none" if r["unit"] == "count" else r["direction"]
+        rank = _rank(vals[focal.geoid], peer_vals, direction)
         rows.append(
             {
                 "metric": r["metric"],
