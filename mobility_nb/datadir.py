@@ -51,9 +51,15 @@ _INDEX: dict[str, dict[str, str]] = {}
 
 
 def _scan(root: str) -> dict[str, str]:
-    """Map file name -> path for every file below ``root`` (shallowest first wins)."""
+    """Map file name -> path for every file below ``root``.
+
+    When a name occurs twice, the shallowest wins, then the first in path order, so the
+    choice never depends on the file system's listing order (the shared copy holds
+    ``assembled/61_…`` and an older ``upstream/61_…``; ``assembled`` sorts first).
+    """
     found: dict[str, str] = {}
-    for dirpath, dirnames, filenames in sorted(os.walk(root), key=lambda t: t[0].count(os.sep)):
+    walked = sorted(os.walk(root), key=lambda t: (t[0].count(os.sep), t[0]))
+    for dirpath, dirnames, filenames in walked:
         dirnames.sort()
         for name in sorted(filenames):
             found.setdefault(name, os.path.join(dirpath, name))

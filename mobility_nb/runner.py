@@ -145,6 +145,17 @@ def read_artifacts(artifacts_dir: Path, notebook: str) -> tuple[str, dict[str, A
     return numbers.read_text(encoding="utf-8"), json.loads(prov.read_text(encoding="utf-8"))
 
 
+def extra_artifacts(artifacts_dir: Path) -> dict[str, bytes]:
+    """Files a notebook wrote besides its numbers and provenance, published as ``<stem>.<name>``."""
+    folder = Path(artifacts_dir)
+    return {
+        f.name: f.read_bytes()
+        for f in sorted(folder.iterdir())
+        if f.is_file() and f.name not in (NUMBERS_FILE, PROVENANCE_FILE)
+        and _SAFE_STEM.fullmatch(f.name)
+    }
+
+
 def publish_page(
     nb: NotebookNode,
     artifacts_dir: Path,
@@ -182,8 +193,17 @@ def publish_page(
                 "check what the notebook prints."
             )
     page_bytes = page.encode("utf-8")
+    extras = extra_artifacts(artifacts_dir)
+    for name, data in extras.items():
+        if any(secret.encode() in data for secret in secret_values()):
+            raise NotebookRunError(
+                f"The file {name} for {stem} would contain the value of a secret environment "
+                "variable, so nothing was published."
+            )
     write_atomic(csv_path, numbers)
     write_atomic(prov_path, prov_text)
+    for name, data in extras.items():  # e.g. Step 8's plan.csv / plan.xlsx
+        write_atomic(Path(out_dir) / f"{stem}.{name}", data)
     write_atomic(html_path, page_bytes)
     with contextlib.suppress(OSError):  # a stale failure of this page no longer applies
         (Path(out_dir) / FAILED_DIR / f"{stem}.ipynb").unlink()

@@ -1,0 +1,20 @@
+"""Step 8 measurement plans: read a plan, fill it with data, judge progress, export it.
+
+Modules, in the order the data flow through them: :mod:`.schema` (the YAML file),
+:mod:`.sources` (where numbers come from), :mod:`.baselines`, :mod:`.targets`,
+:mod:`.progress`, :mod:`.assess` (ties them together) and :mod:`.export`.
+"""
+
+from __future__ import annotations
+
+from .assess import IndicatorResult, PlanResult, assess_plan, status_counts
+from .export import export_plan, plan_frame
+from .progress import STATUSES
+from .schema import Plan, PlanError, load_plan
+from .sources import IndicatorSource, LocalSource, MetricsSource, Sources
+
+__all__ = [
+    "IndicatorResult", "IndicatorSource", "LocalSource", "MetricsSource", "Plan", "PlanError",
+    "PlanResult", "STATUSES", "Sources", "assess_plan", "export_plan", "load_plan",
+    "plan_frame", "status_counts",
+]

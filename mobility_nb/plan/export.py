@@ -1,0 +1,168 @@
+"""The filled-in plan as a table, a CSV and an Excel workbook for the Mobility Action Plan.
+
+One row per indicator, columns following the measurement-plan worksheet (strategic
+action, logic-model component, measure, source, baseline, target, disaggregation,
+frequency, responsibility, reporting). Numbers are written twice: as raw values (shares
+as fractions, as in Urban's files) for analysts, and as the text shown on the page for
+pasting into a document.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ..atomic import write_atomic
+from .assess import IndicatorResult, PlanResult, disaggregation_text
+from .progress import STATUSES
+
+CSV_NAME = "plan.csv"
+XLSX_NAME = "plan.xlsx"
+SHEET = "Measurement plan"
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ") if code else ""
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _cell(value: object) -> object:
+    """Missing values as empty cells (openpyxl rejects NaN and pd.NA)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()  # type: ignore[union-attr]
+    return value
+
+
+def plan_row(r: IndicatorResult) -> dict[str, object]:
+    ind, b, c, t = r.indicator, r.baseline, r.current, r.target
+    u = r.units
+    direction = {1: "higher is better", -1: "lower is better"}.get(r.direction, "")
+    return {
+        "No.": r.number,
+        "Strategic action": r.action.name,
+        "Indicator": ind.name,
+        "Logic-model component": _words(ind.component),
+        "Measure type": _words(ind.measure_type),
+        "Linked Mobility Metric": ind.source.metric,
+        "Measured for": r.tracked,
+        "Data source": r.source_text,
+        "Collection method": ind.collection_method,
+        "Collected by": ind.collected_by,
+        "Responsible party": ind.responsible,
+        "Collection frequency": _words(ind.frequency),
+        "Disaggregation": disaggregation_text(ind.disaggregation),
+        "Reporting cadence": _words(ind.reporting.cadence),
+        "Reporting audience": ind.reporting.audience,
+        "Unit": "gap" if u.is_gap else u.unit,
+        "Direction": direction,
+        "Baseline year": b.year if b else None,
+        "Baseline": u.value(b.value) if b else "",
+        "Baseline value": _num(b.value) if b else None,
+        "Baseline lower (95%)": _num(b.lower) if b else None,
+        "Baseline upper (95%)": _num(b.upper) if b else None,
+        "Baseline quality": (b.quality or "") if b else "",
+        "Target year": t.year if t else None,
+        "Target": u.value(t.value) if t and t.value is not None else "",
+        "Target value": _num(t.value) if t else None,
+        "Target rule": _words(t.rule) if t else "",
+        "How the target was set": t.explanation if t else "",
+        "Required change per year": r.units.per_year(r.feasibility.required_per_year)
+        if r.feasibility else "",
+        "Historical trend per year": r.units.per_year(r.trend.slope) if r.trend else "",
+        "Trend years": f"{r.trend.first_year}-{r.trend.last_year} ({r.trend.n_years} values)"
+        if r.trend else "",
+        "Feasibility": r.feasibility.verdict if r.feasibility else "",
+        "Feasibility detail": r.feasibility.reason if r.feasibility else "",
+        "Current year": c.year if c else None,
+        "Current": u.value(c.value) if c else "",
+        "Current value": _num(c.value) if c else None,
+        "Status": r.status,
+        "Status detail": r.progress.detail,
+        "Data gaps": "; ".join(r.gaps),
+        "Notes": "; ".join(filter(None, [ind.notes, *r.notes])),
+    }
+
+
+def plan_frame(result: PlanResult) -> pd.DataFrame:
+    """The export table: one row per indicator."""
+    frame = pd.DataFrame([plan_row(r) for r in result.results])
+    for col in ("Baseline year", "Target year", "Current year"):
+        if col in frame:
+            frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def write_csv(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
+    """``plan.csv`` (UTF-8 with BOM, so Excel opens accents correctly)."""
+    path = Path(folder) / CSV_NAME
+    text = plan_frame(result).to_csv(index=False)
+    write_atomic(path, "\ufeff" + text)
+    return path
+
+
+def write_xlsx(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
+    """``plan.xlsx``: the plan sheet (header frozen, filters, wrapped text) and an About sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    frame = plan_frame(result)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([_cell(v) for v in row])
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    long_text = {"How the target was set", "Status detail", "Data gaps", "Notes",
+                 "Feasibility detail", "Strategic action", "Indicator", "Data source"}
+    for i, col in enumerate(frame.columns, start=1):
+        width = 45 if col in long_text else max(12, min(30, len(col) + 2))
+        ws.column_dimensions[get_column_letter(i)].width = width
+        if col in long_text:
+            for cell in ws.iter_cols(min_col=i, max_col=i, min_row=2).__next__():
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "D2"
+    ws.auto_filter.ref = ws.dimensions
+
+    about = wb.create_sheet("About")
+    jur = result.jurisdiction
+    name = getattr(jur, "display_name", None) or getattr(jur, "name", jur.geoid)
+    lines = [
+        ("Plan", result.plan.title),
+        ("Jurisdiction", f"{name} ({jur.geoid})"),
+        ("Current year used", str(result.current_year or "latest data")),
+        ("Statuses", ", ".join(STATUSES)),
+        ("Values", "Value columns hold raw numbers as in the source (shares as fractions "
+                   "0-1); the columns without 'value' hold the text shown on the page."),
+        ("Confidence bounds", "95% confidence intervals where the source publishes them."),
+        ("Data files", "; ".join(p.name for p in result.files)),
+    ]
+    for key, value in lines:
+        about.append([key, value])
+        about.cell(row=about.max_row, column=1).font = bold
+    about.column_dimensions["A"].width = 20
+    about.column_dimensions["B"].width = 100
+    buf = io.BytesIO()
+    wb.save(buf)
+    return write_atomic(Path(folder) / XLSX_NAME, buf.getvalue())
+
+
+def export_plan(result: PlanResult, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write ``plan.csv`` and ``plan.xlsx`` into ``folder``; returns their paths."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return [write_csv(result, folder), write_xlsx(result, folder)]
