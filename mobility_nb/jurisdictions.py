@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import states
 from .errors import JurisdictionError
-from .metrics_data import LEVELS, load_wide
+from .metrics_data import LEVELS, derived, load_wide
 
 LEVEL_WORDS = {"county": "county", "place": "city"}
 GEOID_LENGTH = {"county": 5, "place": 7}
@@ -77,30 +77,29 @@ def _base(normalised_name: str) -> str:
     return _KIND.sub("", normalised_name).strip()
 
 
-_TABLES: dict[tuple[str, str], pd.DataFrame] = {}
-
-
 def jurisdiction_table(level: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """One row per jurisdiction (latest name and population), with matching keys."""
-    wide = load_wide(level, data_dir)
-    key = (wide.attrs.get("source", ""), level)
-    if key not in _TABLES:
-        name_col = "county_name" if level == "county" else "place_name"
-        latest = wide.sort_values("year").drop_duplicates("geoid", keep="last")
-        table = pd.DataFrame(
-            {
-                "geoid": latest["geoid"].astype(str).to_numpy(),
-                "level": level,
-                "name": latest[name_col].fillna("").astype(str).to_numpy(),
-                "state": latest["geoid"].astype(str).str[:2].to_numpy(),
-                "population": latest["population"].to_numpy() if "population" in latest else None,
-                "latest_year": latest["year"].to_numpy(),
-            }
-        )
-        table["key"] = table["name"].map(_normalise)
-        table["base"] = table["key"].map(_base)
-        _TABLES[key] = table.sort_values("geoid").reset_index(drop=True)
-    return _TABLES[key]
+    return derived(
+        load_wide(level, data_dir), f"jurisdictions-{level}", lambda wide: _build_table(wide, level)
+    )
+
+
+def _build_table(wide: pd.DataFrame, level: str) -> pd.DataFrame:
+    name_col = "county_name" if level == "county" else "place_name"
+    latest = wide.sort_values("year").drop_duplicates("geoid", keep="last")
+    table = pd.DataFrame(
+        {
+            "geoid": latest["geoid"].astype(str).to_numpy(),
+            "level": level,
+            "name": latest[name_col].fillna("").astype(str).to_numpy(),
+            "state": latest["geoid"].astype(str).str[:2].to_numpy(),
+            "population": latest["population"].to_numpy() if "population" in latest else None,
+            "latest_year": latest["year"].to_numpy(),
+        }
+    )
+    table["key"] = table["name"].map(_normalise)
+    table["base"] = table["key"].map(_base)
+    return table.sort_values("geoid").reset_index(drop=True)
 
 
 def _row_to_jurisdiction(row: pd.Series) -> Jurisdiction:

@@ -13,9 +13,11 @@ batch kernel pays the parsing cost once, not once per page.
 from __future__ import annotations
 
 import os
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,7 @@ from .datadir import default_cache_dir, find_file, resolve_data_dir
 from .errors import DataDirectoryError, MobilityNBError
 
 Level = Literal["county", "place"]
+T = TypeVar("T")
 LEVELS: tuple[Level, ...] = ("county", "place")
 
 MAIN_FILES: dict[str, str] = {
@@ -127,6 +130,7 @@ TIDY_COLUMNS = (
 )
 
 _CACHE: dict[tuple[str, str, str], object] = {}
+_DERIVED: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
 
 
 class UnknownLevelError(MobilityNBError):
@@ -315,6 +319,10 @@ def to_tidy(
             "subgroup": _tiled(sub, k),
         }
     )
+    if not overall:
+        # Subgroup rows stay even when empty: a group with no value must be reported as
+        # missing, not silently vanish from a comparison.
+        return tidy
     keep = tidy["value"].notna().to_numpy() | tidy["quality"].notna().to_numpy()
     return tidy.loc[keep].reset_index(drop=True)
 
@@ -349,27 +357,83 @@ def subgroup_paths(
 
 
 def load_subgroups(level: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Tidy subgroup values (``subgroup_type != 'all'``) from every subgroup file present."""
+    """Tidy subgroup values (``subgroup_type != 'all'``) from every subgroup file present.
+
+    Rows are kept even without a value, so comparisons can name the groups that are
+    missing. Each file's own "All" rows are in :func:`load_subgroup_totals`.
+    """
+    return _load_subgroup_tables(level, data_dir)[0]
+
+
+def load_subgroup_totals(
+    level: str, data_dir: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
+    """The "All" rows of each subgroup file, labelled with that file's subgroup type.
+
+    A subgroup file's total can differ from the main file's value for the same year (or
+    exist where the main file has none); gaps are measured against the total published
+    beside the groups.
+    """
+    return _load_subgroup_tables(level, data_dir)[1]
+
+
+def _file_type(tidy: pd.DataFrame, override: str | None) -> str:
+    if override:
+        return override
+    types = tidy["subgroup_type"].astype(str)
+    counts = types[types != "all"].value_counts()
+    return str(counts.index[0]) if len(counts) else "all"
+
+
+def _load_subgroup_tables(
+    level: str, data_dir: str | os.PathLike[str] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     level = _check_level(level)
     root = _data_root(data_dir)
     key = ("subgroups", str(root), level)
     if key not in _CACHE:
-        frames, sources = [], []
+        groups, totals, sources = [], [], []
         for spec, path in subgroup_paths(level, root):
             tidy = to_tidy(read_wide(path, level), level, subgroup_type=spec.subgroup_type)
-            frames.append(tidy[tidy["subgroup_type"].astype(str) != "all"])
+            is_all = (tidy["subgroup_type"].astype(str) == "all").to_numpy()
+            groups.append(tidy[~is_all])
+            total = tidy[is_all & tidy["value"].notna().to_numpy()].copy()
+            total["subgroup_type"] = _file_type(tidy, spec.subgroup_type)
+            totals.append(total)
             sources.append(str(path))
-        if frames:
-            out = pd.concat(frames, ignore_index=True)
-            for col in ("geoid", "name", "state", "metric", "subgroup_type", "subgroup", "level"):
-                out[col] = out[col].astype("category")
-        else:
-            out = pd.DataFrame(columns=list(TIDY_COLUMNS))
-        out.attrs["sources"] = sources
-        _CACHE[key] = out
+        tables = tuple(_stack(frames, sources) for frames in (groups, totals))
+        _CACHE[key] = tables
     return _CACHE[key]  # type: ignore[return-value]
 
 
+def _stack(frames: list[pd.DataFrame], sources: list[str]) -> pd.DataFrame:
+    if frames:
+        out = pd.concat(frames, ignore_index=True)
+        for col in ("geoid", "name", "state", "metric", "subgroup_type", "subgroup", "level"):
+            out[col] = out[col].astype("category")
+    else:
+        out = pd.DataFrame(columns=list(TIDY_COLUMNS))
+    out.attrs["sources"] = sources
+    return out
+
+
+def derived(frame: pd.DataFrame, name: str, build: Callable[[pd.DataFrame], T]) -> T:
+    """Cache ``build(frame)`` for as long as this very table object is alive.
+
+    Rankings and lookup tables depend on one loaded table; keying them by the object
+    (checked through a weak reference, so a recycled ``id`` never matches) means
+    :func:`clear_cache` or a reload invalidates them automatically.
+    """
+    key = (id(frame), name)
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0]() is frame:
+        return hit[1]  # type: ignore[return-value]
+    value = build(frame)
+    _DERIVED[key] = (weakref.ref(frame), value)
+    return value
+
+
 def clear_cache() -> None:
-    """Forget loaded tables (tests, or after files were replaced on disk)."""
+    """Forget loaded tables and everything derived from them (tests, replaced files)."""
     _CACHE.clear()
+    _DERIVED.clear()

@@ -52,14 +52,35 @@ def _families(sub_type: str, groups: list[str]) -> list[list[str]]:
 
 
 def gap_table(
-    subgroups: pd.DataFrame, overall: pd.DataFrame, geoid: str, level: str
+    subgroups: pd.DataFrame,
+    overall: pd.DataFrame,
+    geoid: str,
+    level: str,
+    totals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per metric x subgroup family: highest and lowest group, gap, reliability."""
+    """One row per metric x subgroup family: highest and lowest group, gap, reliability.
+
+    The overall value a gap is measured against is the subgroup file's own "All" row
+    (``totals``), else the main file's value for that year; when neither exists the gap
+    is sized against the groups' average and the row says so.
+    """
     data = subgroups[subgroups["geoid"] == geoid]
     if data.empty:
         return pd.DataFrame()
     known = {m.metric: m for m in catalog.metrics_for(level)}
-    overall = overall[overall["geoid"] == geoid]  # filter the big table once, not per row
+    # Filter the big tables once, not per row; subgroup totals take precedence.
+    bases = [overall[overall["geoid"] == geoid].assign(subgroup_type="all")]
+    if totals is not None and not totals.empty:
+        bases.insert(0, totals[totals["geoid"] == geoid])
+    overall = pd.concat(
+        [
+            b[["metric", "year", "subgroup_type", "value"]].astype(
+                {"metric": str, "subgroup_type": str}
+            )
+            for b in bases
+        ],
+        ignore_index=True,
+    )
     rows = []
     for (metric, sub_type), grp in data.groupby(["metric", "subgroup_type"], observed=True):
         metric, sub_type = str(metric), str(sub_type)
@@ -74,7 +95,7 @@ def gap_table(
         groups = [str(g) for g in latest["subgroup"].unique()]
         for family in _families(sub_type, groups):
             fam = latest[latest["subgroup"].isin(family)]
-            row = _gap_row(fam, m, sub_type, year, overall, geoid)
+            row = _gap_row(fam, m, sub_type, year, overall)
             if row:
                 rows.append(row)
     out = pd.DataFrame(rows)
@@ -91,7 +112,6 @@ def _gap_row(
     sub_type: str,
     year: int,
     overall: pd.DataFrame,
-    geoid: str,
 ) -> dict | None:
     valued = fam[fam["value"].notna()]
     missing = sorted(str(g) for g in fam.loc[fam["value"].isna(), "subgroup"])
@@ -100,11 +120,16 @@ def _gap_row(
     hi = valued.loc[valued["value"].idxmax()]
     lo = valued.loc[valued["value"].idxmin()]
     base_rows = overall[
-        (overall["geoid"] == geoid) & (overall["metric"] == m.metric) & (overall["year"] == year)
+        (overall["metric"] == m.metric)
+        & (overall["year"] == year)
+        & overall["subgroup_type"].isin([sub_type, "all"])
+        & overall["value"].notna()
     ]
+    # Rows are ordered: the subgroup file's own total first, then the main file's value.
     base = float(base_rows["value"].iloc[0]) if not base_rows.empty else np.nan
+    relative_to = "overall"
     if np.isnan(base) or base == 0:
-        base = float(valued["value"].mean())
+        base, relative_to = float(valued["value"].mean()), "average of the groups"
     gap = float(hi["value"] - lo["value"])
     weak = sorted(str(g) for g in valued.loc[valued["quality"] == "Weak", "subgroup"])
     flags_ok = (
@@ -134,7 +159,8 @@ def _gap_row(
         "lowest_group": str(lo["subgroup"]),
         "gap": gap,
         "relative_gap": abs(gap) / abs(base) if base else np.nan,
-        "overall": base,
+        "relative_to": relative_to,
+        "overall": base if relative_to == "overall" else np.nan,
         "direction": m.direction,
         "groups": int(len(valued)),
         "weak_groups": ", ".join(weak),

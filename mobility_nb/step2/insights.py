@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import catalog
+from .standing import flag_text
 
 STRENGTH_AT, CONCERN_AT = 75.0, 25.0
 TOP_N = 3
@@ -34,7 +35,7 @@ def _level_word(level: str) -> str:
 
 def _sentence(row: pd.Series, level: str, kind: str) -> str:
     m = catalog.get_metric(row["metric"])
-    quality = row["quality"] or "no flag"
+    quality = flag_text(row["quality"], missing="no flag")
     caveat = " Use with caution (Marginal data)." if row["quality"] == "Marginal" else ""
     state = (
         f"; the state median is {m.format(row['state_median'])}"

@@ -104,7 +104,8 @@ class Step2Page:
 
     @cached_property
     def gaps(self) -> pd.DataFrame:
-        return gaps.gap_table(self.subgroups, self.tidy, self.place.geoid, self.level)
+        totals = metrics_data.load_subgroup_totals(self.level, self.data_dir)
+        return gaps.gap_table(self.subgroups, self.tidy, self.place.geoid, self.level, totals)
 
     @cached_property
     def insights(self) -> insights.Insights:
@@ -225,7 +226,7 @@ class Step2Page:
                         "Year": "" if pd.isna(r["year"]) else str(int(r["year"])),
                         "Value (95% bounds)": self._value_text(m, r)
                         + (f" ({ci})" if (ci := _ci(m, r["lower"], r["upper"])) else ""),
-                        "Quality": r["quality"] or "NA",
+                        "Quality": standing.flag_text(r["quality"]),
                         f"Better than % of US {self.level_word}": _pct(r["national_better"]),
                         f"… of {self.place.state_abbr}": _pct(r["state_better"]),
                         "US median": m.format(r["national_median"]),
@@ -404,6 +405,8 @@ class Step2Page:
                 notes.append(f"missing: {r['missing_groups']}")
             if r["ci_overlap"]:
                 notes.append("bounds overlap")
+            if r["relative_to"] != "overall":
+                notes.append("no published total: sized against the groups' average")
             display.append(
                 {
                     "Metric": m.label,
@@ -412,7 +415,7 @@ class Step2Page:
                     "Better off": f"{r['best_group']}: {m.format(r['best_value'])}",
                     "Worse off": f"{r['worst_group']}: {m.format(r['worst_value'])}",
                     "Gap": self._change_text(m, r["gap"]).lstrip("+"),
-                    "Relative to overall": _pct(r["relative_gap"] * 100),
+                    "Gap as % of overall": _pct(r["relative_gap"] * 100),
                     "Reliable?": "yes" if r["reliable"] else "no",
                     "Notes": "; ".join(notes),
                 }

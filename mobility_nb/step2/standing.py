@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog
-
-_RANKED: dict[int, pd.DataFrame] = {}
+from ..metrics_data import derived
 
 
 def ranked(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -24,23 +23,22 @@ def ranked(tidy: pd.DataFrame) -> pd.DataFrame:
     it for every page). Percentile = share of places below, ties counting half, which is
     ``(average rank - 0.5) / n``.
     """
-    key = id(tidy)
-    if key not in _RANKED:
-        frame = tidy.loc[tidy["value"].notna(), ["geoid", "metric", "year", "state", "value"]]
-        nat = frame.groupby(["metric", "year"], observed=True)["value"]
-        st = frame.groupby(["metric", "year", "state"], observed=True)["value"]
-        out = frame.assign(
-            national_n=nat.transform("size"),
-            state_n=st.transform("size"),
-            national_median=nat.transform("median"),
-            state_median=st.transform("median"),
-        )
-        out["national_pct"] = (nat.rank(method="average") - 0.5) / out["national_n"] * 100
-        out["state_pct"] = (st.rank(method="average") - 0.5) / out["state_n"] * 100
-        if len(_RANKED) >= 2:  # one table per level is plenty
-            _RANKED.pop(next(iter(_RANKED)))
-        _RANKED[key] = out
-    return _RANKED[key]
+    return derived(tidy, "ranked", _rank_all)
+
+
+def _rank_all(tidy: pd.DataFrame) -> pd.DataFrame:
+    frame = tidy.loc[tidy["value"].notna(), ["geoid", "metric", "year", "state", "value"]]
+    nat = frame.groupby(["metric", "year"], observed=True)["value"]
+    st = frame.groupby(["metric", "year", "state"], observed=True)["value"]
+    out = frame.assign(
+        national_n=nat.transform("size"),
+        state_n=st.transform("size"),
+        national_median=nat.transform("median"),
+        state_median=st.transform("median"),
+    )
+    out["national_pct"] = (nat.rank(method="average") - 0.5) / out["national_n"] * 100
+    out["state_pct"] = (st.rank(method="average") - 0.5) / out["state_n"] * 100
+    return out
 
 
 def percentile(sorted_values: np.ndarray, value: float) -> float:
@@ -50,6 +48,11 @@ def percentile(sorted_values: np.ndarray, value: float) -> float:
     below = np.searchsorted(sorted_values, value, side="left")
     upto = np.searchsorted(sorted_values, value, side="right")
     return float((below + 0.5 * (upto - below)) / len(sorted_values) * 100)
+
+
+def flag_text(quality: object, missing: str = "NA") -> str:
+    """A quality flag for display; missing flags (None or NaN) become ``missing``."""
+    return quality if isinstance(quality, str) and quality else missing
 
 
 def better_than(pct: float, direction: str) -> float:

@@ -1,0 +1,61 @@
+"""Shared test fixtures: the small Mobility Metrics fixture folder and the real data folder.
+
+The fixture files under ``tests/fixtures/mm`` hold made-up numbers in Urban's column
+layout (see the README there for the hand calculations the tests rely on). The real data
+are read in place from the shared folder and never copied; tests that need them skip with
+a reason when the folder is absent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+MM_FIXTURES = Path(__file__).parent / "fixtures" / "mm"
+# Files the real-data tests read; without them the shared tests skip.
+SHARED_MM_FILES = (
+    "assembled/11_mobility-metrics_county_longitudinal.csv",
+    "assembled/61_mobility-metrics_place_longitudinal.csv",
+)
+
+
+def shared_mm_path() -> Path:
+    """Where the real Mobility Metrics live: $MOBILITY_NB_DATA, else ../shared next to the repo."""
+    env = os.environ.get("MOBILITY_NB_DATA", "").strip()
+    return Path(env) if env else REPO.parent / "shared" / "data" / "mobility-metrics"
+
+
+@pytest.fixture
+def mm_fixture_dir() -> Path:
+    """The small fixture folder (Urban's layout, our own numbers)."""
+    return MM_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def shared_mm_dir() -> Path:
+    """The real Mobility Metrics folder; skips the test when it is not on this machine."""
+    root = shared_mm_path()
+    missing = [name for name in SHARED_MM_FILES if not (root / name).is_file()]
+    if not root.is_dir() or missing:
+        pytest.skip(
+            f"real Mobility Metrics data not found at {root} (set MOBILITY_NB_DATA to the "
+            "folder holding assembled/ and upstream/)"
+        )
+    return root
+
+
+def _clear_mobility_caches() -> None:
+    """Forget every per-process table so one test's data never leaks into the next."""
+    from mobility_nb import metrics_data
+
+    metrics_data.clear_cache()  # also drops rankings and lookup tables derived from them
+
+
+@pytest.fixture(autouse=True)
+def _fresh_metrics_caches():
+    _clear_mobility_caches()
+    yield
+    _clear_mobility_caches()

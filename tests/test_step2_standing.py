@@ -1,0 +1,154 @@
+"""Latest values, percentile ranks and medians, checked by hand on the fixture counties.
+
+2023 fixture values (Loving County TX has none of these):
+  median income   Autauga 65,000  Baldwin 70,000  Cook 75,000  DuPage 100,000  Will 95,000
+                  Philadelphia 55,000
+  debt (lower)    .30 .25 .20 .10 .15 .35
+  employed        .55 .58 .60 .60 .65 .50   (Cook ties DuPage)
+  injury (lower)  90 85 30 40 50 100
+  turnout         .62 .66 .60 .72 .70 .58, Loving .80
+Low birth weight (lower) exists only for 2022: .10 .09 .05 (Weak) .08 .11 .12.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from mobility_nb import catalog
+from mobility_nb.metrics_data import load_metrics
+from mobility_nb.step2.standing import better_than, missing_metrics, percentile, standing
+
+
+@pytest.fixture
+def cook(mm_fixture_dir):
+    table = standing(load_metrics("county", mm_fixture_dir), "17031", "county")
+    return table.set_index("metric")
+
+
+def pct(below: int, ties: int, n: int) -> float:
+    """Share of places below, ties (including the place itself) counting half."""
+    return (below + 0.5 * ties) / n * 100
+
+
+def test_reference_percentile_counts_ties_half():
+    values = np.array([1.0, 2.0, 2.0, 3.0])
+    assert percentile(values, 2.0) == pytest.approx(pct(1, 2, 4))  # 50
+    assert percentile(values, 1.0) == pytest.approx(12.5)
+    assert percentile(values, 3.0) == pytest.approx(87.5)
+    assert math.isnan(percentile(np.array([]), 1.0))
+    assert math.isnan(percentile(values, float("nan")))
+
+
+def test_better_than_uses_direction():
+    assert better_than(30.0, "higher") == 30.0
+    assert better_than(30.0, "lower") == 70.0
+    assert math.isnan(better_than(30.0, "parity"))
+    assert math.isnan(better_than(30.0, "none"))
+    assert math.isnan(better_than(float("nan"), "higher"))
+
+
+def test_one_row_per_catalog_metric(cook):
+    assert list(cook.index) == [m.metric for m in catalog.metrics_for("county")]
+    row = cook.loc["pctl_income_50"]
+    assert row["label"] == catalog.get_metric("pctl_income_50").label
+    assert (row["pillar"], row["unit"], row["direction"]) == (
+        "Rewarding Work", "dollars", "higher")
+
+
+def test_latest_value_bounds_flag_and_year(cook):
+    row = cook.loc["pctl_income_50"]
+    assert (row["year"], row["value"], row["lower"], row["upper"], row["quality"]) == (
+        2023, 75000.0, 74000.0, 76000.0, "Strong")
+    # Low birth weight is latest in 2022 (2023 is empty), Weak.
+    lbw = cook.loc["share_low_birth_weight"]
+    assert (lbw["year"], lbw["value"], lbw["quality"]) == (2022, 0.05, "Weak")
+
+
+def test_percentile_higher_is_better_by_hand(cook):
+    row = cook.loc["pctl_income_50"]
+    assert row["national_pct"] == pytest.approx(pct(3, 1, 6))  # 55k, 65k, 70k below
+    assert row["state_pct"] == pytest.approx(pct(0, 1, 3))  # lowest of IL's three
+    assert row["national_better"] == row["national_pct"]
+    assert (row["national_n"], row["state_n"]) == (6, 3)
+
+
+def test_ties_count_half(cook):
+    row = cook.loc["share_employed"]
+    assert row["national_pct"] == pytest.approx(pct(3, 2, 6))  # 66.7
+    assert row["state_pct"] == pytest.approx(pct(0, 2, 3))  # 33.3
+
+
+def test_lower_is_better_turns_percentile_around(cook):
+    debt = cook.loc["share_debt_coll"]
+    assert debt["national_pct"] == pytest.approx(pct(2, 1, 6))  # .10 and .15 are below
+    assert debt["national_better"] == pytest.approx(100 - pct(2, 1, 6))
+    assert debt["state_better"] == pytest.approx(100 - pct(2, 1, 3))  # worst in IL
+    injury = cook.loc["rate_injury_death"]
+    assert injury["national_better"] == pytest.approx(100 - pct(0, 1, 6))  # lowest: best
+    assert injury["state_better"] == pytest.approx(100 - pct(0, 1, 3))
+
+
+def test_rank_is_within_the_metrics_latest_year(cook):
+    lbw = cook.loc["share_low_birth_weight"]
+    assert lbw["national_n"] == 6
+    assert lbw["national_better"] == pytest.approx(100 - pct(0, 1, 6))
+    assert lbw["national_median"] == pytest.approx(0.095)  # of .08 .09 .10 .11 .12 .05
+
+
+def test_turnout_counts_every_county_with_a_value(cook):
+    row = cook.loc["share_election_turnout"]
+    assert row["national_n"] == 7  # Loving County has turnout
+    assert row["national_pct"] == pytest.approx(pct(1, 1, 7))
+
+
+def test_state_and_national_medians_by_hand(cook):
+    row = cook.loc["pctl_income_50"]
+    assert row["national_median"] == pytest.approx((70000 + 75000) / 2)
+    assert row["state_median"] == 95000
+    emp = cook.loc["share_employed"]
+    assert emp["national_median"] == pytest.approx((0.58 + 0.60) / 2)
+    assert emp["state_median"] == pytest.approx(0.60)
+
+
+def test_counts_are_shown_but_not_ranked(cook):
+    row = cook.loc["count_homeless"]
+    assert row["value"] == 4000 and row["unit"] == "count"
+    assert math.isnan(row["national_pct"]) and math.isnan(row["state_pct"])
+    assert math.isnan(row["national_better"]) and math.isnan(row["state_better"])
+    assert row["national_median"] == pytest.approx((450 + 500) / 2)
+
+
+def test_metrics_without_a_direction_have_no_better_than(cook):
+    parity = cook.loc["ratio_black_nh_house_value_households"]
+    assert parity["value"] == pytest.approx(0.6)
+    assert math.isnan(parity["national_better"])
+    assert math.isnan(cook.loc["share_desc_rep_black_nonhispanic", "national_better"])
+
+
+def test_metrics_without_value_are_kept_and_listed(mm_fixture_dir, cook):
+    assert math.isnan(cook.loc["share_in_preschool", "value"])
+    assert cook.loc["share_in_preschool", "national_n"] == 0
+    missing = missing_metrics(cook.reset_index())
+    assert list(missing.columns) == ["pillar", "label", "metric", "quality"]
+    assert len(missing) == len(catalog.metrics_for("county")) - 9  # 9 metrics have values
+    assert "pctl_income_50" not in set(missing["metric"])
+    loving = standing(load_metrics("county", mm_fixture_dir), "48301", "county")
+    assert loving["value"].notna().sum() == 1
+    miss = missing_metrics(loving).set_index("metric")
+    assert "pctl_income_50" in miss.index
+    # A flag without a value is reported with its flag and year.
+    assert miss.loc["share_debt_coll", "quality"] == "Weak"
+    assert loving.set_index("metric").loc["share_debt_coll", "year"] == 2023
+
+
+def test_place_level_uses_place_metrics(mm_fixture_dir):
+    table = standing(load_metrics("place", mm_fixture_dir), "4260000", "place")
+    assert list(table["metric"]) == [m.metric for m in catalog.metrics_for("place")]
+    row = table.set_index("metric").loc["pctl_income_50"]
+    # 2023 city incomes: 42k, 71k, 85k, 130k, 57k (Philadelphia), 60k.
+    assert row["national_pct"] == pytest.approx(pct(1, 1, 6))
+    assert row["state_pct"] == pytest.approx(pct(0, 1, 2))
+    assert row["state_median"] == pytest.approx((57000 + 60000) / 2)
