@@ -1,0 +1,384 @@
+"""A Census API client that never leaks the key, caches every answer and survives hiccups.
+
+Built on the ``census`` package (datamade) with our own session: a ``requests-cache``
+SQLite cache whose keys ignore the API key (so a query is fetched once whoever runs it,
+and the key is stored as ``REDACTED``), retries with exponential backoff on 429/5xx and
+dropped connections, and timeouts on every request. When the API fails and an older
+copy of the answer is cached, the cached copy is used (``stale_if_error``) and counted,
+so the caller can say so. Every error that reaches a person is a
+:class:`CensusKeyError` or :class:`CensusQueryError` with ``key=`` removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import requests
+from platformdirs import user_cache_dir
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from ..errors import MobilityNBError
+
+ENV_KEY = "CENSUS_API_KEY"
+ENV_CACHE = "MOBILITY_NB_CENSUS_CACHE"
+API_ROOT = "https://api.census.gov/"
+KEY_SIGNUP_URL = "https://api.census.gov/data/key_signup.html"
+LEVELS = ("county", "place", "tract")
+DATASETS = ("acs5",)
+MAX_FIELDS_PER_CALL = 49  # the API's limit is 50 variables; the census package uses 49
+DEFAULT_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds; whole-state tract pulls are slow
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 1.0  # seconds; waits 0, 2, 4 ... between attempts (urllib3 backoff)
+DEFAULT_EXPIRE = timedelta(days=90)
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+class CensusKeyError(MobilityNBError):
+    """No usable Census API key (missing, or rejected by the API)."""
+
+
+class CensusQueryError(MobilityNBError):
+    """The API could not answer a query (HTTP error, timeout, bad request, bad reply)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+_KEY_PARAM = re.compile(r"(?i)(key=|key%3D)[^&\s'\"<>)]+")
+
+
+def redact(text: object, key: str | None = None) -> str:
+    """``text`` with every ``key=...`` value and the literal ``key`` replaced by REDACTED."""
+    out = str(text)
+    for secret in {key or "", os.environ.get(ENV_KEY, "").strip()}:
+        if len(secret) >= 4:
+            out = out.replace(secret, "REDACTED")
+    return _KEY_PARAM.sub(r"\1REDACTED", out)
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites log records (message and traceback) with the key removed.
+
+    urllib3 logs retried URLs and requests-cache logs failed URLs with the exception;
+    both would otherwise carry ``key=...`` into a notebook's stderr and so into HTML.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info:
+            exc = record.exc_info[1]
+            if exc is not None:
+                message += f" ({type(exc).__name__}: {exc})"
+            record.exc_info = None
+            record.exc_text = None
+        record.msg = redact(message)
+        record.args = ()
+        return True
+
+
+_FILTER = _RedactingFilter()
+_LOGGER_PREFIXES = ("urllib3", "requests_cache", "requests", "census")
+
+
+def install_log_redaction() -> None:
+    """Attach the redacting filter to every logger the HTTP stack writes to (idempotent)."""
+    names = [n for n in logging.root.manager.loggerDict if n.startswith(_LOGGER_PREFIXES)]
+    names += ["urllib3.connectionpool", "urllib3.util.retry", "requests_cache.session"]
+    for name in set(names):
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+
+
+def get_api_key(environ: dict[str, str] | None = None) -> str:
+    """The key from ``CENSUS_API_KEY``; a clear :class:`CensusKeyError` when it is not set."""
+    env = os.environ if environ is None else environ
+    key = (env.get(ENV_KEY) or "").strip()
+    if not key:
+        raise CensusKeyError(
+            f"No Census API key: the environment variable {ENV_KEY} is not set. Since May "
+            f"2026 every Census API request needs a key. Get a free key at {KEY_SIGNUP_URL} "
+            f"(it arrives by e-mail), then set it before running the command, e.g. "
+            f"'export {ENV_KEY}=your-key' (macOS/Linux) or 'set {ENV_KEY}=your-key' "
+            "(Windows). Never put the key in a notebook or a parameters file. Notebooks do not "
+            "need it: they read the local ACS store that 'mobility-nb census fetch' fills."
+        )
+    return key
+
+
+# --- session --------------------------------------------------------------------------------
+
+class CensusHTTPAdapter(HTTPAdapter):
+    """HTTP adapter with retries (exponential backoff) and a default timeout."""
+
+    def __init__(self, retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF,
+                 timeout: float | tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+        self.timeout = timeout
+        retry = Retry(
+            total=retries, connect=retries, read=retries, status=retries,
+            backoff_factor=backoff, status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET"}), raise_on_status=False,
+            respect_retry_after_header=True,
+        )
+        super().__init__(max_retries=retry)
+
+    def send(self, request, **kwargs):  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+def default_cache_path() -> Path:
+    """Where API answers are cached: $MOBILITY_NB_CENSUS_CACHE or the user cache dir."""
+    env = os.environ.get(ENV_CACHE, "").strip()
+    base = Path(env).expanduser() if env else Path(user_cache_dir("mobility-nb")) / "census"
+    return base / "http-cache.sqlite"
+
+
+def _is_json_answer(response: Any) -> bool:
+    """Only cache real API answers: never the HTML 'Invalid Key' page or an error body.
+
+    A 404 is kept only for ``variables/{FIELD}.json`` (the API has no document for
+    geography columns such as ``state``), so warm runs make no metadata requests at all.
+    """
+    status = getattr(response, "status_code", 0)
+    if status == 404:
+        return "/variables/" in str(getattr(response, "url", ""))
+    if status not in (200, 204):
+        return False
+    if status == 204:
+        return True
+    ctype = response.headers.get("Content-Type", "")
+    if "html" in ctype.lower():
+        return False
+    head = response.content[:1].strip() if response.content else b""
+    return head in (b"[", b"{")
+
+
+def build_session(
+    cache_path: str | os.PathLike[str] | None = None,
+    *,
+    expire_after: timedelta | int = DEFAULT_EXPIRE,
+    retries: int = DEFAULT_RETRIES,
+    backoff: float = DEFAULT_BACKOFF,
+    timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+    adapter: HTTPAdapter | None = None,
+    use_cache: bool = True,
+) -> requests.Session:
+    """A session for the census package: cached (key ignored), retried, with timeouts.
+
+    ``adapter`` replaces the network adapter for ``https://api.census.gov/`` (tests and the
+    offline replay mount a fake API there); it should derive from :class:`CensusHTTPAdapter`
+    to keep the retry and timeout behaviour.
+    """
+    install_log_redaction()
+    if use_cache:
+        import requests_cache
+
+        path = Path(cache_path) if cache_path else default_cache_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        session: requests.Session = requests_cache.CachedSession(
+            str(path),
+            backend="sqlite",
+            expire_after=expire_after,
+            ignored_parameters=["key"],
+            stale_if_error=True,
+            allowable_codes=(200, 204, 404),
+            filter_fn=_is_json_answer,
+        )
+    else:
+        session = requests.Session()
+    net = adapter or CensusHTTPAdapter(retries=retries, backoff=backoff, timeout=timeout)
+    session.mount(API_ROOT, net)
+    return session
+
+
+# --- client ---------------------------------------------------------------------------------
+
+@dataclass
+class CallLog:
+    """What happened on the wire during one client's life (for messages and reports)."""
+
+    requests: int = 0
+    from_cache: int = 0
+    stale: int = 0
+    last_status: int | None = None
+    last_url: str = ""
+    last_body: str = ""
+    stale_urls: list[str] = field(default_factory=list)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """True for read/connect timeouts, also when urllib3 wrapped them after retries."""
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    if isinstance(exc, requests.exceptions.Timeout):
+        return True
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, Urllib3Timeout):
+            return True
+        stack += [getattr(item, "reason", None), getattr(item, "__cause__", None),
+                  getattr(item, "__context__", None)]
+        stack += [a for a in getattr(item, "args", ()) if isinstance(a, BaseException)]
+    return False
+
+
+def _geo_columns(level: str) -> tuple[str, ...]:
+    return {"county": ("state", "county"), "place": ("state", "place"),
+            "tract": ("state", "county", "tract")}[level]
+
+
+class CensusClient:
+    """Fetch ACS tables for every county, place or tract of a state.
+
+    ``key`` defaults to ``$CENSUS_API_KEY``; ``session`` to :func:`build_session`.
+    """
+
+    def __init__(self, key: str | None = None, session: requests.Session | None = None,
+                 *, cache_path: str | os.PathLike[str] | None = None) -> None:
+        from census import Census
+
+        self._key = key if key is not None else get_api_key()
+        if not self._key:
+            raise CensusKeyError(f"An empty Census API key was given; set {ENV_KEY}.")
+        self.session = session or build_session(cache_path)
+        self.log = CallLog()
+        self.session.hooks.setdefault("response", []).append(self._observe)
+        self._census = Census(self._key, session=self.session)
+
+    # The hook sees every answer, cached or not, including stale copies used after errors.
+    def _observe(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        self.log.requests += 1
+        self.log.last_status = getattr(response, "status_code", None)
+        self.log.last_url = redact(getattr(response, "url", ""), self._key)
+        ctype = str(getattr(response, "headers", {}).get("Content-Type", ""))
+        if (self.log.last_status or 0) >= 400 or "html" in ctype.lower():
+            self.log.last_body = redact(response.text[:300], self._key)
+        if getattr(response, "from_cache", False):
+            self.log.from_cache += 1
+            if getattr(response, "is_expired", False):
+                self.log.stale += 1
+                self.log.stale_urls.append(self.log.last_url)
+        return response
+
+    def _dataset_client(self, dataset: str) -> Any:
+        if dataset not in DATASETS:
+            raise CensusQueryError(
+                f"Unknown ACS dataset {dataset!r}; this package fetches {', '.join(DATASETS)} "
+                "(ACS 5-year detailed tables)."
+            )
+        return self._census.acs5
+
+    def query(self, dataset: str, year: int, level: str, state: str,
+              fields: Sequence[str]) -> pd.DataFrame:
+        """Raw values for ``fields`` in every ``level`` geography of ``state``.
+
+        Returns a frame with ``geoid`` plus one column per field, values exactly as the
+        API sent them (sentinel codes included; see :mod:`mobility_nb.acs.sentinels`).
+        """
+        if level not in LEVELS:
+            raise CensusQueryError(f"Unknown geography level {level!r}; use one of {LEVELS}.")
+        client = self._dataset_client(dataset)
+        what = f"ACS {dataset} {year} {', '.join(fields[:3])}{'...' if len(fields) > 3 else ''}"
+        where = f"every {level} in state {state}"
+        calls: dict[str, Callable[[], list[dict[str, Any]]]] = {
+            "county": lambda: client.state_county(list(fields), state, "*", year=year),
+            "place": lambda: client.state_place(list(fields), state, "*", year=year),
+            "tract": lambda: client.state_county_tract(list(fields), state, "*", "*",
+                                                       year=year),
+        }
+        rows = self._call(calls[level], what, where)
+        frame = pd.DataFrame(rows)
+        geo = _geo_columns(level)
+        if frame.empty:
+            return pd.DataFrame(columns=["geoid", *fields])
+        missing = [c for c in geo if c not in frame.columns]
+        if missing:
+            raise CensusQueryError(
+                f"The Census API answer for {what} ({where}) lacks the geography columns "
+                f"{missing}; the reply was not a normal API table."
+            )
+        frame.insert(0, "geoid", frame[list(geo)].astype(str).agg("".join, axis=1))
+        frame = frame.drop(columns=list(geo)).sort_values("geoid", kind="stable")
+        return frame.reset_index(drop=True)
+
+    def _call(self, fn: Callable[[], Any], what: str, where: str) -> Any:
+        from census.core import APIKeyError, CensusException, UnsupportedYearException
+
+        key = self._key
+        try:
+            return fn()
+        except APIKeyError:
+            raise CensusKeyError(
+                f"The Census API rejected the key in {ENV_KEY} (\"Invalid Key\"). Check that "
+                f"you copied the whole key from the e-mail, and that it was activated with the "
+                f"link in that e-mail; request a new one at {KEY_SIGNUP_URL} if needed."
+            ) from None
+        except UnsupportedYearException as exc:
+            raise CensusQueryError(
+                f"Cannot fetch {what}: {redact(exc, key)}. Pick a year the ACS 5-year API "
+                "offers, or upgrade the 'census' package if the year is newer than it knows."
+            ) from None
+        except CensusException as exc:
+            status = self.log.last_status
+            body = redact(str(exc), key).strip()[:300]
+            raise CensusQueryError(self._http_message(what, where, status, body),
+                                   status=status) from None
+        except requests.exceptions.RequestException as exc:
+            if not _is_timeout(exc):
+                raise CensusQueryError(
+                    f"Could not reach the Census API for {what} ({where}): "
+                    f"{redact(exc, key)[:300]}. Check the internet connection (or proxy "
+                    "settings) and try again; data already in the local ACS store are "
+                    "unchanged.", status=self.log.last_status,
+                ) from None
+            raise CensusQueryError(
+                f"The Census API did not answer in time for {what} ({where}), even after "
+                "several retries. The service may be slow or down; try again later. "
+                "Data already in the local ACS store are unchanged and still used by the "
+                "notebooks."
+            ) from None
+        except ValueError as exc:  # reply was not JSON (HTML error page, redirect to signup)
+            text = self.log.last_body or ""
+            if "key" in text.lower() or "key" in str(exc).lower():
+                raise CensusKeyError(
+                    f"The Census API answered with a web page instead of data, which is what "
+                    f"it does when the key in {ENV_KEY} is missing or invalid. Check the key "
+                    f"or request one at {KEY_SIGNUP_URL}."
+                ) from None
+            raise CensusQueryError(
+                f"The Census API sent something that is not data for {what} ({where}): "
+                f"{redact(exc, key)[:200]}. Try again later."
+            ) from None
+
+    @staticmethod
+    def _http_message(what: str, where: str, status: int | None, body: str) -> str:
+        code = f"HTTP {status}" if status else "an error"
+        if status and status >= 500:
+            advice = (f"The Census API is failing on its side ({code}) even after "
+                      "several retries with backoff; try again later. Data already "
+                      "in the local ACS store are unchanged and still used by the notebooks.")
+        elif status == 429:
+            advice = "The Census API says too many requests (HTTP 429); wait and try again."
+        else:
+            advice = (f"The Census API refused the query ({code}); check the year, tables and "
+                      "geography.")
+        return f"Could not fetch {what} for {where}. {advice} Server said: {body or '(nothing)'}"
