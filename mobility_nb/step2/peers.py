@@ -112,17 +112,15 @@ def peer_table(
     have = standing[standing["value"].notna()][
         ["metric", "label", "year", "direction", "unit", "value"]
     ]
-    sub = tidy[tidy["geoid"].isin(geoids) & tidy["metric"].isin(have["metric"])]
-    wide = sub.pivot_table(
-        index=["metric", "year"], columns="geoid", values="value", observed=True, aggfunc="first"
-    )
+    sub = tidy[tidy["geoid"].isin(geoids) & tidy["value"].notna()]
+    lookup = {
+        (str(m), int(y), str(g)): float(v)
+        for m, y, g, v in zip(sub["metric"], sub["year"], sub["geoid"], sub["value"], strict=True)
+    }
     rows = []
     for _, r in have.iterrows():
         key = (r["metric"], int(r["year"]))
-        vals = {
-            g: (wide.loc[key, g] if key in wide.index and g in wide.columns else np.nan)
-            for g in geoids
-        }
+        vals = {g: lookup.get((*key, g), np.nan) for g in geoids}
         peer_vals = np.array([vals[p.geoid] for p in peer_set.peers], dtype=float)
         # Counts scale with population, so ranking them says nothing about conditions.
         direction = "none" if r["unit"] == "count" else r["direction"]
