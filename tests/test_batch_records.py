@@ -1,0 +1,184 @@
+"""Fingerprints, the manifest and the index page (no kernels)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mobility_nb.batch.fingerprint import (
+    code_digest,
+    code_files,
+    data_digest,
+    is_current,
+    page_fingerprint,
+    write_sidecar,
+)
+from mobility_nb.batch.index_page import collect_entries, write_index
+from mobility_nb.batch.jobs import Outcome
+from mobility_nb.batch.manifest import Manifest
+from mobility_nb.export import external_references
+
+
+def _page(out: Path, stem: str, side: dict, years: list[str] | None = None) -> None:
+    folder = out / "step2"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stem}.html").write_text("<html></html>")
+    (folder / f"{stem}.provenance.json").write_text(json.dumps({"data_years": years or []}))
+    files = code_files(["step2/page.py"]) if "code_files" not in side else side["code_files"]
+    write_sidecar(
+        out,
+        f"step2/{stem}.html",
+        {"step": "step2", "code_files": files, "code_digest": code_digest(files), **side},
+    )
+
+
+def test_fingerprint_changes_with_each_input(tmp_path):
+    base = page_fingerprint("nb1", {"jurisdiction": "42001", "peers": ["42003"]}, "d1", "0.1")
+    assert base == page_fingerprint(
+        "nb1", {"peers": ["42003"], "jurisdiction": "42001"}, "d1", "0.1"
+    )
+    assert base != page_fingerprint(
+        "nb2", {"jurisdiction": "42001", "peers": ["42003"]}, "d1", "0.1"
+    )
+    assert base != page_fingerprint("nb1", {"jurisdiction": "42001", "peers": []}, "d1", "0.1")
+    assert base != page_fingerprint(
+        "nb1", {"jurisdiction": "42001", "peers": ["42003"]}, "d2", "0.1"
+    )
+    assert base != page_fingerprint(
+        "nb1", {"jurisdiction": "42001", "peers": ["42003"]}, "d1", "0.2"
+    )
+    # Where the data and artifacts live does not change what the page shows.
+    assert base == page_fingerprint(
+        "nb1",
+        {"jurisdiction": "42001", "peers": ["42003"], "data_dir": "/x", "artifacts_dir": "/tmp/y"},
+        "d1",
+        "0.1",
+    )
+
+
+def test_data_digest_sees_content_changes_only(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.csv").write_text("x\n1\n")
+    (tmp_path / ".a.csv.part").write_text("half")  # hidden temp files are ignored
+    first = data_digest([tmp_path])
+    assert first == data_digest([tmp_path])
+    (tmp_path / "sub" / "a.csv").write_text("x\n2\n")
+    assert data_digest([tmp_path]) != first
+
+
+def test_is_current_needs_matching_fingerprint_page_and_code(tmp_path):
+    _page(tmp_path, "p", {"fingerprint": "abc"})
+    assert is_current(tmp_path, "step2/p.html", "abc")
+    assert not is_current(tmp_path, "step2/p.html", "abd")
+    assert not is_current(tmp_path, "step2/q.html", "abc")
+    (tmp_path / "step2" / "p.html").unlink()  # record without its page
+    assert not is_current(tmp_path, "step2/p.html", "abc")
+    _page(
+        tmp_path,
+        "r",
+        {"fingerprint": "abc", "code_files": ["no/such/module.py"], "code_digest": "stale"},
+    )
+    assert not is_current(tmp_path, "step2/r.html", "abc")  # the code it ran has changed
+
+
+def test_manifest_records_failures_without_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("CENSUS_API_KEY", "abcdef123456")
+    m = Manifest(tmp_path, {"workers": 2})
+    m.add(
+        Outcome(
+            "step2", "42001", "Adams County", "PA", "county", "ok", seconds=0.5, page="step2/a.html"
+        )
+    )
+    m.add(
+        Outcome(
+            "step2",
+            "42999",
+            "Hollow County",
+            "PA",
+            "county",
+            "failed",
+            seconds=0.2,
+            cell_index=4,
+            ename="HTTPError",
+            evalue="403 for https://api.census.gov/data?key=abcdef123456&get=x",
+        )
+    )
+    m.finish()
+    data = json.loads((tmp_path / "manifest.json").read_text())
+    assert data["state"] == "finished" and data["workers"] == 2
+    assert data["counts"] == {"ok": 1, "skipped": 0, "failed": 1}
+    failure = data["pages"][1]
+    assert failure["cell_index"] == 4 and failure["ename"] == "HTTPError"
+    assert "abcdef123456" not in (tmp_path / "manifest.json").read_text()
+    summary = m.summary()
+    assert "1 page(s) written" in summary and "1 failed" in summary
+    assert "Hollow County, PA (42999), cell 4: HTTPError" in summary
+    assert "abcdef123456" not in summary
+
+
+@pytest.fixture()
+def site(tmp_path) -> Path:
+    _page(
+        tmp_path,
+        "42001-adams",
+        {
+            "fingerprint": "1",
+            "jurisdiction": "42001",
+            "name": "Adams County",
+            "state": "PA",
+            "state_fips": "42",
+            "level": "county",
+            "generated_at": "2026-11-20T10:00:00Z",
+        },
+        years=["2014-2023"],
+    )
+    _page(
+        tmp_path,
+        "4260000-phila",
+        {
+            "fingerprint": "2",
+            "jurisdiction": "4260000",
+            "name": "Philadelphia <city>",
+            "state": "PA",
+            "state_fips": "42",
+            "level": "place",
+            "generated_at": "2026-11-21T10:00:00Z",
+        },
+    )
+    _page(
+        tmp_path,
+        "17031-cook",
+        {
+            "fingerprint": "3",
+            "jurisdiction": "17031",
+            "name": "Cook County",
+            "state": "IL",
+            "state_fips": "17",
+            "level": "county",
+            "generated_at": "2026-11-21T11:00:00Z",
+        },
+        years=["2014-2023"],
+    )
+    (tmp_path / "step2" / "orphan.html").write_text("<html></html>")  # no record: not listed
+    return tmp_path
+
+
+def test_index_groups_by_state_and_level_with_relative_links(site):
+    entries = collect_entries(site)
+    assert [e.geoid for e in entries] == ["17031", "42001", "4260000"]
+    page = write_index(site).read_text()
+    assert page.index('<h2 id="s-IL">Illinois</h2>') < page.index("Pennsylvania</h2>")
+    assert "Counties (1)" in page and "Cities (1)" in page
+    assert 'href="step2/42001-adams.html"' in page and "orphan" not in page
+    assert "Philadelphia &lt;city&gt;" in page and "<city>" not in page  # escaped
+    assert external_references(page) == []
+    assert "<script src" not in page and "<link" not in page
+    assert 'id="q"' in page and '<select id="state">' in page and '<select id="level">' in page
+    assert "Pages last generated 2026-11-21 11:00:00 UTC" in page
+    assert "Data years: 2014-2023" in page
+
+
+def test_index_of_an_empty_folder_says_so(tmp_path):
+    assert "No pages have been published" in write_index(tmp_path).read_text()
