@@ -177,7 +177,7 @@ def test_index_groups_by_state_and_level_with_relative_links(site):
     assert "<script src" not in page and "<link" not in page
     assert 'id="q"' in page and '<select id="state">' in page and '<select id="level">' in page
     assert "Pages last generated 2026-11-21 11:00:00 UTC" in page
-    assert "Data years: 2014-2023" in page
+    assert "Data years: 2014–2023" in page
 
 
 def test_index_of_an_empty_folder_says_so(tmp_path):

@@ -133,3 +133,31 @@ def test_steps_are_checked():
     assert parse_steps("step2, step5,step2") == ["step2", "step5"]
     with pytest.raises(ParamsError, match="Unknown step 'step3'"):
         parse_steps("step2,step3")
+
+
+def test_rows_can_name_their_steps_and_a_params_file(tmp_path):
+    (tmp_path / "butler.yaml").write_text('jurisdiction: "42003"\npeers: ["42005"]\n')
+    path = tmp_path / "jobs.yaml"
+    path.write_text(
+        "jurisdictions:\n"
+        "  - {params_file: butler.yaml, steps: step2}\n"  # relative to the list file
+        '  - {jurisdiction: "06001", steps: [step5]}\n'  # not run by a step2-only batch
+    )
+    rows = read_list(path)
+    assert rows[0].jurisdiction == "42003" and rows[0].steps == ["step2"]
+    assert rows[0].params == {"peers": ["42005"]}
+    assert rows[1].steps == ["step5"]
+    plan = _plan(rows)
+    assert [(j.step, j.geoid) for j in plan.jobs] == [("step2", "42003")]
+    assert plan.jobs[0].params["peers"] == ["42005"]
+    assert not plan.failures
+
+
+def test_missing_params_file_and_unknown_row_step_are_explained(tmp_path):
+    path = tmp_path / "jobs.yaml"
+    path.write_text("- {params_file: nowhere.yaml}\n")
+    with pytest.raises(BatchListError, match="nowhere.yaml"):
+        read_list(path)
+    path.write_text('- {jurisdiction: "42003", steps: step9}\n')
+    with pytest.raises(BatchListError, match="row 1"):
+        read_list(path)

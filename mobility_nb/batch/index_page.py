@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -130,7 +131,9 @@ def _fmt_date(stamp: str) -> str:
 
 
 def _years_text(years: set[str]) -> str:
-    return "; ".join(sorted(years)) or "not stated"
+    # Pages write ranges as "2014-2023" or "2014–2023"; list each range once.
+    same = {re.sub(r"(?<=\d)\s*[-–]\s*(?=\d)", "–", y) for y in years}
+    return "; ".join(sorted(same)) or "not stated"
 
 
 def render_index(

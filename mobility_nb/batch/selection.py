@@ -6,7 +6,9 @@ Lists come as YAML or CSV, one row per page set:
   names separated by ``;`` or ``|``), optional ``level``, any other column is a notebook
   parameter. Cells are read as text, so ``06037`` keeps its leading zero.
 * YAML: a list of rows (a bare string is a jurisdiction; a mapping has ``jurisdiction``,
-  optional ``peers``, ``level``, ``params`` and/or further parameter keys), or a mapping
+  optional ``peers``, ``level``, ``params``, ``params_file`` (a ``--params`` YAML file,
+  whose jurisdiction is used when the row names none) and/or further parameter keys),
+  or a mapping
   with ``defaults`` (parameters for every row) and ``jurisdictions`` (that list).
 
 Selectors (``--state PA --level county``, ``--all``) list jurisdictions from the data.
@@ -32,7 +34,7 @@ from ..params import check_no_secrets, notebook_parameters, validate_params
 from ..runner import STEP_TITLES, STEPS, default_stem, locate_notebook
 from .jobs import Job, Outcome
 
-RESERVED = {"jurisdiction", "peers", "level", "params"}
+RESERVED = {"jurisdiction", "peers", "level", "params", "params_file", "steps"}
 _PEER_SPLIT = re.compile(r"\s*[;|]\s*")
 Resolver = Callable[..., Any]  # resolve(text, level=None, data_dir=None) -> Jurisdiction
 
@@ -51,6 +53,7 @@ class Row:
     peers: list[str] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     place: Any = None  # an already resolved Jurisdiction (selectors)
+    steps: list[str] | None = None  # only these of the batch's steps (None: all of them)
 
 
 @dataclass
@@ -97,9 +100,29 @@ def _peers(value: Any, where: str) -> list[str] | None:
     )
 
 
+def _params_file(item: Mapping[str, Any], where: str, base: Path | None) -> dict[str, Any]:
+    """A row's ``params_file``: the same YAML ``mobility-nb run --params`` takes."""
+    name = item.get("params_file")
+    if not name:
+        return {}
+    from ..params import load_params_file
+
+    path = Path(str(name))
+    if not path.is_absolute() and base is not None and not path.exists():
+        path = base / path  # relative to the list file when not relative to the cwd
+    if not path.is_file():
+        raise BatchListError(f"{where}: params_file {str(name)!r} does not exist.")
+    return load_params_file(path)
+
+
 def _row_from_mapping(
-    item: Mapping[str, Any], number: int, where: str, defaults: Mapping[str, Any]
+    item: Mapping[str, Any], number: int, where: str, defaults: Mapping[str, Any],
+    base: Path | None = None,
 ) -> Row:
+    from_file = _params_file(item, where, base)
+    if from_file.get("jurisdiction") and not item.get("jurisdiction"):
+        item = {**item, "jurisdiction": from_file["jurisdiction"]}
+    from_file.pop("jurisdiction", None)
     if "jurisdiction" not in item or item["jurisdiction"] in (None, ""):
         raise BatchListError(
             f"{where} has no jurisdiction. Each row needs jurisdiction: a county FIPS "
@@ -108,16 +131,23 @@ def _row_from_mapping(
     extra = item.get("params") or {}
     if not isinstance(extra, Mapping):
         raise BatchListError(f"{where}: params must be a mapping of name: value.")
-    params = {**defaults, **{k: v for k, v in item.items() if k not in RESERVED}, **extra}
+    params = {
+        **defaults, **from_file, **{k: v for k, v in item.items() if k not in RESERVED}, **extra
+    }
     level = item.get("level") or None
     if level is not None and level not in ("county", "place"):
         raise BatchListError(f"{where}: level must be county or place, not {level!r}.")
+    try:
+        steps = parse_steps(item["steps"]) if item.get("steps") else None
+    except MobilityNBError as exc:
+        raise BatchListError(f"{where}: {exc}") from None
     return Row(
         jurisdiction=_text(item["jurisdiction"]),
         number=number,
         level=level,
         peers=_peers(item.get("peers"), where),
         params=params,
+        steps=steps,
     )
 
 
@@ -154,7 +184,7 @@ def _read_yaml(path: Path) -> list[Row]:
         if isinstance(item, (str, int)):
             rows.append(Row(jurisdiction=_text(item), number=number, params=dict(defaults)))
         elif isinstance(item, Mapping):
-            rows.append(_row_from_mapping(item, number, where, defaults))
+            rows.append(_row_from_mapping(item, number, where, defaults, path.parent))
         else:
             raise BatchListError(f"{where} is {item!r}; expected a jurisdiction or a mapping.")
     return rows
@@ -231,17 +261,26 @@ def _coerce_text(value: Any, declared: str) -> Any:
         return value
 
 
+def _row_steps(row: Row, steps: Sequence[str]) -> list[str]:
+    """The batch's steps that apply to a row (a row may narrow them with ``steps``)."""
+    return [s for s in steps if row.steps is None or s in row.steps]
+
+
 def _check_columns(rows: Iterable[Row], notebooks: Mapping[str, Path]) -> None:
-    declared: set[str] = set()
-    for nb in notebooks.values():
-        declared |= set(notebook_parameters(nb))
     for row in rows:
+        mine = {s: nb for s, nb in notebooks.items() if row.steps is None or s in row.steps}
+        if row.steps and not mine:
+            continue  # a row for steps this batch does not run: --steps filters the list
+        declared: set[str] = set()
+        for nb in mine.values():
+            declared |= set(notebook_parameters(nb))
+        notebooks_text = ", ".join(p.name for p in mine.values())
         unknown = sorted(set(row.params) - declared)
         if unknown:
             valid = sorted(declared - {"artifacts_dir"})
             raise BatchListError(
                 f"Row {row.number} sets {unknown[0]!r}, which no selected notebook "
-                f"({', '.join(p.name for p in notebooks.values())}) takes. Valid parameters: "
+                f"({notebooks_text}) takes. Valid parameters: "
                 f"{', '.join(valid)}. Fix the column or key name."
             )
         check_no_secrets(row.params)
@@ -288,9 +327,9 @@ def plan_jobs(
             if row.peers is not None:
                 peers = [resolver(p, level=place.level, data_dir=data_dir).geoid for p in row.peers]
         except MobilityNBError as exc:
-            failures.extend(_failure(row, s, exc) for s in steps)
+            failures.extend(_failure(row, s, exc) for s in _row_steps(row, steps))
             continue
-        for step in steps:
+        for step in _row_steps(row, steps):
             params = {
                 k: _coerce_text(v, declared[step][k][0])
                 for k, v in row.params.items()
