@@ -12,10 +12,8 @@ from where and when is kept in the parquet file's own metadata.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from platformdirs import user_cache_dir
 
+from ..atomic import write_atomic
 from ..errors import MobilityNBError
 
 ENV_STORE = "MOBILITY_NB_ACS_STORE"
@@ -135,16 +134,9 @@ def write_slice(store_dir: str | os.PathLike[str], key: StoreKey, rows: pd.DataF
                                  preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            META_KEY: json.dumps(merged).encode()})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer, compression="zstd")
+    return write_atomic(path, buffer.getvalue().to_pybytes())
 
 
 def now_iso() -> str:

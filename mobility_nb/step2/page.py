@@ -42,6 +42,14 @@ def _ci(m: catalog.Metric, lower: float, upper: float) -> str:
     return f"{m.format(lower)} to {m.format(upper)}"
 
 
+def _chart(made: tuple[Any, str] | None, caption: str) -> str:
+    """A chart function's (figure, alt text) as page HTML; nothing when there is no chart."""
+    if made is None:
+        return ""
+    fig, alt = made
+    return figure_html(fig, alt, tight=False, caption=caption)
+
+
 def _years(frame: pd.DataFrame) -> str:
     if frame.empty:
         return ""
@@ -194,18 +202,13 @@ class Step2Page:
         if made is None:
             show_html("<p class='mnb-missing'>No metric can be ranked for this jurisdiction.</p>")
             return
-        fig, alt = made
         show_html(
-            figure_html(
-                fig,
-                alt,
-                tight=False,
-                caption=(
-                    f"Filled dots: share of US {self.level_word} that {self.place.name} does "
-                    "better than (direction-aware); open dots: the same within "
-                    f"{self.place.state_name}. "
-                    "Metrics without a better/worse direction are not shown."
-                ),
+            _chart(
+                made,
+                f"Filled dots: share of US {self.level_word} that {self.place.name} does "
+                "better than (direction-aware); open dots: the same within "
+                f"{self.place.state_name}. Metrics without a better/worse direction are not "
+                "shown.",
             )
         )
 
@@ -301,20 +304,13 @@ class Step2Page:
             return
         self.recorder.record("trends", t)
         made = charts.trend_chart(trends.series(self.tidy, self.place.geoid), t, self.place.name)
-        parts = []
-        if made:
-            fig, alt = made
-            parts.append(
-                figure_html(
-                    fig,
-                    alt,
-                    tight=False,
-                    caption=(
-                        "The four metrics with the most years of data. Shaded bands are 95% "
-                        "confidence bounds where Urban publishes them."
-                    ),
-                )
+        parts = [
+            _chart(
+                made,
+                "The four metrics with the most years of data. Shaded bands are 95% "
+                "confidence bounds where Urban publishes them.",
             )
+        ]
         display, classes = [], []
         for _, r in t.iterrows():
             m = catalog.get_metric(r["metric"])
@@ -380,21 +376,13 @@ class Step2Page:
                 ignore_index=True,
             ),
         )
-        parts = []
-        made = charts.gap_chart(g, details, self.place.name)
-        if made:
-            fig, alt = made
-            parts.append(
-                figure_html(
-                    fig,
-                    alt,
-                    tight=False,
-                    caption=(
-                        "The widest gaps, relative to the overall value; the dashed line is "
-                        "the overall value."
-                    ),
-                )
+        parts = [
+            _chart(
+                charts.gap_chart(g, details, self.place.name),
+                "The widest gaps, relative to the overall value; the dashed line is the "
+                "overall value.",
             )
+        ]
         display, classes = [], []
         for _, r in g.iterrows():
             m = catalog.get_metric(r["metric"])
