@@ -54,10 +54,11 @@ def verdict(judgement: str, change: float, direction: str) -> str:
 def trend_table(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
     """First vs latest year for each metric with at least two years of values."""
     data = series(tidy, geoid)
+    by_metric = {str(k): g for k, g in data.groupby("metric", observed=True, sort=False)}
     rows = []
     for m in catalog.metrics_for(level):
-        s = data[data["metric"] == m.metric]
-        if len(s) < 2:
+        s = by_metric.get(m.metric)
+        if s is None or len(s) < 2:
             continue
         first, last = s.iloc[0], s.iloc[-1]
         change = float(last["value"] - first["value"])
