@@ -60,11 +60,6 @@ def new_figure(width: float = 7.0, height: float = 3.0, **kwargs):
     return fig, ax
 
 
-def apply_style() -> None:
-    """Apply the house style globally (used by batch workers after a state reset)."""
-    plt.rcParams.update(_STYLE)
-
-
 def figure_html(fig: Figure, alt: str, caption: str = "", tight: bool = True) -> str:
     """Render ``fig`` as an embedded SVG inside accessible ``<figure>`` HTML and close it.
 

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
 from mobility_nb import catalog
 from mobility_nb.metrics_data import load_metrics
-from mobility_nb.step2.standing import better_than, missing_metrics, percentile, standing
+from mobility_nb.step2.standing import better_than, missing_metrics, standing
 
 
 @pytest.fixture
@@ -31,15 +30,6 @@ def cook(mm_fixture_dir):
 def pct(below: int, ties: int, n: int) -> float:
     """Share of places below, ties (including the place itself) counting half."""
     return (below + 0.5 * ties) / n * 100
-
-
-def test_reference_percentile_counts_ties_half():
-    values = np.array([1.0, 2.0, 2.0, 3.0])
-    assert percentile(values, 2.0) == pytest.approx(pct(1, 2, 4))  # 50
-    assert percentile(values, 1.0) == pytest.approx(12.5)
-    assert percentile(values, 3.0) == pytest.approx(87.5)
-    assert math.isnan(percentile(np.array([]), 1.0))
-    assert math.isnan(percentile(values, float("nan")))
 
 
 def test_better_than_uses_direction():

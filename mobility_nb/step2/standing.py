@@ -41,15 +41,6 @@ def _rank_all(tidy: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def percentile(sorted_values: np.ndarray, value: float) -> float:
-    """Share (0-100) of values below ``value``, ties counting half (reference version)."""
-    if len(sorted_values) == 0 or np.isnan(value):
-        return float("nan")
-    below = np.searchsorted(sorted_values, value, side="left")
-    upto = np.searchsorted(sorted_values, value, side="right")
-    return float((below + 0.5 * (upto - below)) / len(sorted_values) * 100)
-
-
 def flag_text(quality: object, missing: str = "NA") -> str:
     """A quality flag for display; missing flags (None or NaN) become ``missing``."""
     return quality if isinstance(quality, str) and quality else missing
