@@ -50,13 +50,9 @@ def default_workers() -> int:
 
 
 def _crash_outcome(job: Job, exc: BaseException) -> Outcome:
-    return Outcome.for_job(
-        job,
-        "failed",
-        ename=type(exc).__name__,
-        evalue=str(exc)[:600],
-        message=f"{job.label}: the batch worker failed unexpectedly ({type(exc).__name__}: "
-        f"{exc}). Rerun the batch to retry this page; report it if it persists.",
+    return Outcome.crashed(
+        job, exc, f"the batch worker failed unexpectedly ({type(exc).__name__}: {exc}). "
+        "Rerun the batch to retry this page; report it if it persists.",
     )
 
 

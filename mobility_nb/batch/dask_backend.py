@@ -43,13 +43,7 @@ def _run_on_worker(job: Job, settings: WorkerSettings) -> Outcome:
     try:
         return run_job(job, settings)
     except Exception as exc:  # noqa: BLE001 - report, never lose the page silently
-        return Outcome.for_job(
-            job,
-            "failed",
-            ename=type(exc).__name__,
-            evalue=str(exc)[:600],
-            message=f"{job.label}: worker error {type(exc).__name__}: {exc}",
-        )
+        return Outcome.crashed(job, exc, f"worker error {type(exc).__name__}: {exc}")
 
 
 def _connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
@@ -89,13 +83,7 @@ def run_dask(
             try:
                 yield fut.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker, a cancelled task
-                yield Outcome.for_job(
-                    job,
-                    "failed",
-                    ename=type(exc).__name__,
-                    evalue=str(exc)[:600],
-                    message=f"{job.label}: Dask task failed: {exc}",
-                )
+                yield Outcome.crashed(job, exc, f"Dask task failed: {exc}")
             fut.release()
     finally:
         # Stop the kernels on the workers (teardown), so a shared cluster gets its memory
