@@ -91,10 +91,16 @@ class Step2Page:
     @cached_property
     def subgroups(self) -> pd.DataFrame:
         data = metrics_data.load_subgroups(self.level, self.data_dir)
+        years = _years(data[data["geoid"] == self.place.geoid])
         for path in data.attrs.get("sources", []):
-            years = data[data["geoid"] == self.place.geoid]
-            self.recorder.add_source(path, years=_years(years))
+            self.recorder.add_source(path, years=years)
         return data
+
+    @cached_property
+    def _own_wide(self) -> pd.DataFrame:
+        """This place's rows of the published file (for values shown as Urban wrote them)."""
+        wide = metrics_data.load_wide(self.level, self.data_dir)
+        return wide[wide["geoid"] == self.place.geoid]
 
     @cached_property
     def standing(self) -> pd.DataFrame:
@@ -255,8 +261,7 @@ class Step2Page:
         if pd.isna(r["value"]):
             return "NA"
         if m.unit == "parity":
-            wide = metrics_data.load_wide(self.level, self.data_dir)
-            hit = wide[(wide["geoid"] == self.place.geoid) & (wide["year"] == r["year"])]
+            hit = self._own_wide[self._own_wide["year"] == r["year"]]
             if not hit.empty and m.metric in hit:
                 return f"{m.format(hit[m.metric].iloc[0])} (ratio {r['value']:.2f})"
         return m.format(r["value"])
