@@ -146,10 +146,6 @@ def _check_level(level: str) -> Level:
     return level  # type: ignore[return-value]
 
 
-def _data_root(data_dir: str | os.PathLike[str] | None) -> Path:
-    return resolve_data_dir(data_dir)
-
-
 def _is_managed_cache(root: Path) -> bool:
     """Only the package's own cache is filled by downloads; user folders are left alone."""
     return root == default_cache_dir()
@@ -193,7 +189,7 @@ def read_wide(path: Path, level: Level) -> pd.DataFrame:
 def load_wide(level: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """The main longitudinal file of a level, as published (cached)."""
     level = _check_level(level)
-    root = _data_root(data_dir)
+    root = resolve_data_dir(data_dir)
     key = ("wide", str(root), level)
     if key not in _CACHE:
         path = locate(MAIN_FILES[level], root, required=True)
@@ -330,7 +326,7 @@ def to_tidy(
 def load_metrics(level: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Tidy Mobility Metrics (overall values, no subgroups) for every jurisdiction of a level."""
     level = _check_level(level)
-    root = _data_root(data_dir)
+    root = resolve_data_dir(data_dir)
     key = ("tidy", str(root), level)
     if key not in _CACHE:
         wide = load_wide(level, root)
@@ -345,7 +341,7 @@ def subgroup_paths(
 ) -> list[tuple[SubgroupFile, Path]]:
     """The subgroup files present (or downloadable) for a level, newest replacing older."""
     level = _check_level(level)
-    root = _data_root(data_dir)
+    root = resolve_data_dir(data_dir)
     found: dict[str, tuple[SubgroupFile, Path]] = {}
     for spec in SUBGROUP_FILES[level]:
         if spec.replaces and spec.replaces in found:
@@ -389,7 +385,7 @@ def _load_subgroup_tables(
     level: str, data_dir: str | os.PathLike[str] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     level = _check_level(level)
-    root = _data_root(data_dir)
+    root = resolve_data_dir(data_dir)
     key = ("subgroups", str(root), level)
     if key not in _CACHE:
         groups, totals, sources = [], [], []
