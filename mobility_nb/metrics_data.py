@@ -429,6 +429,16 @@ def derived(frame: pd.DataFrame, name: str, build: Callable[[pd.DataFrame], T]) 
     return value
 
 
+def rows_for(frame: pd.DataFrame, geoid: str) -> pd.DataFrame:
+    """One jurisdiction's rows of a loaded table, found through a per-table index.
+
+    A comparison on a million-row (or text) column costs milliseconds each time; a batch
+    looks places up thousands of times, so the positions are grouped once per table.
+    """
+    index = derived(frame, "rows-by-geoid", lambda f: f.groupby("geoid", observed=True).indices)
+    return frame.iloc[index.get(geoid, np.array([], dtype=np.intp))]
+
+
 def clear_cache() -> None:
     """Forget loaded tables and everything derived from them (tests, replaced files)."""
     _CACHE.clear()

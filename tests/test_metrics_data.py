@@ -276,3 +276,15 @@ def test_shallowest_then_alphabetical_copy_wins(tmp_path, mm_fixture_dir):
     wide = load_wide("place", tmp_path)
     assert wide.attrs["source"] == str(tmp_path / "assembled" / PLACE)
     assert "Old Philadelphia city" not in set(wide["place_name"])
+
+
+def test_rows_for_finds_a_places_rows_like_a_filter(mm_fixture_dir):
+    tidy = metrics_data.load_metrics("county", mm_fixture_dir)
+    wide = metrics_data.load_wide("county", mm_fixture_dir)
+    for frame in (tidy, wide):  # categorical and plain-text geoid columns
+        for geoid in ("17031", "42101"):
+            expected = frame[frame["geoid"] == geoid]
+            assert len(expected) > 0
+            pd.testing.assert_frame_equal(metrics_data.rows_for(frame, geoid), expected)
+        none = metrics_data.rows_for(frame, "99999")
+        assert none.empty and list(none.columns) == list(frame.columns)

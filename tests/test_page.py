@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -28,6 +29,33 @@ def test_record_returns_the_frame_and_stacks_tables_long():
     csv = numbers.to_csv(index=False)
     assert "trend,,0.712,2018\n" in csv  # years stay whole numbers after stacking
     assert "2018.0" not in csv
+
+
+def test_numbers_csv_is_the_stacked_table_as_pandas_writes_it():
+    rec = PageRecorder("step2", {}, None)
+    rec.record(
+        "standing",
+        pd.DataFrame(
+            {
+                "geoid": ["01001", "42101", None],
+                "year": [2021.0, np.nan, 2019.0],  # whole numbers with a gap -> "2021"
+                "value": [0.735, 1e-05, np.nan],
+                "rank": pd.array([3, None, 1], dtype="Int64"),
+                "share": pd.array([0.5, None, 0.25], dtype="Float64"),
+                "reliable": [True, False, True],
+                "quality": pd.Categorical(["Strong", None, "Weak"]),
+                "note": ['says "hi", twice', "line\nbreak", ""],
+            }
+        ),
+    )
+    rec.record("counts", pd.DataFrame({"table": ["x"], "n": [4], "mixed": [object()]}))
+    rec.record("empty", pd.DataFrame({"value": pd.Series(dtype=float)}))
+    rec.record("objects", pd.DataFrame({"value": [1, 2.5, None]}, dtype=object))
+    expected = rec.numbers().to_csv(index=False)
+    mixed = rec._tables[1][1]["mixed"].iloc[0]
+    assert rec.numbers_csv() == expected
+    assert "standing,01001,2021,0.735,3,0.5,True,Strong,\"says \"\"hi\"\", twice\"" in expected
+    assert str(mixed) in expected
 
 
 def test_recorded_numbers_do_not_change_when_the_caller_edits_its_frame():

@@ -11,7 +11,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from .. import catalog
@@ -74,11 +74,10 @@ def standing_chart(table: pd.DataFrame, name: str, level: str) -> tuple[Figure, 
         f"Better than this % of {'counties' if level == 'county' else 'cities'} "
         "(50 = median; grey dots = Weak data)"
     )
-    prev = None
-    for i, p in enumerate(ranked["pillar"]):
-        if p != prev and i:
-            ax.axhline(i - 0.5, color="#cccccc", lw=0.8)
-        prev = p
+    pillars = ranked["pillar"].tolist()
+    breaks = [i - 0.5 for i in range(1, n) if pillars[i] != pillars[i - 1]]
+    if breaks:
+        ax.hlines(breaks, 0, 100, color="#cccccc", lw=0.8)
     ax.legend(loc="lower right", fontsize=7.5)
     _panel_title(ax, f"Where {name} stands", fontsize=10)
     best = ranked.sort_values("national_better").iloc[-1]
@@ -93,8 +92,61 @@ def standing_chart(table: pd.DataFrame, name: str, level: str) -> tuple[Figure, 
     return fig, alt
 
 
-def _value_formatter(metric: catalog.Metric) -> FuncFormatter:
-    return FuncFormatter(lambda v, _pos: metric.format(v))
+# Trend small multiples are laid out by hand on one full-figure axes (inches as data
+# units): four real Axes cost ~4x more to build and draw, and a batch draws thousands.
+_TREND_WIDTH = 7.2
+_TREND_HEADER = 0.35  # inches above the first row, for the chart title
+_PANEL_PITCH = 1.9  # inches per row: two-line title, plot box, year labels
+_PANEL_TITLE = 0.45
+_PANEL_HEIGHT = 1.15
+_PANEL_LEFT = 0.7  # room for the value labels
+_PANEL_GAP = 0.3
+
+
+def _panel_range(values: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """A padded value range and up to four round tick values inside it."""
+    finite = values[np.isfinite(values)]
+    low, high = float(finite.min()), float(finite.max())
+    if low == high:
+        pad = abs(low) * 0.1 or 1.0
+        low, high = low - pad, high + pad
+    pad = (high - low) * 0.08
+    low, high = low - pad, high + pad
+    ticks = MaxNLocator(3).tick_values(low, high)
+    return low, high, ticks[(ticks >= low) & (ticks <= high)]
+
+
+def _trend_panel(
+    ax, x0: float, y0: float, width: float, s: pd.DataFrame, metric: catalog.Metric
+) -> None:
+    """One metric's line, band, value grid and first/last year, inside a box in inches."""
+    years = s["year"].to_numpy(float)
+    values = s["value"].to_numpy(float)
+    lower, upper = s["lower"].to_numpy(float), s["upper"].to_numpy(float)
+    low, high, ticks = _panel_range(np.concatenate([values, lower, upper]))
+    first, last = years.min(), years.max()
+    span = (last - first) or 1.0
+
+    def px(v):
+        return x0 + width * (0.03 + 0.94 * (np.asarray(v) - first) / span)
+
+    def py(v):
+        return y0 + _PANEL_HEIGHT * (np.asarray(v) - low) / (high - low)
+
+    ax.hlines(py(ticks), x0, x0 + width, color="#e5e5e5", lw=0.6, zorder=1)
+    for t in ticks:
+        ax.text(x0 - 0.06, py(t), metric.format(t), ha="right", va="center", fontsize=7)
+    ax.plot([x0, x0, x0 + width], [y0 + _PANEL_HEIGHT, y0, y0], color="#333333", lw=0.8)
+    for yr in sorted({first, last}):
+        ax.plot([px(yr)] * 2, [y0, y0 - 0.04], color="#333333", lw=0.8)
+        ax.text(px(yr), y0 - 0.07, str(int(yr)), ha="center", va="top", fontsize=7)
+    if np.isfinite(lower).any():
+        ax.fill_between(px(years), py(lower), py(upper), color=PALETTE["neutral"], alpha=0.3,
+                        lw=0, zorder=2)
+    ax.plot(px(years), py(values), color=PALETTE["focal"], marker="o", ms=3, lw=1.5, zorder=3)
+    title = "\n".join(textwrap.wrap(metric.label, 46, max_lines=2, placeholder="…"))
+    ax.text(x0 - _PANEL_LEFT + 0.05, y0 + _PANEL_HEIGHT + 0.1, title, fontsize=8,
+            fontweight="bold", va="bottom", linespacing=1.15)
 
 
 def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, name: str) -> tuple[Figure, str] | None:
@@ -104,30 +156,23 @@ def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, name: str) -> tuple[
     chosen = trends.sort_values("years", ascending=False, kind="stable").head(MAX_TREND_PANELS)
     chosen = trends[trends["metric"].isin(chosen["metric"])]
     k = len(chosen)
-    cols = min(3, k)
+    cols = 1 if k == 1 else 2
     rows = int(np.ceil(k / cols))
-    height = 1.6 * rows + 0.5
-    fig, axes = new_figure(7.2, height, nrows=rows, ncols=cols, squeeze=False)
-    fig.subplots_adjust(
-        left=0.1, right=0.98, top=1 - 0.45 / height, bottom=0.3 / height, hspace=0.6, wspace=0.45
-    )
-    for ax, (_, t) in zip(axes.flat, chosen.iterrows(), strict=False):
-        m = catalog.get_metric(t["metric"])
-        s = series[series["metric"] == t["metric"]]
-        years = s["year"].to_numpy()
-        if s["lower"].notna().any():
-            ax.fill_between(
-                years, s["lower"], s["upper"], color=PALETTE["neutral"], alpha=0.3, lw=0
-            )
-        ax.plot(years, s["value"], color=PALETTE["focal"], marker="o", ms=3, lw=1.5)
-        _panel_title(ax, _short(m.label, 36))
-        ax.yaxis.set_major_formatter(_value_formatter(m))
-        ax.yaxis.set_major_locator(MaxNLocator(3))
-        ax.tick_params(labelsize=7)
-        ax.set_xticks(sorted({int(years[0]), int(years[-1])}))
-    for ax in list(axes.flat)[k:]:
-        ax.set_visible(False)
-    fig.suptitle(f"{name}: change over time (shaded = 95% confidence bounds)", fontsize=9)
+    height = _TREND_HEADER + rows * _PANEL_PITCH
+    width = (_TREND_WIDTH - 0.1) / cols - _PANEL_LEFT - _PANEL_GAP
+    fig, ax = new_figure(_TREND_WIDTH, height)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=1)
+    ax.set_axis_off()
+    ax.set_xlim(0, _TREND_WIDTH)
+    ax.set_ylim(0, height)
+    ax.text(0.1, height - 0.08, f"{name}: change over time (shaded = 95% confidence bounds)",
+            fontsize=9, fontweight="bold", va="top")
+    by_metric = dict(tuple(series.groupby("metric", observed=True, sort=False)))
+    for i, metric in enumerate(chosen["metric"]):
+        r, c = divmod(i, cols)
+        x0 = 0.1 + c * (width + _PANEL_LEFT + _PANEL_GAP) + _PANEL_LEFT
+        y0 = height - _TREND_HEADER - r * _PANEL_PITCH - _PANEL_TITLE - _PANEL_HEIGHT
+        _trend_panel(ax, x0, y0, width, by_metric[metric], catalog.get_metric(metric))
     up = chosen[chosen["verdict"] == "improved"]["label"].tolist()
     down = chosen[chosen["verdict"] == "worsened"]["label"].tolist()
     alt = (
@@ -143,6 +188,11 @@ def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, name: str) -> tuple[
     return fig, alt
 
 
+_GAP_LEFT, _GAP_RIGHT = 0.36, 0.95
+_GAP_AXES_WIDTH = 7.2 * (_GAP_RIGHT - _GAP_LEFT)  # inches
+_GAP_LABEL_CHAR = 6.5 * 0.6  # rough width of one 6.5 pt character, in points
+
+
 def gap_chart(
     gaps: pd.DataFrame, details: dict[int, pd.DataFrame], name: str
 ) -> tuple[Figure, str] | None:
@@ -153,36 +203,38 @@ def gap_chart(
     k = len(top)
     height = 0.55 * k + 1.0
     fig, ax = new_figure(7.2, height)
-    fig.subplots_adjust(left=0.36, right=0.95, top=1 - 0.3 / height, bottom=0.7 / height)
-    labels = []
-    for y, (i, g) in enumerate(top.iterrows()):
+    fig.subplots_adjust(left=_GAP_LEFT, right=_GAP_RIGHT, top=1 - 0.3 / height,
+                        bottom=0.7 / height)
+    labels, xs, ys, colors, spans, ends = [], [], [], [], [], []
+    for y, (i, g) in enumerate(zip(top.index, top.to_dict("records"), strict=True)):
         m = catalog.get_metric(g["metric"])
+        labels.append(f"{_short(m.label, 40)}\nby {g['subgroup_type']} ({g['year']})")
         d = details[i].dropna(subset=["value"])
         base = g["overall"] if pd.notna(g["overall"]) and g["overall"] else d["value"].mean()
-        rel = d["value"].to_numpy() / base * 100
-        weak = (d["quality"] == "Weak").to_numpy()
-        ax.hlines(y, rel.min(), rel.max(), color="#cccccc", lw=3, zorder=1)
-        ax.scatter(
-            rel,
-            np.full(len(rel), y),
-            s=32,
-            zorder=3,
-            c=np.where(weak, PALETTE["weak"], PALETTE["focal"]),
-        )
-        for value, group in (
-            (rel.min(), d.loc[d["value"].idxmin(), "subgroup"]),
-            (rel.max(), d.loc[d["value"].idxmax(), "subgroup"]),
-        ):
-            ax.annotate(
-                _short(str(group), 22),
-                (value, y),
-                xytext=(0, 6),
-                textcoords="offset points",
-                ha="center",
-                fontsize=6.5,
-            )
-        labels.append(f"{_short(m.label, 40)}\nby {g['subgroup_type']} ({g['year']})")
-    ax.axvline(100, color=PALETTE["national"], ls="--", lw=1)
+        if d.empty or not base or np.isnan(base):
+            continue  # every group is zero or missing: nothing to place on a relative axis
+        rel = d["value"].to_numpy(dtype=float) / base * 100
+        xs.extend(rel)
+        ys.extend([y] * len(rel))
+        colors.extend(np.where(d["quality"] == "Weak", PALETTE["weak"], PALETTE["focal"]))
+        spans.append((y, rel.min(), rel.max()))
+        names = d["subgroup"].to_numpy(dtype=object)
+        ends.append((names[int(np.argmin(rel))], names[int(np.argmax(rel))]))
+    if spans:
+        ax.hlines(*zip(*spans, strict=True), color="#cccccc", lw=3, zorder=1)
+        ax.scatter(xs, ys, s=32, zorder=3, c=colors)
+        ax.axvline(100, color=PALETTE["national"], ls="--", lw=1)
+        low_x, high_x = ax.get_xlim()
+        points_per_unit = _GAP_AXES_WIDTH * 72 / (high_x - low_x)
+        for (y, low, high), (low_group, high_group) in zip(spans, ends, strict=True):
+            # Name the lowest and highest group above their dots; when centred names would
+            # print over each other, they hang outwards from the dots instead.
+            low_name, high_name = _short(str(low_group), 22), _short(str(high_group), 22)
+            needed = (len(low_name) + len(high_name)) / 2 * _GAP_LABEL_CHAR + 6
+            close = (high - low) * points_per_unit < needed
+            for x, name, ha in ((low, low_name, "right"), (high, high_name, "left")):
+                ax.text(x, y - 0.17, name, ha=ha if close else "center", va="bottom",
+                        fontsize=6.5)
     _row_labels(ax, labels, fontsize=7)
     ax.set_ylim(k - 0.4, -0.6)
     ax.set_xlabel("Each group's value as % of the overall value (dashed line = overall)")

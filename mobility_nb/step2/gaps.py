@@ -51,6 +51,44 @@ def _families(sub_type: str, groups: list[str]) -> list[list[str]]:
     return [[g for g in pair if g in groups] for pair in pairs if any(g in groups for g in pair)]
 
 
+def _base_values(
+    overall: pd.DataFrame, totals: pd.DataFrame | None, geoid: str
+) -> dict[tuple[str, int, str], float]:
+    """(metric, year, subgroup type) -> the value a gap is sized against.
+
+    The subgroup file's own total comes first (keyed by that file's subgroup type), then
+    the main file's value (keyed "all").
+    """
+    bases: dict[tuple[str, int, str], float] = {}
+    frames = [] if totals is None or totals.empty else [totals[totals["geoid"] == geoid]]
+    frames.append(overall[overall["geoid"] == geoid].assign(subgroup_type="all"))
+    for frame in frames:
+        frame = frame[frame["value"].notna()]
+        keys = zip(
+            frame["metric"].astype(str).tolist(),
+            frame["year"].astype(int).tolist(),
+            frame["subgroup_type"].astype(str).tolist(),
+            strict=True,
+        )
+        for key, value in zip(keys, frame["value"].astype(float).tolist(), strict=True):
+            bases.setdefault(key, value)
+    return bases
+
+
+def _lists(frame: pd.DataFrame) -> dict[str, list]:
+    """Columns as plain lists (missing text as None): the per-group work is on a few rows."""
+    out: dict[str, list] = {}
+    for col in ("subgroup", "quality"):
+        out[col] = [
+            None if v is None or (isinstance(v, float) and v != v) else str(v)
+            for v in frame[col].to_numpy(dtype=object, na_value=None).tolist()
+        ]
+    for col in ("value", "lower", "upper"):
+        out[col] = frame[col].to_numpy(dtype=float, na_value=np.nan).tolist()
+    out["year"] = frame["year"].astype(int).tolist()
+    return out
+
+
 def gap_table(
     subgroups: pd.DataFrame,
     overall: pd.DataFrame,
@@ -68,34 +106,26 @@ def gap_table(
     if data.empty:
         return pd.DataFrame()
     known = {m.metric: m for m in catalog.metrics_for(level)}
-    # Filter the big tables once, not per row; subgroup totals take precedence.
-    bases = [overall[overall["geoid"] == geoid].assign(subgroup_type="all")]
-    if totals is not None and not totals.empty:
-        bases.insert(0, totals[totals["geoid"] == geoid])
-    overall = pd.concat(
-        [
-            b[["metric", "year", "subgroup_type", "value"]].astype(
-                {"metric": str, "subgroup_type": str}
-            )
-            for b in bases
-        ],
-        ignore_index=True,
-    )
+    bases = _base_values(overall, totals, geoid)
+    cols = _lists(data)
     rows = []
-    for (metric, sub_type), grp in data.groupby(["metric", "subgroup_type"], observed=True):
-        metric, sub_type = str(metric), str(sub_type)
-        m = known.get(metric)
+    for (metric, sub_type), positions in data.groupby(
+        ["metric", "subgroup_type"], observed=True
+    ).indices.items():
+        m = known.get(str(metric))
         if m is None:
             continue
-        with_values = grp[grp["value"].notna()]
-        if with_values.empty:
+        sub_type = str(sub_type)
+        valued_years = [cols["year"][i] for i in positions if cols["value"][i] == cols["value"][i]]
+        if not valued_years:
             continue
-        year = int(with_values["year"].max())
-        latest = grp[grp["year"] == year]
-        groups = [str(g) for g in latest["subgroup"].unique()]
+        year = max(valued_years)
+        latest = [i for i in positions if cols["year"][i] == year]
+        groups = list(dict.fromkeys(str(cols["subgroup"][i]) for i in latest))
         for family in _families(sub_type, groups):
-            fam = latest[latest["subgroup"].isin(family)]
-            row = _gap_row(fam, m, sub_type, year, overall)
+            fam = [i for i in latest if str(cols["subgroup"][i]) in family]
+            base = bases.get((m.metric, year, sub_type), bases.get((m.metric, year, "all")))
+            row = _gap_row(cols, fam, m, sub_type, year, base)
             if row:
                 rows.append(row)
     out = pd.DataFrame(rows)
@@ -107,62 +137,49 @@ def gap_table(
 
 
 def _gap_row(
-    fam: pd.DataFrame,
+    cols: dict[str, list],
+    fam: list[int],
     m: catalog.Metric,
     sub_type: str,
     year: int,
-    overall: pd.DataFrame,
+    base: float | None,
 ) -> dict | None:
-    valued = fam[fam["value"].notna()]
-    missing = sorted(str(g) for g in fam.loc[fam["value"].isna(), "subgroup"])
+    value, quality, subgroup = cols["value"], cols["quality"], cols["subgroup"]
+    valued = [i for i in fam if value[i] == value[i]]
+    missing = sorted(str(subgroup[i]) for i in fam if value[i] != value[i])
     if len(valued) < 2:
         return None
-    hi = valued.loc[valued["value"].idxmax()]
-    lo = valued.loc[valued["value"].idxmin()]
-    base_rows = overall[
-        (overall["metric"] == m.metric)
-        & (overall["year"] == year)
-        & overall["subgroup_type"].isin([sub_type, "all"])
-        & overall["value"].notna()
-    ]
-    # Rows are ordered: the subgroup file's own total first, then the main file's value.
-    base = float(base_rows["value"].iloc[0]) if not base_rows.empty else np.nan
+    hi = max(valued, key=lambda i: value[i])  # first of equal values, like idxmax
+    lo = min(valued, key=lambda i: value[i])
     relative_to = "overall"
-    if np.isnan(base) or base == 0:
-        base, relative_to = float(valued["value"].mean()), "average of the groups"
-    gap = float(hi["value"] - lo["value"])
-    weak = sorted(str(g) for g in valued.loc[valued["quality"] == "Weak", "subgroup"])
-    flags_ok = (
-        hi["quality"] != "Weak"
-        and lo["quality"] != "Weak"
-        and pd.notna(hi["quality"])
-        and pd.notna(lo["quality"])
-    )
-    bounds = [hi["lower"], lo["upper"]]
-    overlap = False if any(pd.isna(b) for b in bounds) else bool(hi["lower"] <= lo["upper"])
+    if base is None or np.isnan(base) or base == 0:
+        base = float(np.mean([value[i] for i in valued]))
+        relative_to = "average of the groups"
+    gap = value[hi] - value[lo]
+    weak = sorted(str(subgroup[i]) for i in valued if quality[i] == "Weak")
+    flags_ok = quality[hi] not in ("Weak", None) and quality[lo] not in ("Weak", None)
+    hi_lower, lo_upper = cols["lower"][hi], cols["upper"][lo]
+    overlap = False if np.isnan(hi_lower) or np.isnan(lo_upper) else bool(hi_lower <= lo_upper)
     reliable = bool(flags_ok and not overlap)
-    if m.direction == "lower":
-        best, worst = lo, hi
-    else:
-        best, worst = hi, lo
+    best, worst = (lo, hi) if m.direction == "lower" else (hi, lo)
     return {
         "metric": m.metric,
         "label": m.label,
         "pillar": m.pillar,
         "subgroup_type": sub_type,
         "year": year,
-        "best_group": str(best["subgroup"]),
-        "best_value": float(best["value"]),
-        "worst_group": str(worst["subgroup"]),
-        "worst_value": float(worst["value"]),
-        "highest_group": str(hi["subgroup"]),
-        "lowest_group": str(lo["subgroup"]),
-        "gap": gap,
+        "best_group": str(subgroup[best]),
+        "best_value": float(value[best]),
+        "worst_group": str(subgroup[worst]),
+        "worst_value": float(value[worst]),
+        "highest_group": str(subgroup[hi]),
+        "lowest_group": str(subgroup[lo]),
+        "gap": float(gap),
         "relative_gap": abs(gap) / abs(base) if base else np.nan,
         "relative_to": relative_to,
         "overall": base if relative_to == "overall" else np.nan,
         "direction": m.direction,
-        "groups": int(len(valued)),
+        "groups": len(valued),
         "weak_groups": ", ".join(weak),
         "missing_groups": ", ".join(missing),
         "ci_overlap": overlap,

@@ -67,7 +67,7 @@ def draft(standing: pd.DataFrame, gaps: pd.DataFrame, level: str) -> Insights:
     ]
     gap_lines: list[str] = []
     if not gaps.empty:
-        for _, g in gaps[gaps["reliable"]].head(TOP_N).iterrows():
+        for g in gaps[gaps["reliable"]].head(TOP_N).to_dict("records"):
             m = catalog.get_metric(g["metric"])
             gap_lines.append(
                 f"Gap: {m.label} ({g['year']}) was {m.format(g['best_value'])} for "
@@ -83,12 +83,12 @@ def draft(standing: pd.DataFrame, gaps: pd.DataFrame, level: str) -> Insights:
         "wealth parity) are not ranked."
     )
     return Insights(
-        tuple(_sentence(r, level, "Strength") for _, r in strong.iterrows()),
-        tuple(_sentence(r, level, "Concern") for _, r in weak_spots.iterrows()),
+        tuple(_sentence(r, level, "Strength") for r in strong.to_dict("records")),
+        tuple(_sentence(r, level, "Concern") for r in weak_spots.to_dict("records")),
         tuple(gap_lines),
         tuple(
             f"{r['label']} ({int(r['year'])}) is flagged Weak, so it is not used here."
-            for _, r in set_aside.iterrows()
+            for r in set_aside.to_dict("records")
         ),
         rule,
     )

@@ -97,10 +97,11 @@ class Step2Page:
         return data
 
     @cached_property
-    def _own_wide(self) -> pd.DataFrame:
-        """This place's rows of the published file (for values shown as Urban wrote them)."""
-        wide = metrics_data.load_wide(self.level, self.data_dir)
-        return wide[wide["geoid"] == self.place.geoid]
+    def _published(self) -> dict[int, dict[str, Any]]:
+        """This place's rows of the published file by year (values as Urban wrote them)."""
+        rows = metrics_data.rows_for(metrics_data.load_wide(self.level, self.data_dir),
+                                     self.place.geoid)
+        return {int(r["year"]): r for r in rows.to_dict("records")}
 
     @cached_property
     def standing(self) -> pd.DataFrame:
@@ -227,7 +228,7 @@ class Step2Page:
             if rows.empty:
                 continue
             display, classes = [], []
-            for _, r in rows.iterrows():
+            for r in rows.to_dict("records"):
                 m = catalog.get_metric(r["metric"])
                 display.append(
                     {
@@ -256,14 +257,14 @@ class Step2Page:
                 )
             )
 
-    def _value_text(self, m: catalog.Metric, r: pd.Series) -> str:
+    def _value_text(self, m: catalog.Metric, r: Mapping[str, Any]) -> str:
         """Parity metrics show Urban's 'wealth share : household share' text as published."""
         if pd.isna(r["value"]):
             return "NA"
         if m.unit == "parity":
-            hit = self._own_wide[self._own_wide["year"] == r["year"]]
-            if not hit.empty and m.metric in hit:
-                return f"{m.format(hit[m.metric].iloc[0])} (ratio {r['value']:.2f})"
+            published = self._published.get(int(r["year"]), {})
+            if m.metric in published:
+                return f"{m.format(published[m.metric])} (ratio {r['value']:.2f})"
         return m.format(r["value"])
 
     def show_peers(self) -> None:
@@ -284,7 +285,7 @@ class Step2Page:
         self.recorder.record("peers", table)
         names = {self.place.geoid: self.place.name, **{p.geoid: p.name for p in ps.peers}}
         display = []
-        for _, r in table.iterrows():
+        for r in table.to_dict("records"):
             m = catalog.get_metric(r["metric"])
             row = {"Metric": m.label, "Year": str(r["year"])}
             for g, nm in names.items():
@@ -317,7 +318,7 @@ class Step2Page:
             )
         ]
         display, classes = [], []
-        for _, r in t.iterrows():
+        for r in t.to_dict("records"):
             m = catalog.get_metric(r["metric"])
             display.append(
                 {
@@ -361,11 +362,12 @@ class Step2Page:
             )
             return
         self.recorder.record("gaps", g)
+        own = metrics_data.rows_for(self.subgroups, self.place.geoid)
+        widest = g.head(charts.MAX_GAP_PANELS)
         details = {
-            i: gaps.subgroup_detail(
-                self.subgroups, self.place.geoid, r["metric"], r["subgroup_type"], r["year"]
-            )
-            for i, r in g.head(charts.MAX_GAP_PANELS).iterrows()
+            i: gaps.subgroup_detail(own, self.place.geoid, r["metric"], r["subgroup_type"],
+                                    r["year"])
+            for i, r in zip(widest.index, widest.to_dict("records"), strict=True)
         }
         self.recorder.record(
             "gap_groups",
@@ -389,7 +391,7 @@ class Step2Page:
             )
         ]
         display, classes = [], []
-        for _, r in g.iterrows():
+        for r in g.to_dict("records"):
             m = catalog.get_metric(r["metric"])
             notes = []
             if r["weak_groups"]:
@@ -477,7 +479,7 @@ class Step2Page:
     def _definitions_html(self) -> str:
         have = self.standing
         rows = []
-        for _, r in have.iterrows():
+        for r in have.to_dict("records"):
             m = catalog.get_metric(r["metric"])
             rows.append(
                 {

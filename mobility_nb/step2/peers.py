@@ -118,7 +118,7 @@ def peer_table(
         for m, y, g, v in zip(sub["metric"], sub["year"], sub["geoid"], sub["value"], strict=True)
     }
     rows = []
-    for _, r in have.iterrows():
+    for r in have.to_dict("records"):
         key = (r["metric"], int(r["year"]))
         vals = {g: lookup.get((*key, g), np.nan) for g in geoids}
         peer_vals = np.array([vals[p.geoid] for p in peer_set.peers], dtype=float)

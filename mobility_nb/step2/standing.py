@@ -65,10 +65,19 @@ def standing(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
     with population, so they are shown but not ranked.
     """
     ranks = ranked(tidy)
-    own = tidy[tidy["geoid"] == geoid]
-    latest = own[own["value"].notna()].sort_values("year").groupby("metric", observed=True).tail(1)
-    latest = latest.set_index("metric")
-    own_ranks = ranks[ranks["geoid"] == geoid].set_index(["metric", "year"])
+    cols = ["metric", "year", "value", "lower", "upper", "quality"]
+    own = tidy.loc[tidy["geoid"] == geoid, cols].sort_values("year", kind="stable")
+    latest: dict[str, dict] = {}  # metric -> row of its latest year with a value
+    flagged: dict[str, dict] = {}  # metric -> row of its latest year with a quality flag
+    for r in own.astype({"metric": str, "quality": object}).to_dict("records"):
+        if r["value"] == r["value"]:
+            latest[r["metric"]] = r
+        if isinstance(r["quality"], str):
+            flagged[r["metric"]] = r
+    own_ranks = {
+        (str(k["metric"]), int(k["year"])): k
+        for k in ranks[ranks["geoid"] == geoid].to_dict("records")
+    }
     rows = []
     for m in catalog.metrics_for(level):
         row: dict = {
@@ -79,17 +88,17 @@ def standing(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
             "unit": m.unit,
             "direction": m.direction,
         }
-        if m.metric in latest.index:
-            r = latest.loc[m.metric]
+        r = latest.get(m.metric)
+        if r is not None:
             year = int(r["year"])
-            k = own_ranks.loc[(m.metric, year)]
+            k = own_ranks[(m.metric, year)]
             rank_ok = m.unit != "count"
             row.update(
                 year=year,
                 value=float(r["value"]),
                 lower=float(r["lower"]),
                 upper=float(r["upper"]),
-                quality=None if pd.isna(r["quality"]) else str(r["quality"]),
+                quality=r["quality"] if isinstance(r["quality"], str) else None,
                 national_median=float(k["national_median"]),
                 state_median=float(k["state_median"]),
                 national_n=int(k["national_n"]),
@@ -100,15 +109,13 @@ def standing(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
             row["national_better"] = better_than(row["national_pct"], m.direction)
             row["state_better"] = better_than(row["state_pct"], m.direction)
         else:
-            flagged = own[(own["metric"] == m.metric) & own["quality"].notna()]
+            f = flagged.get(m.metric)
             row.update(
-                year=int(flagged["year"].max()) if not flagged.empty else np.nan,
+                year=int(f["year"]) if f else np.nan,
                 value=np.nan,
                 lower=np.nan,
                 upper=np.nan,
-                quality=str(flagged.sort_values("year")["quality"].iloc[-1])
-                if not flagged.empty
-                else None,
+                quality=f["quality"] if f else None,
                 national_median=np.nan,
                 state_median=np.nan,
                 national_n=0,

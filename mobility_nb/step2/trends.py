@@ -7,6 +7,8 @@ interval we show the change and say it cannot be tested.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -29,7 +31,7 @@ def series(tidy: pd.DataFrame, geoid: str) -> pd.DataFrame:
     )
 
 
-def judge_change(first: pd.Series, last: pd.Series) -> str:
+def judge_change(first: Mapping, last: Mapping) -> str:
     """Classify the change between two rows (value, lower, upper)."""
     bounds = [first["lower"], first["upper"], last["lower"], last["upper"]]
     if last["value"] == first["value"]:
@@ -53,14 +55,15 @@ def verdict(judgement: str, change: float, direction: str) -> str:
 
 def trend_table(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
     """First vs latest year for each metric with at least two years of values."""
-    data = series(tidy, geoid)
-    by_metric = {str(k): g for k, g in data.groupby("metric", observed=True, sort=False)}
+    by_metric: dict[str, list[dict]] = {}
+    for r in series(tidy, geoid).astype({"metric": str, "quality": object}).to_dict("records"):
+        by_metric.setdefault(r["metric"], []).append(r)
     rows = []
     for m in catalog.metrics_for(level):
-        s = by_metric.get(m.metric)
-        if s is None or len(s) < 2:
+        s = by_metric.get(m.metric, [])
+        if len(s) < 2:
             continue
-        first, last = s.iloc[0], s.iloc[-1]
+        first, last = s[0], s[-1]
         change = float(last["value"] - first["value"])
         judgement = judge_change(first, last)
         rows.append(
@@ -78,8 +81,8 @@ def trend_table(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
                 "years": len(s),
                 "judgement": judgement,
                 "verdict": verdict(judgement, change, m.direction),
-                "first_quality": None if pd.isna(first["quality"]) else str(first["quality"]),
-                "latest_quality": None if pd.isna(last["quality"]) else str(last["quality"]),
+                "first_quality": first["quality"] if isinstance(first["quality"], str) else None,
+                "latest_quality": last["quality"] if isinstance(last["quality"], str) else None,
             }
         )
     return pd.DataFrame(rows)
