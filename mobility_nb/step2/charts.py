@@ -232,8 +232,8 @@ def gap_chart(
             low_name, high_name = _short(str(low_group), 22), _short(str(high_group), 22)
             needed = (len(low_name) + len(high_name)) / 2 * _GAP_LABEL_CHAR + 6
             close = (high - low) * points_per_unit < needed
-            for x, name, ha in ((low, low_name, "right"), (high, high_name, "left")):
-                ax.text(x, y - 0.17, name, ha=ha if close else "center", va="bottom",
+            for x, group, ha in ((low, low_name, "right"), (high, high_name, "left")):
+                ax.text(x, y - 0.17, group, ha=ha if close else "center", va="bottom",
                         fontsize=6.5)
     _row_labels(ax, labels, fontsize=7)
     ax.set_ylim(k - 0.4, -0.6)
