@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -429,14 +429,19 @@ def derived(frame: pd.DataFrame, name: str, build: Callable[[pd.DataFrame], T]) 
     return value
 
 
-def rows_for(frame: pd.DataFrame, geoid: str) -> pd.DataFrame:
-    """One jurisdiction's rows of a loaded table, found through a per-table index.
+def rows_for(
+    frame: pd.DataFrame, geoid: str, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One jurisdiction's rows of a loaded table (optionally some columns only).
 
     A comparison on a million-row (or text) column costs milliseconds each time; a batch
     looks places up thousands of times, so the positions are grouped once per table.
     """
     index = derived(frame, "rows-by-geoid", lambda f: f.groupby("geoid", observed=True).indices)
-    return frame.iloc[index.get(geoid, np.array([], dtype=np.intp))]
+    rows = index.get(geoid, np.array([], dtype=np.intp))
+    if columns is None:
+        return frame.iloc[rows]
+    return frame.iloc[rows, [frame.columns.get_loc(c) for c in columns]]
 
 
 def clear_cache() -> None:

@@ -288,3 +288,5 @@ def test_rows_for_finds_a_places_rows_like_a_filter(mm_fixture_dir):
             pd.testing.assert_frame_equal(metrics_data.rows_for(frame, geoid), expected)
         none = metrics_data.rows_for(frame, "99999")
         assert none.empty and list(none.columns) == list(frame.columns)
+    some = metrics_data.rows_for(wide, "17031", ["year", "geoid"])
+    assert list(some.columns) == ["year", "geoid"] and set(some["geoid"]) == {"17031"}

@@ -224,6 +224,7 @@ def gap_chart(
         ax.hlines(*zip(*spans, strict=True), color="#cccccc", lw=3, zorder=1)
         ax.scatter(xs, ys, s=32, zorder=3, c=colors)
         ax.axvline(100, color=PALETTE["national"], ls="--", lw=1)
+        ax.xaxis.set_major_locator(MaxNLocator(6))  # each tick is laid out: keep few
         low_x, high_x = ax.get_xlim()
         points_per_unit = _GAP_AXES_WIDTH * 72 / (high_x - low_x)
         for (y, low, high), (low_group, high_group) in zip(spans, ends, strict=True):

@@ -99,8 +99,11 @@ class Step2Page:
     @cached_property
     def _published(self) -> dict[int, dict[str, Any]]:
         """This place's rows of the published file by year (values as Urban wrote them)."""
-        rows = metrics_data.rows_for(metrics_data.load_wide(self.level, self.data_dir),
-                                     self.place.geoid)
+        wide = metrics_data.load_wide(self.level, self.data_dir)
+        parity = [m.metric for m in catalog.metrics_for(self.level) if m.unit == "parity"]
+        rows = metrics_data.rows_for(
+            wide, self.place.geoid, ["year", *(c for c in parity if c in wide.columns)]
+        )
         return {int(r["year"]): r for r in rows.to_dict("records")}
 
     @cached_property

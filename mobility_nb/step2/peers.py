@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import JurisdictionError
 from ..jurisdictions import Jurisdiction, jurisdiction_table, resolve
+from ..metrics_data import derived, rows_for
 
 INCOME_METRIC = "pctl_income_50"
 DEFAULT_PEERS = 5
@@ -59,9 +60,10 @@ def similar_peers(
     data_dir: str | os.PathLike[str] | None = None,
 ) -> PeerSet:
     """The ``n`` places nearest to ``focal`` on standardised log population and median income."""
-    income = tidy[(tidy["metric"] == INCOME_METRIC) & tidy["value"].notna()]
+    income = derived(tidy, "peer-income", _income_rows)
     own = income[income["geoid"] == focal.geoid]
-    table = jurisdiction_table(focal.level, data_dir).set_index("geoid")
+    table = derived(jurisdiction_table(focal.level, data_dir), "by-geoid",
+                    lambda t: t.set_index("geoid"))
     if own.empty or focal.geoid not in table.index:
         return PeerSet(
             (),
@@ -80,7 +82,8 @@ def similar_peers(
     z = (feats - feats.mean(axis=0)) / std
     me = z[frame.index.get_loc(focal.geoid)]
     dist = np.sqrt(((z - me) ** 2).sum(axis=1))
-    order = [i for i in np.argsort(dist, kind="stable") if frame.index[i] != focal.geoid][:n]
+    nearest = np.argsort(dist, kind="stable")[: n + 1]  # the place itself is among them
+    order = [i for i in nearest if frame.index[i] != focal.geoid][:n]
     peers, reasons = [], []
     for i in order:
         geoid = frame.index[i]
@@ -104,6 +107,12 @@ def similar_peers(
     return PeerSet(tuple(peers), rule, tuple(reasons), automatic=True)
 
 
+def _income_rows(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Median household income rows (the similarity measure), extracted once per table."""
+    rows = tidy[(tidy["metric"] == INCOME_METRIC) & tidy["value"].notna()]
+    return rows[["geoid", "year", "value"]].astype({"geoid": str})
+
+
 def peer_table(
     tidy: pd.DataFrame, standing: pd.DataFrame, focal: Jurisdiction, peer_set: PeerSet
 ) -> pd.DataFrame:
@@ -112,7 +121,8 @@ def peer_table(
     have = standing[standing["value"].notna()][
         ["metric", "label", "year", "direction", "unit", "value"]
     ]
-    sub = tidy[tidy["geoid"].isin(geoids) & tidy["value"].notna()]
+    sub = pd.concat([rows_for(tidy, g) for g in geoids])
+    sub = sub[sub["value"].notna()]
     lookup = {
         (str(m), int(y), str(g)): float(v)
         for m, y, g, v in zip(sub["metric"], sub["year"], sub["geoid"], sub["value"], strict=True)
