@@ -4,7 +4,7 @@ Run from the repository root (the real data must be present)::
 
     .venv/bin/python bench/bench_batch.py                       # ~5 min on 2 cores
     .venv/bin/python bench/bench_batch.py --pages 120 --cold 5  # steadier numbers
-    .venv/bin/python bench/bench_batch.py --national            # all 3,629 pages (~1 h)
+    .venv/bin/python bench/bench_batch.py --national            # + all 3,641 pages (~25 min)
 
 In one run on the same machine it measures, for the Step 2 notebook:
 
