@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog
+from ..metrics_data import rows_for
 
 SUBGROUP_LABELS = {
     "race-ethnicity": "race and ethnicity",
@@ -60,8 +61,8 @@ def _base_values(
     the main file's value (keyed "all").
     """
     bases: dict[tuple[str, int, str], float] = {}
-    frames = [] if totals is None or totals.empty else [totals[totals["geoid"] == geoid]]
-    frames.append(overall[overall["geoid"] == geoid].assign(subgroup_type="all"))
+    frames = [] if totals is None or totals.empty else [rows_for(totals, geoid)]
+    frames.append(rows_for(overall, geoid).assign(subgroup_type="all"))
     for frame in frames:
         frame = frame[frame["value"].notna()]
         keys = zip(
@@ -102,7 +103,7 @@ def gap_table(
     (``totals``), else the main file's value for that year; when neither exists the gap
     is sized against the groups' average and the row says so.
     """
-    data = subgroups[subgroups["geoid"] == geoid]
+    data = rows_for(subgroups, geoid)
     if data.empty:
         return pd.DataFrame()
     known = {m.metric: m for m in catalog.metrics_for(level)}
@@ -191,10 +192,8 @@ def subgroup_detail(
     subgroups: pd.DataFrame, geoid: str, metric: str, sub_type: str, year: int
 ) -> pd.DataFrame:
     """Every group's value for one metric, type and year (for charts and the CSV)."""
-    d = subgroups[
-        (subgroups["geoid"] == geoid)
-        & (subgroups["metric"] == metric)
-        & (subgroups["subgroup_type"] == sub_type)
-        & (subgroups["year"] == year)
+    own = rows_for(subgroups, geoid)
+    d = own[
+        (own["metric"] == metric) & (own["subgroup_type"] == sub_type) & (own["year"] == year)
     ]
     return d[["subgroup", "value", "lower", "upper", "quality"]].reset_index(drop=True)

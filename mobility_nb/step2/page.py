@@ -91,7 +91,7 @@ class Step2Page:
     @cached_property
     def subgroups(self) -> pd.DataFrame:
         data = metrics_data.load_subgroups(self.level, self.data_dir)
-        years = _years(data[data["geoid"] == self.place.geoid])
+        years = _years(metrics_data.rows_for(data, self.place.geoid))
         for path in data.attrs.get("sources", []):
             self.recorder.add_source(path, years=years)
         return data
@@ -365,11 +365,10 @@ class Step2Page:
             )
             return
         self.recorder.record("gaps", g)
-        own = metrics_data.rows_for(self.subgroups, self.place.geoid)
         widest = g.head(charts.MAX_GAP_PANELS)
         details = {
-            i: gaps.subgroup_detail(own, self.place.geoid, r["metric"], r["subgroup_type"],
-                                    r["year"])
+            i: gaps.subgroup_detail(self.subgroups, self.place.geoid, r["metric"],
+                                    r["subgroup_type"], r["year"])
             for i, r in zip(widest.index, widest.to_dict("records"), strict=True)
         }
         self.recorder.record(

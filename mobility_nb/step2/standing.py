@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog
-from ..metrics_data import derived
+from ..metrics_data import derived, rows_for
 
 
 def ranked(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -66,7 +66,7 @@ def standing(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
     """
     ranks = ranked(tidy)
     cols = ["metric", "year", "value", "lower", "upper", "quality"]
-    own = tidy.loc[tidy["geoid"] == geoid, cols].sort_values("year", kind="stable")
+    own = rows_for(tidy, geoid, cols).sort_values("year", kind="stable")
     latest: dict[str, dict] = {}  # metric -> row of its latest year with a value
     flagged: dict[str, dict] = {}  # metric -> row of its latest year with a quality flag
     for r in own.astype({"metric": str, "quality": object}).to_dict("records"):
@@ -76,7 +76,7 @@ def standing(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
             flagged[r["metric"]] = r
     own_ranks = {
         (str(k["metric"]), int(k["year"])): k
-        for k in ranks[ranks["geoid"] == geoid].to_dict("records")
+        for k in rows_for(ranks, geoid).to_dict("records")
     }
     rows = []
     for m in catalog.metrics_for(level):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog
+from ..metrics_data import rows_for
 
 REAL_UP, REAL_DOWN = (
     "increase beyond the confidence bounds",
@@ -25,7 +26,8 @@ NO_CHANGE = "no change"
 
 def series(tidy: pd.DataFrame, geoid: str) -> pd.DataFrame:
     """All years of every metric for one jurisdiction (overall values)."""
-    rows = tidy[(tidy["geoid"] == geoid) & tidy["value"].notna()]
+    rows = rows_for(tidy, geoid)
+    rows = rows[rows["value"].notna()]
     return rows[["metric", "year", "value", "lower", "upper", "quality"]].sort_values(
         ["metric", "year"]
     )
