@@ -108,7 +108,6 @@ def new_figure(width: float = 7.0, height: float = 3.0, **kwargs):
     """
     with plt.rc_context(_STYLE):
         fig = Figure(figsize=(width, height))
-        _SVGCanvas(fig)
         ax = fig.subplots(**kwargs)
     return fig, ax
 
@@ -125,7 +124,7 @@ def figure_html(fig: Figure, alt: str, caption: str = "", tight: bool = True) ->
         raise ValueError("Every chart needs alt text describing what it shows.")
     buf = io.StringIO()
     if not isinstance(fig.canvas, _SVGCanvas):
-        _SVGCanvas(fig)
+        _SVGCanvas(fig)  # the page's SVG goes through the shared text measurements
     with plt.rc_context({**_STYLE, "svg.fonttype": "none", "svg.hashsalt": "mobility-nb"}):
         fig.savefig(
             buf,
