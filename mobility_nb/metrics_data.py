@@ -84,16 +84,7 @@ ID_COLUMNS = (
     "subgroup_type",
     "subgroup",
 )
-TEXT_ID_COLUMNS = (
-    "state",
-    "county",
-    "place",
-    "state_name",
-    "county_name",
-    "place_name",
-    "subgroup_type",
-    "subgroup",
-)
+TEXT_ID_COLUMNS = tuple(c for c in ID_COLUMNS if c not in ("year", "population"))
 # Older files name some flags differently from the ``<metric>_quality`` convention.
 QUALITY_FALLBACKS: dict[str, tuple[str, ...]] = {
     "pctl_income_20": ("pctl_20_quality", "pctl_income_quality"),
