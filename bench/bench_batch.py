@@ -118,7 +118,7 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
 
 def sample_jurisdictions(n: int, data_dir: str) -> list[str]:
     """``n`` GEOIDs spread evenly over all counties and cities (national proportions)."""
-    from mobility_nb.jurisdictions import all_jurisdictions
+    from mobility_nb.data.jurisdictions import all_jurisdictions
 
     everyone = all_jurisdictions(data_dir=data_dir)
     if n >= len(everyone):
@@ -268,9 +268,9 @@ def profile_warm_kernel(geoids: list[str], data_dir: str, out: Path) -> dict[str
 
     import nbclient
 
-    from mobility_nb.batch.executor import PageExecutor, WorkerSettings
-    from mobility_nb.batch.run import make_fingerprinter
-    from mobility_nb.batch.selection import Row, plan_jobs
+    from mobility_nb.run.batch.executor import PageExecutor, WorkerSettings
+    from mobility_nb.run.batch.orchestrate import make_fingerprinter
+    from mobility_nb.run.batch.selection import Row, plan_jobs
 
     plan = plan_jobs(
         [Row(g, i + 1) for i, g in enumerate(geoids)],
@@ -442,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", default=str(ROOT / "bench" / "results"))
     args = ap.parse_args(argv)
 
-    from mobility_nb.runner import locate_notebook
+    from mobility_nb.steps import locate_notebook
 
     env = dict(os.environ, MOBILITY_NB_DATA=args.data_dir)
     notebook = locate_notebook("step2")

@@ -52,12 +52,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench_batch import sample_jurisdictions
 
-    import mobility_nb.step2.page
-    import mobility_nb.tables
-    from mobility_nb.step2 import Step2Page
+    import mobility_nb.render.tables
+    import mobility_nb.steps.step2.page
+    from mobility_nb.steps.step2 import Step2Page
 
     # Built HTML is discarded: this measures producing it, not a notebook displaying it.
-    for module in (mobility_nb.step2.page, mobility_nb.tables):
+    for module in (mobility_nb.steps.step2.page, mobility_nb.render.tables):
         module.show_html = lambda fragment: None
 
     geoids = sample_jurisdictions(args.pages, args.data_dir)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import MobilityNBError
+from mobility_nb.errors import MobilityNBError
 
 __version__ = "0.1.0"
 __all__ = ["MobilityNBError", "__version__"]

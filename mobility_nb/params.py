@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from .errors import ParamsError
+from mobility_nb.config import SECRET_ENV_VARS  # noqa: E402
+from mobility_nb.errors import ParamsError
 
-SECRET_ENV_VARS = ("CENSUS_API_KEY",)
 # A parameter whose name has one of these words as a part is treated as a secret.
 _SECRET_NAME = re.compile(
     r"(^|[_\W])(api|apikey|key|token|secret|secrets|password|passwd|pwd|credentials?)($|[_\W])",

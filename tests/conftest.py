@@ -49,7 +49,7 @@ def shared_mm_dir() -> Path:
 
 def _clear_mobility_caches() -> None:
     """Forget every per-process table so one test's data never leaks into the next."""
-    from mobility_nb import metrics_data
+    from mobility_nb.data import metrics as metrics_data
 
     metrics_data.clear_cache()  # also drops rankings and lookup tables derived from them
 

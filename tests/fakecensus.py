@@ -1,7 +1,7 @@
 """A fake Census API for tests: the package's replay served over a real local HTTP server.
 
 ``FakeCensusServer`` answers Census API URLs (data endpoint and ``variables/{FIELD}.json``)
-from :class:`mobility_nb.acs.replay.ReplayAPI` on ``127.0.0.1`` so the full stack runs -
+from :class:`mobility_nb.testing.census_replay.ReplayAPI` on ``127.0.0.1`` so the full stack runs -
 census package, requests-cache, urllib3 retries and timeouts - with no internet.
 ``LocalServerAdapter`` is our production adapter with only the host rewritten. ``Faults``
 injects HTTP errors, slow answers and error pages that echo the request URL (key included),
@@ -26,7 +26,12 @@ import pandas as pd
 import pytest
 
 from mobility_nb.acs import client as acs_client
-from mobility_nb.acs.replay import ReplayAPI, ReplayTable, load_extracts, load_variable_metadata
+from mobility_nb.testing.census_replay import (
+    ReplayAPI,
+    ReplayTable,
+    load_extracts,
+    load_variable_metadata,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "acs"
 FIXTURE_YEAR = 2022

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fakecensus import FIXTURE_YEAR, TEST_KEY, FakeCensusServer, fixture_api, server_session
 
-from mobility_nb.acs import cli as acs_cli
 from mobility_nb.acs import store
-from mobility_nb.cli import main
+from mobility_nb.cli import census as acs_cli
+from mobility_nb.cli.app import main
 
 
 def test_fetch_from_the_api_with_tables_and_levels(tmp_path, monkeypatch, capsys):

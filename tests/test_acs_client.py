@@ -20,7 +20,7 @@ from fakecensus import (
 
 from mobility_nb.acs import client as acs_client
 from mobility_nb.acs.client import CensusClient, CensusKeyError, CensusQueryError, redact
-from mobility_nb.acs.replay import ReplayAdapter
+from mobility_nb.testing.census_replay import ReplayAdapter
 
 FIELDS = ["NAME", "B19013_001E", "B19013_001M", "B03002_001E", "B03002_001M"]
 

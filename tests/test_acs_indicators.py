@@ -11,7 +11,7 @@ from fakecensus import FIXTURE_YEAR, TEST_KEY, fixture_api
 from mobility_nb.acs import client as acs_client
 from mobility_nb.acs import fetch, indicators, moe, store
 from mobility_nb.acs.client import CensusClient
-from mobility_nb.acs.replay import ReplayAdapter
+from mobility_nb.testing.census_replay import ReplayAdapter
 
 
 @pytest.fixture(scope="module")

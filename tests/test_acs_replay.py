@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from fakecensus import census_data_dir
 
-from mobility_nb.acs import indicators, replay, store
+from mobility_nb.acs import indicators, store
+from mobility_nb.testing import census_replay as replay
 
 pytestmark = pytest.mark.shared
 

@@ -18,7 +18,7 @@ from fakecensus import (
 from mobility_nb.acs import client as acs_client
 from mobility_nb.acs import fetch, store
 from mobility_nb.acs.client import CensusClient, CensusQueryError
-from mobility_nb.acs.replay import ReplayAdapter
+from mobility_nb.testing.census_replay import ReplayAdapter
 
 VARIABLES = ["B01003_001", "B03002_001", "B03002_012", "B19013_001", "B19013B_001",
              "B17001_001", "B17001_002"]

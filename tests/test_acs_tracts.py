@@ -10,7 +10,7 @@ import pytest
 from fakecensus import census_data_dir
 
 from mobility_nb.acs import maps, moe, tracts
-from mobility_nb.figures import figure_html
+from mobility_nb.render.figures import figure_html
 
 
 def test_distribution_quartiles_and_low_reliability_count():

@@ -19,8 +19,8 @@ from test_batch_support import (
     run_batch_cli,
 )
 
-from mobility_nb.batch.selection import select_rows
-from mobility_nb.export import external_references
+from mobility_nb.render.notebook_html import external_references
+from mobility_nb.run.batch.selection import select_rows
 
 pytestmark = pytest.mark.notebook
 

@@ -10,8 +10,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from test_batch_support import DATA, PAGE_NB, notebooks_dir, stable_html
 
-from mobility_nb.batch.executor import PageExecutor, WorkerSettings
-from mobility_nb.batch.jobs import Job
+from mobility_nb.run.batch.executor import PageExecutor, WorkerSettings
+from mobility_nb.run.batch.jobs import Job
 
 pytestmark = pytest.mark.notebook
 
@@ -39,7 +39,7 @@ def _notebook(path: Path, *sources: str) -> Path:
     )
     params.metadata["tags"] = ["parameters"]
     finish = new_code_cell(
-        "from mobility_nb.page import PageRecorder\n"
+        "from mobility_nb.render.recorder import PageRecorder\n"
         "PageRecorder('step2', {'jurisdiction': jurisdiction}, artifacts_dir).finish()"
     )
     nb = new_notebook(
@@ -54,7 +54,7 @@ def _notebook(path: Path, *sources: str) -> Path:
 
 def test_batch_page_equals_single_page_run(tmp_path, monkeypatch):
     """A page from the warm kernel is the page `mobility-nb run` makes (times aside)."""
-    from mobility_nb.runner import run_page
+    from mobility_nb.run.single import run_page
 
     monkeypatch.setenv("MOBILITY_NB_NOTEBOOKS", str(notebooks_dir(tmp_path)))
     single = run_page(

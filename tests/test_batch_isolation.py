@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from test_batch_support import DATA, FIXTURES, stable_html
 
-from mobility_nb.batch.executor import PageExecutor, WorkerSettings
-from mobility_nb.batch.jobs import Job
+from mobility_nb.run.batch.executor import PageExecutor, WorkerSettings
+from mobility_nb.run.batch.jobs import Job
 
 pytestmark = pytest.mark.notebook
 
@@ -70,7 +70,7 @@ def test_page_after_polluter_equals_page_alone(alone, tmp_path):
 
 def test_probe_detects_leaks_when_reset_is_skipped(alone, tmp_path, monkeypatch):
     """Without the reset the same comparison fails, so the test above can catch leaks."""
-    from mobility_nb.batch import kernel_pool
+    from mobility_nb.run.batch import kernel_pool
 
     monkeypatch.setattr(kernel_pool.WarmKernel, "reset", lambda self, cwd=None: None)
     after = _render(tmp_path, ["polluter.ipynb", "probe.ipynb"])

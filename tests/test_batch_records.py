@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mobility_nb.batch.fingerprint import (
+from mobility_nb.render.notebook_html import external_references
+from mobility_nb.run.batch.fingerprint import (
     code_digest,
     code_files,
     data_digest,
@@ -15,10 +16,9 @@ from mobility_nb.batch.fingerprint import (
     page_fingerprint,
     write_sidecar,
 )
-from mobility_nb.batch.index_page import collect_entries, write_index
-from mobility_nb.batch.jobs import Outcome
-from mobility_nb.batch.manifest import Manifest
-from mobility_nb.export import external_references
+from mobility_nb.run.batch.index_page import collect_entries, write_index
+from mobility_nb.run.batch.jobs import Outcome
+from mobility_nb.run.batch.manifest import Manifest
 
 
 def _page(out: Path, stem: str, side: dict, years: list[str] | None = None) -> None:

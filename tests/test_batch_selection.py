@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from test_batch_support import DATA, PAGE_NB
 
-from mobility_nb.batch.selection import (
+from mobility_nb.errors import ParamsError
+from mobility_nb.run.batch.selection import (
     BatchListError,
     Row,
     parse_steps,
@@ -15,7 +16,6 @@ from mobility_nb.batch.selection import (
     read_list,
     select_rows,
 )
-from mobility_nb.errors import ParamsError
 
 BOOKS = {"step2": PAGE_NB}
 

@@ -40,7 +40,7 @@ def cli_env(notebooks: Path) -> dict[str, str]:
 
 def batch_command(*args: str) -> list[str]:
     """``mobility-nb batch ...`` through this interpreter."""
-    code = "import sys; from mobility_nb.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from mobility_nb.cli.app import main; sys.exit(main(sys.argv[1:]))"
     return [sys.executable, "-c", code, "batch", *args]
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mobility_nb import catalog
-from mobility_nb.catalog import (
+from mobility_nb.data import catalog
+from mobility_nb.data.catalog import (
     ALIASES,
     COMBINED_QUALITY_FLAGS,
     PILLAR_COLORS,

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mobility_nb import __version__, cli
+from mobility_nb import __version__
+from mobility_nb.cli import app as cli
 from mobility_nb.errors import JurisdictionError
-from mobility_nb.runner import RunResult
+from mobility_nb.run.single import RunResult
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 DATA = FIXTURES / "data"
@@ -47,8 +48,8 @@ def env(monkeypatch, tmp_path):
         return RunResult(html, html.with_suffix(".csv"),
                          html.with_suffix(".provenance.json"), 4.25, 300 * 1024)
 
-    monkeypatch.setattr("mobility_nb.jurisdictions.resolve", resolve)
-    monkeypatch.setattr("mobility_nb.runner.run_page", run_page)
+    monkeypatch.setattr("mobility_nb.data.jurisdictions.resolve", resolve)
+    monkeypatch.setattr("mobility_nb.run.single.run_page", run_page)
     return types.SimpleNamespace(lookups=lookups, runs=runs, tmp=tmp_path)
 
 
@@ -119,7 +120,7 @@ def test_keyboard_interrupt_exits_130(env, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("mobility_nb.runner.run_page", interrupted)
+    monkeypatch.setattr("mobility_nb.run.single.run_page", interrupted)
     assert cli.main(["run", "step2", "-j", "17031"]) == 130
     assert "interrupted" in capsys.readouterr().err
 
@@ -130,7 +131,7 @@ def test_unexpected_error_is_short_and_points_to_debug(env, monkeypatch, capsys)
     def broken(*args, **kwargs):
         raise RuntimeError("kaput near sekrit123")
 
-    monkeypatch.setattr("mobility_nb.runner.run_page", broken)
+    monkeypatch.setattr("mobility_nb.run.single.run_page", broken)
     assert cli.main(["run", "step2", "-j", "17031"]) == 1
     err = capsys.readouterr().err
     assert "unexpected error: RuntimeError: kaput near ***" in err
@@ -169,7 +170,7 @@ def test_broken_extension_does_not_break_run(env, monkeypatch, capsys):
 @pytest.mark.notebook
 def test_run_end_to_end_with_the_fixture_notebook(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("MOBILITY_NB_NOTEBOOKS", str(FIXTURES))
-    monkeypatch.setattr("mobility_nb.jurisdictions.resolve",
+    monkeypatch.setattr("mobility_nb.data.jurisdictions.resolve",
                         lambda text, level=None, data_dir=None:
                         FakePlace("17031", "Cook County, Illinois"))
     out = tmp_path / "site"

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mobility_nb.csvread import read_csv_checked
+from mobility_nb.data.csvread import read_csv_checked
 from mobility_nb.errors import DataFileError, MobilityNBError
 
 COUNTY = "11_mobility-metrics_county_longitudinal.csv"

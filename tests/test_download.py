@@ -15,9 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from mobility_nb import download
-from mobility_nb.datadir import find_file
-from mobility_nb.download import DEFAULT_URL_TEMPLATE, ensure_file, known_files, upstream_url
+from mobility_nb.config import find_file
+from mobility_nb.data import download
+from mobility_nb.data.download import (
+    DEFAULT_URL_TEMPLATE,
+    ensure_file,
+    known_files,
+    upstream_url,
+)
 from mobility_nb.errors import DownloadError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "download"

@@ -16,8 +16,12 @@ from nbformat.v4 import (
 )
 
 from mobility_nb.atomic import write_atomic
-from mobility_nb.export import external_references, get_exporter, notebook_to_html
-from mobility_nb.figures import figure_html, new_figure
+from mobility_nb.render.figures import figure_html, new_figure
+from mobility_nb.render.notebook_html import (
+    external_references,
+    get_exporter,
+    notebook_to_html,
+)
 
 PLACEHOLDER = "No description has been provided for this image"
 # A 1x1 PNG, enough for the template's image path.

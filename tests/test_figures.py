@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 
-from mobility_nb import figures
-from mobility_nb.figures import figure_html, new_figure
+from mobility_nb.render import figures
+from mobility_nb.render.figures import figure_html, new_figure
 
 
 def _svg(fragment: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mobility_nb import inventory
 from mobility_nb.errors import ParamsError
+from mobility_nb.steps.step5 import inventory
 
 
 def test_loaded_first_then_declared_and_duplicates_merged():

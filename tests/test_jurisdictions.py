@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from mobility_nb import metrics_data
+from mobility_nb.data import metrics as metrics_data
+from mobility_nb.data.jurisdictions import all_jurisdictions, jurisdiction_table, resolve
 from mobility_nb.errors import JurisdictionError
-from mobility_nb.jurisdictions import all_jurisdictions, jurisdiction_table, resolve
 
 COUNTY = "11_mobility-metrics_county_longitudinal.csv"
 

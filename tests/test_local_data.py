@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from mobility_nb import local_data
 from mobility_nb.errors import ParamsError
+from mobility_nb.steps.step5 import local_data
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACTS = {"42101000100", "42101000200", "42101000300", "01001020100"}

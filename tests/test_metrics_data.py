@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mobility_nb import metrics_data
-from mobility_nb.errors import DataDirectoryError, DataFileError
-from mobility_nb.metrics_data import (
+from mobility_nb.data import metrics as metrics_data
+from mobility_nb.data.metrics import (
     TIDY_COLUMNS,
     UnknownLevelError,
     load_metrics,
@@ -20,6 +19,7 @@ from mobility_nb.metrics_data import (
     load_wide,
     parse_ratio_text,
 )
+from mobility_nb.errors import DataDirectoryError, DataFileError
 
 COUNTY = "11_mobility-metrics_county_longitudinal.csv"
 PLACE = "61_mobility-metrics_place_longitudinal.csv"

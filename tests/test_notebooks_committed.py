@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from mobility_nb.params import notebook_parameters
-from mobility_nb.runner import STEPS, locate_notebook
+from mobility_nb.steps import STEPS, locate_notebook
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 SHARED_PARAMS = {"jurisdiction", "data_dir", "artifacts_dir"}
@@ -18,7 +18,8 @@ SHARED_PARAMS = {"jurisdiction", "data_dir", "artifacts_dir"}
 @pytest.mark.parametrize("step", sorted(STEPS))
 def test_notebook_is_clean_thin_and_parameterised(step):
     path = locate_notebook(step)
-    assert path.parent == NOTEBOOKS
+    assert path.parent.parent.name == "steps"  # shipped inside its step package
+    assert (NOTEBOOKS / path.name).resolve() == path.resolve()  # notebooks/ links to it
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code), "strip outputs"

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mobility_nb import __version__, page
-from mobility_nb.page import PageRecorder, file_sha256
+from mobility_nb import __version__
+from mobility_nb.render import recorder as page
+from mobility_nb.render.recorder import PageRecorder, file_sha256
 
 SAMPLE = Path(__file__).parent / "fixtures" / "notebooks" / "data" / "sample_metrics.csv"
 

@@ -18,16 +18,16 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from mobility_nb.errors import NotebookRunError, ParamsError
-from mobility_nb.runner import (
+from mobility_nb.run.single import (
     CellFailure,
     default_stem,
     failure_message,
     find_failure,
     is_package_error,
-    locate_notebook,
     publish_page,
     run_page,
 )
+from mobility_nb.steps import locate_notebook
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 DATA = FIXTURES / "data"

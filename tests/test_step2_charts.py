@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from mobility_nb import catalog
-from mobility_nb.figures import figure_html
-from mobility_nb.step2 import charts
+from mobility_nb.data import catalog
+from mobility_nb.render.figures import figure_html
+from mobility_nb.steps.step2 import charts
 
 WEALTH = [
     "ratio_black_nh_house_value_households",

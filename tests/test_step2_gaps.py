@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mobility_nb.metrics_data import load_metrics, load_subgroup_totals, load_subgroups
-from mobility_nb.step2.gaps import gap_table, subgroup_detail
+from mobility_nb.data.metrics import load_metrics, load_subgroup_totals, load_subgroups
+from mobility_nb.steps.step2.gaps import gap_table, subgroup_detail
 
 NAN = float("nan")
 GEO = "4260000"

@@ -7,11 +7,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from mobility_nb import catalog
-from mobility_nb.metrics_data import load_metrics, load_subgroups
-from mobility_nb.step2.gaps import gap_table
-from mobility_nb.step2.insights import CONCERN_AT, STRENGTH_AT, draft
-from mobility_nb.step2.standing import standing
+from mobility_nb.data import catalog
+from mobility_nb.data.metrics import load_metrics, load_subgroups
+from mobility_nb.steps.step2.gaps import gap_table
+from mobility_nb.steps.step2.insights import CONCERN_AT, STRENGTH_AT, draft
+from mobility_nb.steps.step2.standing import standing
 
 NAN = float("nan")
 METRICS = ["share_employed", "share_hs_degree", "share_debt_coll", "rate_learning",

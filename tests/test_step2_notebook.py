@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mobility_nb import catalog, cli
+from mobility_nb.cli import app as cli
+from mobility_nb.data import catalog
 
 PHILADELPHIA = "4260000"
 SCRIPT = "<script>alert(1)</script>"
@@ -36,7 +37,7 @@ def clean_env() -> dict[str, str]:
 
 def cli_run(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "mobility_nb.cli", *args],
+        [sys.executable, "-m", "mobility_nb", *args],
         capture_output=True, text=True, timeout=timeout, env=clean_env(),
     )
 

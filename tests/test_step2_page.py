@@ -10,11 +10,11 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-import mobility_nb.step2.page as page_module
-import mobility_nb.tables as tables_module
-from mobility_nb import catalog
+import mobility_nb.render.tables as tables_module
+import mobility_nb.steps.step2.page as page_module
+from mobility_nb.data import catalog
 from mobility_nb.errors import JurisdictionError
-from mobility_nb.step2 import Step2Page, headline
+from mobility_nb.steps.step2 import Step2Page, headline
 
 SECTIONS = ("show_header", "show_insights", "show_standing_chart", "show_standing_tables",
             "show_peers", "show_trends", "show_gaps", "show_missing", "show_methods", "finish")

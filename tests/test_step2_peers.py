@@ -15,11 +15,11 @@ import math
 import numpy as np
 import pytest
 
+from mobility_nb.data.jurisdictions import resolve
+from mobility_nb.data.metrics import load_metrics
 from mobility_nb.errors import JurisdictionError
-from mobility_nb.jurisdictions import resolve
-from mobility_nb.metrics_data import load_metrics
-from mobility_nb.step2.peers import given_peers, peer_table, similar_peers
-from mobility_nb.step2.standing import standing
+from mobility_nb.steps.step2.peers import given_peers, peer_table, similar_peers
+from mobility_nb.steps.step2.standing import standing
 
 
 @pytest.fixture

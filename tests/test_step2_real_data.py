@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mobility_nb import catalog
+from mobility_nb.data import catalog
+from mobility_nb.data.jurisdictions import resolve
+from mobility_nb.data.metrics import load_metrics, load_subgroup_totals, load_subgroups
 from mobility_nb.errors import JurisdictionError
-from mobility_nb.jurisdictions import resolve
-from mobility_nb.metrics_data import load_metrics, load_subgroup_totals, load_subgroups
-from mobility_nb.step2 import Step2Page
-from mobility_nb.step2.gaps import gap_table
+from mobility_nb.steps.step2 import Step2Page
+from mobility_nb.steps.step2.gaps import gap_table
 
 pytestmark = pytest.mark.shared
 

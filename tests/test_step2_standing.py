@@ -16,9 +16,9 @@ import math
 
 import pytest
 
-from mobility_nb import catalog
-from mobility_nb.metrics_data import load_metrics
-from mobility_nb.step2.standing import better_than, missing_metrics, standing
+from mobility_nb.data import catalog
+from mobility_nb.data.metrics import load_metrics
+from mobility_nb.steps.step2.standing import better_than, missing_metrics, standing
 
 
 @pytest.fixture

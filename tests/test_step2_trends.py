@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from mobility_nb.metrics_data import load_metrics
-from mobility_nb.step2.trends import (
+from mobility_nb.data.metrics import load_metrics
+from mobility_nb.steps.step2.trends import (
     NO_CHANGE,
     REAL_DOWN,
     REAL_UP,

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from fakecensus import FIXTURE_YEAR, TEST_KEY, fixture_api
 
-from mobility_nb import step5
 from mobility_nb.acs import client as acs_client
 from mobility_nb.acs import fetch, indicators
 from mobility_nb.acs.client import CensusClient
-from mobility_nb.acs.replay import ReplayAdapter
+from mobility_nb.steps.step5 import page as step5
+from mobility_nb.testing.census_replay import ReplayAdapter
 
 SECTIONS = ["show_header", "show_mobility_recap", "show_acs_summary", "show_race_ethnicity",
             "show_tract_distribution", "show_tract_map", "show_local_files", "show_inventory",

@@ -19,7 +19,7 @@ from fakecensus import (
     shared_api,
 )
 
-from mobility_nb.acs import replay
+from mobility_nb.testing import census_replay as replay
 
 pytestmark = [pytest.mark.shared, pytest.mark.notebook]
 
@@ -36,7 +36,7 @@ def demo_store(tmp_path_factory):
 
 def _run(jurisdiction: str, params_file: str, store_dir: Path, out: Path, metrics: Path):
     from mobility_nb.params import load_params_file
-    from mobility_nb.runner import run_page
+    from mobility_nb.run.single import run_page
 
     params = load_params_file(ROOT / params_file)
     params.update({"jurisdiction": jurisdiction, "store_dir": str(store_dir),
@@ -98,8 +98,8 @@ def test_census_key_never_reaches_any_output(tmp_path, monkeypatch, capsys, shar
     then grep every file produced: store, HTTP cache, executed notebook, HTML, CSV, JSON."""
     import papermill as pm
 
-    from mobility_nb.acs import cli as acs_cli
-    from mobility_nb.cli import main
+    from mobility_nb.cli import census as acs_cli
+    from mobility_nb.cli.app import main
 
     monkeypatch.setenv("CENSUS_API_KEY", TEST_KEY)
     store_dir, cache = tmp_path / "store", tmp_path / "http-cache.sqlite"

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 from test_plan_targets import FIXTURES, fixture_sources
 
-from mobility_nb import step8
 from mobility_nb.plan import PlanError, assess_plan, load_plan
+from mobility_nb.steps.step8 import page as step8
 
 ALPHA = SimpleNamespace(geoid="42001", level="county", name="Alpha County", state="42",
                         display_name="Alpha County, Pennsylvania")

@@ -51,7 +51,7 @@ def _num(text: str) -> float:
 
 @pytest.fixture(scope="module", params=sorted(EXAMPLES))
 def page(request):
-    from mobility_nb import step8
+    from mobility_nb.steps.step8 import page as step8
 
     return step8.load_page(request.param, data_dir=str(DATA), plan_file=f"params/"
                            f"{EXAMPLES[request.param]}")
@@ -143,7 +143,7 @@ def test_notebook_renders_and_exports(tmp_path, geoid):
 
 @pytest.mark.notebook
 def test_runner_publishes_an_offline_page(tmp_path):
-    from mobility_nb.runner import run_page
+    from mobility_nb.run.single import run_page
 
     run = run_page("step8", {"jurisdiction": "17031"}, tmp_path, "cook-step8",
                    data_dir=str(DATA))

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from .client import CensusClient, CensusKeyError, CensusQueryError
-from .store import ACSStoreMissingError
+from mobility_nb.acs.client import CensusClient, CensusKeyError, CensusQueryError
+from mobility_nb.acs.store import ACSStoreMissingError
 
 __all__ = ["ACSStoreMissingError", "CensusClient", "CensusKeyError", "CensusQueryError"]

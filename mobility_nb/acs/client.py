@@ -26,10 +26,10 @@ from platformdirs import user_cache_dir
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from ..errors import MobilityNBError
+from mobility_nb.config import CENSUS_CACHE_ENV as ENV_CACHE  # noqa: E402
+from mobility_nb.config import CENSUS_KEY_ENV as ENV_KEY  # noqa: E402
+from mobility_nb.errors import MobilityNBError
 
-ENV_KEY = "CENSUS_API_KEY"
-ENV_CACHE = "MOBILITY_NB_CENSUS_CACHE"
 API_ROOT = "https://api.census.gov/"
 KEY_SIGNUP_URL = "https://api.census.gov/data/key_signup.html"
 LEVELS = ("county", "place", "tract")

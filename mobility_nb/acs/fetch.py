@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import sentinels, store
-from .client import (
+from mobility_nb.acs import sentinels, store
+from mobility_nb.acs.client import (
     LEVELS,
     MAX_FIELDS_PER_CALL,
     CensusClient,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import moe as moe_mod
+from mobility_nb.acs import moe as moe_mod
 
 RACE_ITERATIONS: dict[str, str] = {
     "B": "Black or African American alone",

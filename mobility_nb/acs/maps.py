@@ -126,7 +126,7 @@ def choropleth(polygons: TractPolygons, values: pd.Series, title: str, legend: s
     import matplotlib as mpl
     from matplotlib.collections import PolyCollection
 
-    from ..figures import new_figure
+    from mobility_nb.render.figures import new_figure
 
     fig, ax = new_figure(6.5, 6.0)
     vals = values.astype(float)

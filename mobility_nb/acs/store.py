@@ -24,10 +24,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from platformdirs import user_cache_dir
 
-from ..atomic import write_atomic
-from ..errors import MobilityNBError
+from mobility_nb.atomic import write_atomic
+from mobility_nb.config import ACS_STORE_ENV as ENV_STORE  # noqa: E402
+from mobility_nb.errors import MobilityNBError
 
-ENV_STORE = "MOBILITY_NB_ACS_STORE"
 META_KEY = b"mobility_nb.acs"
 COLUMNS = ["geoid", "name", "variable", "estimate", "moe", "estimate_flag", "moe_flag"]
 LEVEL_WORDS = {"county": "counties", "place": "places (cities and towns)", "tract": "tracts"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import moe as moe_mod
+from mobility_nb.acs import moe as moe_mod
 
 HIGH_POVERTY_THRESHOLD = 40.0
 

@@ -7,11 +7,11 @@ Modules, in the order the data flow through them: :mod:`.schema` (the YAML file)
 
 from __future__ import annotations
 
-from .assess import IndicatorResult, PlanResult, assess_plan, status_counts
-from .export import export_plan, plan_frame
-from .progress import STATUSES
-from .schema import Plan, PlanError, load_plan
-from .sources import IndicatorSource, LocalSource, MetricsSource, Sources
+from mobility_nb.plan.assess import IndicatorResult, PlanResult, assess_plan, status_counts
+from mobility_nb.plan.export import export_plan, plan_frame
+from mobility_nb.plan.progress import STATUSES
+from mobility_nb.plan.schema import Plan, PlanError, load_plan
+from mobility_nb.plan.sources import IndicatorSource, LocalSource, MetricsSource, Sources
 
 __all__ = [
     "IndicatorResult", "IndicatorSource", "LocalSource", "MetricsSource", "Plan", "PlanError",

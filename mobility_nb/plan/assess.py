@@ -16,13 +16,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import states
-from ..errors import MobilityNBError
-from . import targets as tg
-from .baselines import Feasibility, Observation, Trend, feasibility, observed, pick, trend
-from .progress import NOT_ENOUGH_DATA, Progress, judge
-from .schema import Action, Indicator, Plan
-from .sources import (
+from mobility_nb.data import states
+from mobility_nb.errors import MobilityNBError
+from mobility_nb.plan import targets as tg
+from mobility_nb.plan.baselines import (
+    Feasibility,
+    Observation,
+    Trend,
+    feasibility,
+    observed,
+    pick,
+    trend,
+)
+from mobility_nb.plan.progress import NOT_ENOUGH_DATA, Progress, judge
+from mobility_nb.plan.schema import Action, Indicator, Plan
+from mobility_nb.plan.sources import (
     Place,
     Sources,
     SourceUnavailableError,
@@ -30,7 +38,7 @@ from .sources import (
     empty_history,
     supports_cross_section,
 )
-from .units import Units, gap_units, units_for
+from mobility_nb.plan.units import Units, gap_units, units_for
 
 LEVEL_PLURAL = {"county": "counties", "place": "cities"}
 DISAGGREGATION_WORDS = {
@@ -107,7 +115,7 @@ def _assess_one(
     provider = sources.for_indicator(ind)
     metric = None
     if ind.source.kind == "mobility_metric":
-        from ..catalog import get_metric
+        from mobility_nb.data.catalog import get_metric
 
         metric = get_metric(ind.source.metric)
     unit, default_direction = ind.unit, getattr(metric, "direction", "")
@@ -357,7 +365,7 @@ def _disaggregation_gaps(sources: Sources, ind: Indicator, jur: Place) -> list[s
 
 def status_counts(result: PlanResult) -> pd.DataFrame:
     """How many indicators are in each status (every status listed, zeros included)."""
-    from .progress import STATUSES
+    from mobility_nb.plan.progress import STATUSES
 
     counts = pd.Series([r.status for r in result.results], dtype=object).value_counts()
     return pd.DataFrame({"status": list(STATUSES),

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..atomic import write_atomic
-from .assess import IndicatorResult, PlanResult, disaggregation_text
-from .progress import STATUSES
+from mobility_nb.atomic import write_atomic
+from mobility_nb.plan.assess import IndicatorResult, PlanResult, disaggregation_text
+from mobility_nb.plan.progress import STATUSES
 
 CSV_NAME = "plan.csv"
 XLSX_NAME = "plan.xlsx"

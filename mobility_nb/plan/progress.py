@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .baselines import Observation
+from mobility_nb.plan.baselines import Observation
 
 MET = "met"
 ON_TRACK = "on track"

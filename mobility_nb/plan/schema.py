@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import MobilityNBError, ParamsError
+from mobility_nb.errors import MobilityNBError, ParamsError
 
 SOURCE_KINDS = ("mobility_metric", "acs", "local")
 RULES = (
@@ -177,14 +177,14 @@ def load_plan(
     A file may hold the plan at top level or under ``plan:`` beside ``jurisdiction:``
     (so the same file is a valid papermill parameters file). Relative local-data paths are
     resolved against the file's folder (or ``base_dir`` for inline plans).
-    ``check_metric`` defaults to :func:`mobility_nb.catalog.get_metric`.
+    ``check_metric`` defaults to :func:`mobility_nb.data.catalog.get_metric`.
     """
     if isinstance(plan, Mapping):
         data: Any = dict(plan)
         where, path = "(inline plan)", ""
         base = Path(base_dir) if base_dir else Path.cwd()
     else:
-        from ..params import load_params_file
+        from mobility_nb.params import load_params_file
 
         file = Path(plan)
         try:
@@ -218,7 +218,7 @@ def parse_plan(
 
 
 def _catalog_lookup() -> Callable[[str], Any]:
-    from ..catalog import get_metric
+    from mobility_nb.data.catalog import get_metric
 
     return get_metric
 
@@ -226,7 +226,7 @@ def _catalog_lookup() -> Callable[[str], Any]:
 def _acs_indicator_names() -> tuple[str, ...]:
     """Indicator keys of the Step 5 ACS layer (empty when the layer is not installed)."""
     try:
-        from ..acs.indicators import BY_KEY
+        from mobility_nb.acs.indicators import BY_KEY
     except ImportError:
         return ()
     return tuple(BY_KEY)

@@ -21,8 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from ..errors import DataFileError, MobilityNBError
-from .schema import DISAGGREGATIONS, Indicator
+from mobility_nb.errors import DataFileError, MobilityNBError
+from mobility_nb.plan.schema import DISAGGREGATIONS, Indicator
 
 HISTORY_COLUMNS = ("year", "value", "lower", "upper", "quality", "subgroup_type", "subgroup")
 CROSS_SECTION_COLUMNS = ("geoid", "name", "state", "value")
@@ -89,7 +89,7 @@ def _normalise_history(df: pd.DataFrame) -> pd.DataFrame:
 # --- Mobility Metrics -------------------------------------------------------------------------
 
 class MetricsSource:
-    """Urban's Mobility Metrics through :mod:`mobility_nb.metrics_data` (or given frames).
+    """Urban's Mobility Metrics through :mod:`mobility_nb.data.metrics` (or given frames).
 
     ``frames`` maps level -> tidy overall table and ``subgroup_frames`` level -> tidy
     subgroup table; tests pass small fixtures, pages leave them out and the lead's cached
@@ -109,7 +109,7 @@ class MetricsSource:
 
     def overall(self, level: str) -> pd.DataFrame:
         if level not in self._frames:
-            from ..metrics_data import load_metrics
+            from mobility_nb.data.metrics import load_metrics
 
             self._frames[level] = load_metrics(level, self.data_dir)
         frame = self._frames[level]
@@ -119,7 +119,7 @@ class MetricsSource:
 
     def subgroups(self, level: str) -> pd.DataFrame:
         if level not in self._subgroups:
-            from ..metrics_data import load_subgroups
+            from mobility_nb.data.metrics import load_subgroups
 
             self._subgroups[level] = load_subgroups(level, self.data_dir)
         frame = self._subgroups[level]
@@ -204,7 +204,7 @@ class AcsSource:
     def definition(indicator: Indicator) -> Any:
         """The ACS layer's indicator definition, or None when the layer is not installed."""
         try:
-            from ..acs import indicators as acs_indicators
+            from mobility_nb.acs import indicators as acs_indicators
         except ImportError:
             return None
         return acs_indicators.BY_KEY.get(indicator.source.indicator)
@@ -215,9 +215,9 @@ class AcsSource:
             return empty_history() if frame is None or len(frame) == 0 else \
                 _normalise_history(frame)
         try:
-            from ..acs import indicators as acs_indicators
-            from ..acs import moe as acs_moe
-            from ..acs import store as acs_store
+            from mobility_nb.acs import indicators as acs_indicators
+            from mobility_nb.acs import moe as acs_moe
+            from mobility_nb.acs import store as acs_store
         except ImportError:
             raise SourceUnavailableError(ACS_MISSING) from None
         definition = acs_indicators.BY_KEY.get(indicator.source.indicator)

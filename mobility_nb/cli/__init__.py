@@ -1,0 +1,5 @@
+"""The ``mobility-nb`` command line: one module per command."""
+
+from mobility_nb.cli.app import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""Mobility Metrics data: files, download, catalog, tidy tables, jurisdictions."""

@@ -1,0 +1,1 @@
+"""Everything a page shows: the recorder, tables, figures, number formats, HTML export."""

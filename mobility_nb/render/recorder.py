@@ -1,0 +1,274 @@
+"""What a page showed and where it came from.
+
+Partners reading a findings page need to check a number against the source and to know
+which data and settings produced it. A notebook creates one :class:`PageRecorder`, passes
+every table or chart's numbers through :meth:`PageRecorder.record`, names the data files
+it read with :meth:`PageRecorder.add_source`, and ends with ``show_provenance()`` and
+``finish()``. The runner then publishes ``numbers.csv`` and ``provenance.json`` next to the
+HTML page. Without an ``artifacts_dir`` (a JupyterLab session) nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mobility_nb.atomic import write_atomic
+from mobility_nb.params import public_params
+
+NUMBERS_FILE = "numbers.csv"
+PROVENANCE_FILE = "provenance.json"
+
+# (real path, size, mtime_ns) -> sha256; a batch hashes the same 27 MB file for every page.
+_SHA256_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file, cached while its size and modification time are unchanged."""
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    key = (real, st.st_size, st.st_mtime_ns)
+    digest = _SHA256_CACHE.get(key)
+    if digest is None:
+        h = hashlib.sha256()
+        with open(real, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        digest = _SHA256_CACHE[key] = h.hexdigest()
+    return digest
+
+
+@dataclass(frozen=True)
+class Source:
+    """One data file a page used."""
+
+    name: str
+    path: str
+    size: int
+    sha256: str
+    years: str = ""
+
+
+def _human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover - loop always returns
+
+
+def _show_value(value: Any) -> str:
+    if value is None or value == "":
+        return "(not set)"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) if value else "(none)"
+    return str(value)
+
+
+def _number_cells(values: np.ndarray) -> list[str]:
+    """Floats as pandas writes them; whole-number columns without ".0" (as convert_dtypes)."""
+    present = ~np.isnan(values)
+    shown = values[present]
+    whole = bool(np.all(np.isfinite(shown) & (shown == np.round(shown)))) and bool(
+        np.all(np.abs(shown) < 2**53)
+    )
+    if whole:
+        return [str(int(v)) if ok else "" for v, ok in zip(values.tolist(), present, strict=True)]
+    return [repr(v) if ok else "" for v, ok in zip(values.tolist(), present, strict=True)]
+
+
+def _csv_cells(column: pd.Series) -> list[str]:
+    """One recorded column as CSV cell text (missing values empty)."""
+    kind = column.dtype.kind
+    if kind == "f":
+        return _number_cells(column.to_numpy(dtype=float, na_value=np.nan))
+    if kind in "iu" and not column.hasnans:
+        return [str(v) for v in column.tolist()]
+    values = column.to_numpy(dtype=object, na_value=None).tolist()
+    present = [v for v in values if v is not None and not (isinstance(v, float) and v != v)]
+    if present and all(
+        isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+        for v in present
+    ):
+        return _number_cells(np.array([np.nan if v is None else v for v in values], dtype=float))
+    return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
+
+
+class PageRecorder:
+    """Collects the numbers shown on one page and the provenance of its data."""
+
+    def __init__(
+        self,
+        step: str,
+        params: Mapping[str, Any],
+        artifacts_dir: str | os.PathLike[str] | None,
+        title: str = "",
+    ) -> None:
+        self.step = step
+        self.params = dict(params)
+        self.artifacts_dir = Path(artifacts_dir) if artifacts_dir else None
+        self.title = title
+        self.run_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        self._tables: list[tuple[str, pd.DataFrame]] = []
+        self._sources: dict[str, Source] = {}
+
+    def record(self, name: str, df: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+        """Remember the numbers behind a table or chart; returns ``df`` unchanged."""
+        frame = df.to_frame() if isinstance(df, pd.Series) else df
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"record({name!r}, ...) needs a DataFrame, got {type(df).__name__}")
+        if not isinstance(frame.index, pd.RangeIndex):
+            frame = frame.reset_index()
+        self._tables.append((name, frame.copy()))
+        return df
+
+    def add_source(self, path: str | os.PathLike[str], years: str = "") -> None:
+        """Name a data file the page read, with the data years it covers."""
+        file = Path(path)
+        if not file.is_file():
+            raise FileNotFoundError(f"add_source: {file} is not a file")
+        key = str(file.resolve())
+        known = self._sources.get(key)
+        if known is not None:
+            if years and years != known.years:
+                merged = ", ".join(y for y in (known.years, years) if y)
+                self._sources[key] = Source(known.name, known.path, known.size, known.sha256,
+                                            merged)
+            return
+        self._sources[key] = Source(
+            name=file.name,
+            path=str(file),
+            size=file.stat().st_size,
+            sha256=file_sha256(file),
+            years=years,
+        )
+
+    @property
+    def sources(self) -> list[Source]:
+        return list(self._sources.values())
+
+    def numbers(self) -> pd.DataFrame:
+        """All recorded tables stacked long, with the table name in the first column."""
+        frames = []
+        for name, df in self._tables:
+            frame = df.rename(columns={"table": "table_"}) if "table" in df.columns else df
+            frame = frame.copy()
+            frame.insert(0, "table", name)
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame({"table": pd.Series(dtype=str)})
+        # convert_dtypes keeps whole numbers whole when tables with different columns stack
+        return pd.concat([f.convert_dtypes() for f in frames], ignore_index=True, sort=False)
+
+    def numbers_csv(self) -> str:
+        """``numbers()`` as CSV text, written without building the stacked frame.
+
+        Same text as ``numbers().to_csv(index=False)`` (a test holds them together) at a
+        tenth of the cost; a national batch writes one per page.
+        """
+        tables = [
+            (name, df.rename(columns={"table": "table_"}) if "table" in df.columns else df)
+            for name, df in self._tables
+        ]
+        columns: dict[str, int] = {"table": 0}
+        for _, df in tables:
+            for col in df.columns:
+                columns.setdefault(str(col), len(columns))
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(list(columns))
+        for name, df in tables:
+            slots = [columns[str(c)] for c in df.columns]
+            cells = [_csv_cells(df[c]) for c in df.columns]
+            for values in zip(*cells, strict=True) if cells else [()] * len(df):
+                row = [""] * len(columns)
+                row[0] = name
+                for slot, text in zip(slots, values, strict=True):
+                    row[slot] = text
+                writer.writerow(row)
+        return buf.getvalue()
+
+    def provenance(self) -> dict[str, Any]:
+        """Data files with checksums, data years, versions and the (non-secret) parameters."""
+        from mobility_nb import __version__
+
+        years = sorted({s.years for s in self._sources.values() if s.years})
+        prov: dict[str, Any] = {
+            "step": self.step,
+            "package": "mobility-nb",
+            "package_version": __version__,
+            "run_at": self.run_at,
+            "data_files": [
+                {"name": s.name, "path": s.path, "size": s.size, "sha256": s.sha256,
+                 "years": s.years}
+                for s in self._sources.values()
+            ],
+            "data_years": years,
+            "parameters": public_params(self.params),
+            "tables": [name for name, _ in self._tables],
+        }
+        if self.title:
+            prov["title"] = self.title
+        return prov
+
+    def provenance_html(self) -> str:
+        """The "About this page" block as escaped HTML."""
+        from mobility_nb.render.tables import html_table
+
+        prov = self.provenance()
+        esc = html.escape
+        years = ", ".join(prov["data_years"]) or "not stated"
+        intro = (
+            f"<p>This page was produced by mobility-nb {esc(prov['package_version'])} "
+            f"({esc(self.step)}) on {esc(prov['run_at'].replace('T', ' ').replace('+00:00', ''))}"
+            f" UTC. Data years: {esc(years)}. The numbers shown are also published as a CSV "
+            "file next to this page. A file's SHA-256 checksum identifies the exact version "
+            "of the data used.</p>"
+        )
+        files = pd.DataFrame(
+            [[s["name"], s["years"] or "", _human_size(s["size"]), s["sha256"]]
+             for s in prov["data_files"]],
+            columns=["File", "Data years", "Size", "SHA-256"],
+        )
+        params = pd.DataFrame(
+            [[k, _show_value(v)] for k, v in prov["parameters"].items()],
+            columns=["Parameter", "Value"],
+        )
+        parts = ['<section class="mnb-provenance" aria-labelledby="mnb-about">',
+                 '<h2 id="mnb-about">About this page</h2>', intro]
+        if len(files):
+            parts.append(html_table(files, caption="Data files used"))
+        else:
+            parts.append("<p>No data files were recorded for this page.</p>")
+        parts.append(html_table(params, caption="Settings (parameters) used"))
+        parts.append("</section>")
+        return "".join(parts)
+
+    def show_provenance(self) -> None:
+        """Display the "About this page" block in the notebook (and so on the page)."""
+        from mobility_nb.render.tables import show_html
+
+        show_html(self.provenance_html())
+
+    def finish(self) -> None:
+        """Write the numbers CSV and provenance JSON for the runner (no-op without a dir)."""
+        if self.artifacts_dir is None:
+            return
+        write_atomic(self.artifacts_dir / NUMBERS_FILE, self.numbers_csv())
+        write_atomic(
+            self.artifacts_dir / PROVENANCE_FILE,
+            json.dumps(self.provenance(), indent=2, default=str, ensure_ascii=False) + "\n",
+        )

@@ -1,0 +1,192 @@
+"""The batch orchestrator: skip what is current, run the rest, record, publish the index.
+
+:func:`run_batch` is what ``mobility-nb batch`` calls once the jobs are planned. It holds
+a lock on the output folder (two batches writing the same pages would race), runs the
+stale pages on the chosen backend under one progress bar, keeps ``manifest.json``
+current, and finally writes ``index.html``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mobility_nb.errors import MobilityNBError
+from mobility_nb.run.batch.backends import (
+    choose_backend,
+    default_workers,
+    run_processes,
+    run_threads,
+)
+from mobility_nb.run.batch.executor import WorkerSettings
+from mobility_nb.run.batch.fingerprint import (
+    data_digest,
+    is_current,
+    package_version,
+    page_fingerprint,
+)
+from mobility_nb.run.batch.jobs import Job, Outcome
+from mobility_nb.run.batch.manifest import Manifest
+
+LOCK_NAME = ".mobility-nb-batch.lock"
+
+
+class BatchLockedError(MobilityNBError):
+    """Another batch is writing into the same output folder."""
+
+
+@dataclass
+class BatchReport:
+    """What :func:`run_batch` did; ``exit_code`` is 0 only when nothing failed."""
+
+    manifest: Manifest
+    index: Path | None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.manifest.failures else 0
+
+
+@contextlib.contextmanager
+def _out_dir_lock(out_dir: Path) -> Iterator[None]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; run one batch per folder
+        yield
+        return
+    with open(out_dir / LOCK_NAME, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BatchLockedError(
+                f"Another mobility-nb batch is writing into {out_dir}. Wait for it to finish, "
+                "or choose a different --out folder."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _remove_stale_temp_files(out: Path) -> None:
+    """Drop half-written temp files a killed batch left (never a page under its real name)."""
+    for pattern in (".*.part", "*/.*.part", "*/_failed/.*.part"):
+        for path in out.glob(pattern):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def make_fingerprinter(
+    data_roots: dict[str, Sequence[str | os.PathLike[str]]],
+) -> Callable[[str, Path, dict[str, Any]], str]:
+    """A function (step, notebook, params) -> fingerprint; data is hashed once per step."""
+    from mobility_nb.render.recorder import file_sha256
+
+    version = package_version()
+    digests: dict[str, str] = {}
+
+    def fingerprint(step: str, notebook: Path, params: dict[str, Any]) -> str:
+        if step not in digests:
+            digests[step] = data_digest(data_roots.get(step, ()))
+        return page_fingerprint(file_sha256(notebook), params, digests[step], version)
+
+    return fingerprint
+
+
+def _ordered(jobs: Sequence[Job]) -> list[Job]:
+    """Counties before cities and states together, so kernels touch one table at a time."""
+    return sorted(jobs, key=lambda j: (j.step, j.level, j.state, j.geoid, j.stem))
+
+
+def _progress(total: int, initial: int, enabled: bool | None) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="page",
+        desc="pages",
+        dynamic_ncols=True,
+        disable=(None if enabled is None else not enabled),
+        file=sys.stderr,
+        smoothing=0.05,
+    )
+
+
+def run_batch(
+    jobs: Sequence[Job],
+    out_dir: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    backend: str = "auto",
+    scheduler: str | None = None,
+    prior_failures: Sequence[Outcome] = (),
+    settings: WorkerSettings | None = None,
+    progress: bool | None = None,
+    info: dict[str, Any] | None = None,
+    write_index: bool = True,
+) -> BatchReport:
+    """Run every stale page of ``jobs`` into ``out_dir``; never raises for a page failure."""
+    out = Path(out_dir).resolve()
+    workers = workers or default_workers()
+    backend = "dask" if scheduler else choose_backend(backend, workers)
+    settings = replace(settings, out_dir=str(out)) if settings else WorkerSettings(str(out))
+    with _out_dir_lock(out):
+        _remove_stale_temp_files(out)
+        todo: list[Job] = []
+        manifest = Manifest(
+            out,
+            {
+                "package_version": package_version(),
+                "backend": backend,
+                "workers": workers,
+                "steps": sorted({j.step for j in jobs}),
+                "force": force,
+                **(info or {}),
+            },
+        )
+        manifest.extend(prior_failures)
+        code_digests: dict[tuple[str, ...], str] = {}
+        for job in _ordered(jobs):
+            if not force and is_current(out, job.page_path, job.fingerprint, code_digests):
+                manifest.add(Outcome.for_job(job, "skipped", page=job.page_path))
+            else:
+                todo.append(job)
+        manifest.save()
+        bar = _progress(len(jobs), len(jobs) - len(todo), progress)
+        state = "finished"
+        try:
+            if not todo:
+                outcomes: Iterator[Outcome] = iter(())
+            elif backend == "dask":
+                from mobility_nb.run.batch.dask_backend import run_dask
+
+                outcomes = run_dask(todo, settings, workers, scheduler)
+            elif backend == "threads":
+                outcomes = run_threads(todo, settings, min(workers, len(todo)))
+            else:
+                outcomes = run_processes(todo, settings, min(workers, len(todo)))
+            for outcome in outcomes:
+                manifest.add(outcome)
+                bar.update(1)
+                if outcome.status == "failed":
+                    bar.set_postfix(failed=len(manifest.failures), refresh=False)
+        except KeyboardInterrupt:
+            state = "interrupted"
+            raise
+        finally:
+            bar.close()
+            manifest.finish(state)
+        index = None
+        if write_index:
+            from mobility_nb.run.batch.index_page import write_index as build_index
+
+            index = build_index(out)
+    return BatchReport(manifest=manifest, index=index)

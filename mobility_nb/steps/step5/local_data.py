@@ -1,0 +1,404 @@
+"""The analyst's own CSV and Excel files: declared in the parameters, checked, summarised.
+
+Step 5 pairs the Mobility Metrics with local administrative or survey data. A partner
+page must never show a number from a file that silently lost its leading zeros or mixed
+"n/a" into a rate, so each file listed under ``local_files`` is checked - required
+columns, value types (with row examples), geography keys that belong to the
+jurisdiction - and the page lists every problem next to a summary of what was usable.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mobility_nb.errors import MobilityNBError, ParamsError
+
+TYPES = ("text", "integer", "number", "year", "geoid", "date")
+GEOID_LENGTH = {"tract": 11, "county": 5, "place": 7, "block group": 12, "zcta": 5, "zip": 5}
+SPEC_KEYS = {"path", "name", "owner", "geography_key", "geography_level", "required_columns",
+             "year_column", "value_columns", "description", "disaggregation", "access",
+             "quality_notes", "sheet", "example", "years", "url", "contact"}
+MAX_EXAMPLES = 5
+MISSING_TEXT = {"", "na", "n/a", "nan", "null", "none", "-", "."}
+
+
+class LocalDataError(MobilityNBError):
+    """A local file cannot be used (raised only in strict mode; pages list problems)."""
+
+
+@dataclass(frozen=True)
+class LocalFileSpec:
+    """One entry of the ``local_files`` parameter."""
+
+    path: Path
+    name: str
+    owner: str = ""
+    geography_key: str = ""
+    geography_level: str = ""
+    required_columns: tuple[tuple[str, str], ...] = ()
+    year_column: str = ""
+    value_columns: tuple[str, ...] = ()
+    description: str = ""
+    disaggregation: str = ""
+    access: str = ""
+    quality_notes: str = ""
+    sheet: str | int | None = None
+    example: bool = False
+    url: str = ""
+    contact: str = ""
+
+
+@dataclass
+class Issue:
+    """One problem found in a file, with the rows (as numbered in the file) it affects."""
+
+    severity: str  # "error": file not used; "problem": affected rows left out
+    column: str
+    message: str
+    rows: list[int] = field(default_factory=list)
+
+
+@dataclass
+class LoadedLocalFile:
+    """A checked file: usable rows, every issue, and whether it could be used at all."""
+
+    spec: LocalFileSpec
+    data: pd.DataFrame
+    issues: list[Issue]
+    rows_read: int = 0
+
+    @property
+    def usable(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+    @property
+    def status(self) -> str:
+        if not self.usable:
+            return "not used (see problems)"
+        problems = sum(1 for i in self.issues if i.severity == "problem")
+        return "used" if not problems else f"used, {problems} problem(s) - rows left out"
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+def _as_columns(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if isinstance(value, Mapping):
+        pairs = [(str(k), str(v).lower()) for k, v in value.items()]
+    elif isinstance(value, (list, tuple)):
+        pairs = [(str(v), "text") for v in value]
+    else:
+        raise ParamsError(f"{where}: required_columns must be a list of column names or a "
+                          "mapping 'column: type'.")
+    for col, kind in pairs:
+        if kind not in TYPES:
+            raise ParamsError(f"{where}: column {col!r} has type {kind!r}; use one of "
+                              f"{', '.join(TYPES)}.")
+    return tuple(pairs)
+
+
+def _resolve(path: Path, bases: list[Path]) -> Path:
+    """A relative path from the first base folder where it exists (else the first base)."""
+    if path.is_absolute():
+        return path
+    for base in bases:
+        if (base / path).exists():
+            return base / path
+    return bases[0] / path
+
+
+def parse_specs(entries: Iterable[Mapping[str, Any]] | None,
+                base_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[LocalFileSpec]:
+    """Turn the ``local_files`` parameter into specs.
+
+    Relative paths are looked up in ``base_dirs`` in order (by default the current
+    folder), so a parameters file can say ``params/local/file.csv`` from the project.
+    """
+    specs = []
+    bases = [Path(b) for b in base_dirs] or [Path.cwd()]
+    for n, entry in enumerate(entries or [], start=1):
+        where = f"local_files entry {n}"
+        if not isinstance(entry, Mapping):
+            raise ParamsError(f"{where} must be a mapping with at least 'path' and 'name', "
+                              f"got {entry!r}.")
+        unknown = sorted(set(entry) - SPEC_KEYS)
+        if unknown:
+            hints = [f"{u!r} (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(
+                u, sorted(SPEC_KEYS), n=1)) else repr(u) for u in unknown]
+            raise ParamsError(f"{where} has unknown setting(s) {', '.join(hints)}. Valid: "
+                              f"{', '.join(sorted(SPEC_KEYS))}.")
+        if not entry.get("path"):
+            raise ParamsError(f"{where} has no 'path' (the CSV or Excel file to read).")
+        path = _resolve(Path(str(entry["path"])).expanduser(), bases)
+        level = str(entry.get("geography_level", "") or "").lower()
+        if level and level not in GEOID_LENGTH and level != "other":
+            raise ParamsError(f"{where}: geography_level {level!r} is not one of "
+                              f"{', '.join(GEOID_LENGTH)}, other.")
+        value_cols = entry.get("value_columns") or ()
+        if isinstance(value_cols, str):
+            value_cols = [value_cols]
+        specs.append(LocalFileSpec(
+            path=path, name=str(entry.get("name") or path.name),
+            owner=str(entry.get("owner", "") or ""),
+            geography_key=str(entry.get("geography_key", "") or ""), geography_level=level,
+            required_columns=_as_columns(entry.get("required_columns"), where),
+            year_column=str(entry.get("year_column", "") or ""),
+            value_columns=tuple(str(v) for v in value_cols),
+            description=str(entry.get("description", "") or ""),
+            disaggregation=str(entry.get("disaggregation", "") or ""),
+            access=str(entry.get("access", "") or ""),
+            quality_notes=str(entry.get("quality_notes", "") or ""),
+            sheet=entry.get("sheet"), example=bool(entry.get("example", False)),
+            url=str(entry.get("url", "") or ""), contact=str(entry.get("contact", "") or ""),
+        ))
+    return specs
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def _excel_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def read_table(spec: LocalFileSpec) -> pd.DataFrame:
+    """Every cell as text, exactly as written (so '06' stays '06')."""
+    suffix = spec.path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return pd.read_csv(spec.path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if suffix in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(spec.path, sheet_name=spec.sheet if spec.sheet is not None else 0,
+                              dtype=object, engine="openpyxl")
+        return frame.apply(lambda col: col.map(_excel_text)).astype(str)
+    raise ValueError(f"unsupported file type {suffix!r}: use .csv or .xlsx")
+
+
+# --- checking ----------------------------------------------------------------------------------
+
+_INT = re.compile(r"[-+]?\d+")
+_NUM = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _bad_values(text: pd.Series, kind: str) -> pd.Series:
+    """True where a non-empty cell cannot be read as ``kind``."""
+    s = text.str.strip().str.replace(",", "", regex=False)
+    empty = s.str.lower().isin(MISSING_TEXT)
+    if kind == "integer":
+        ok = s.str.fullmatch(_INT.pattern)
+    elif kind == "number":
+        ok = s.str.rstrip("%").str.fullmatch(_NUM.pattern)
+    elif kind == "year":
+        ok = s.str.fullmatch(r"(19|20)\d\d") | s.str.fullmatch(r"(19|20)\d\d[-/](\d\d|\d{4})")
+    elif kind == "date":
+        ok = pd.to_datetime(s, errors="coerce").notna()
+    else:
+        ok = pd.Series(True, index=s.index)
+    return ~empty & ~ok.fillna(False).astype(bool)
+
+
+def _examples(text: pd.Series, mask: pd.Series) -> tuple[str, list[int]]:
+    rows = [int(i) + 2 for i in text.index[mask]]  # header is line 1
+    shown = ", ".join(f"row {r}: {text.loc[r - 2]!r}" for r in rows[:MAX_EXAMPLES])
+    more = f" and {len(rows) - MAX_EXAMPLES} more" if len(rows) > MAX_EXAMPLES else ""
+    return shown + more, rows
+
+
+def _number(text: pd.Series) -> pd.Series:
+    s = text.str.strip().str.replace(",", "", regex=False).str.rstrip("%")
+    return pd.to_numeric(s, errors="coerce")
+
+
+def check_file(spec: LocalFileSpec, valid_geoids: Iterable[str] | None = None,
+               jurisdiction: str = "") -> LoadedLocalFile:
+    """Read and check one file; never raises for a bad file (issues say what is wrong)."""
+    issues: list[Issue] = []
+    if not spec.path.exists():
+        issues.append(Issue("error", "", f"The file {spec.path} does not exist. Check the "
+                            "'path' in local_files (relative paths are looked up from the "
+                            "folder the page runs in, then the project folder)."))
+        return LoadedLocalFile(spec, pd.DataFrame(), issues)
+    try:
+        raw = read_table(spec)
+    except (ValueError, OSError, UnicodeDecodeError, KeyError) as exc:
+        issues.append(Issue("error", "", f"Cannot read {spec.path.name}: {exc}. Save it as "
+                            "UTF-8 CSV or .xlsx."))
+        return LoadedLocalFile(spec, pd.DataFrame(), issues)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    columns = list(raw.columns)
+    required = dict(spec.required_columns)
+    for extra in (spec.geography_key, spec.year_column, *spec.value_columns):
+        if extra:
+            required.setdefault(extra, "text")
+    if spec.geography_key:
+        required[spec.geography_key] = "geoid"
+    if spec.year_column and required.get(spec.year_column) == "text":
+        required[spec.year_column] = "year"
+    for col in spec.value_columns:
+        if required.get(col) == "text":
+            required[col] = "number"
+    missing = [c for c in required if c not in columns]
+    for col in missing:
+        close = difflib.get_close_matches(col, columns, n=1, cutoff=0.6)
+        hint = f" A column named {close[0]!r} exists - rename it or fix the parameters." \
+            if close else f" The file has: {', '.join(columns[:12])}."
+        issues.append(Issue("error", col, f"Required column {col!r} is missing.{hint}"))
+    if missing:
+        return LoadedLocalFile(spec, pd.DataFrame(), issues, rows_read=len(raw))
+    keep = pd.Series(True, index=raw.index)
+    for col, kind in required.items():
+        if kind in ("text", "geoid"):
+            continue
+        bad = _bad_values(raw[col], kind)
+        if bad.any():
+            shown, rows = _examples(raw[col], bad)
+            issues.append(Issue("problem", col, f"Column {col!r} should hold {kind} values but "
+                                f"{int(bad.sum())} cell(s) do not: {shown}. Those rows are left "
+                                "out.", rows))
+            keep &= ~bad
+    if spec.geography_key:
+        keep &= _check_geoids(spec, raw, valid_geoids, jurisdiction, issues)
+    data = raw[keep].copy()
+    for col, kind in required.items():
+        if kind in ("integer", "number"):
+            data[col] = _number(data[col])
+        elif kind == "year":
+            data[col] = pd.to_numeric(data[col].str.strip().str[:4], errors="coerce")
+    for col in spec.value_columns:
+        empty = raw[col].str.strip().str.lower().isin(MISSING_TEXT)
+        if empty.any():
+            issues.append(Issue("problem", col, f"{int(empty.sum())} empty value(s) in "
+                                f"{col!r} (shown as missing).", _examples(raw[col], empty)[1]))
+    if spec.geography_key and spec.year_column and len(data):
+        dup = data.duplicated([spec.geography_key, spec.year_column], keep=False)
+        if dup.any():
+            shown, rows = _examples(data[spec.geography_key], dup)
+            issues.append(Issue("problem", spec.geography_key, f"{int(dup.sum())} rows repeat a "
+                                f"geography and year: {shown}. Check for double counting.",
+                                rows))
+    return LoadedLocalFile(spec, data.reset_index(drop=True), issues, rows_read=len(raw))
+
+
+def _check_geoids(spec: LocalFileSpec, raw: pd.DataFrame, valid: Iterable[str] | None,
+                  jurisdiction: str, issues: list[Issue]) -> pd.Series:
+    col = spec.geography_key
+    text = raw[col].str.strip()
+    width = GEOID_LENGTH.get(spec.geography_level)
+    if width:
+        short = text.str.fullmatch(r"\d+") & (text.str.len() == width - 1)
+        if short.any():
+            shown, rows = _examples(raw[col], short)
+            issues.append(Issue("problem", col, f"{int(short.sum())} {spec.geography_level} "
+                                f"code(s) have {width - 1} digits instead of {width}, which "
+                                f"usually means a spreadsheet dropped a leading zero ({shown}). "
+                                "They were padded with a zero; store codes as text to avoid "
+                                "this.", rows))
+            text = text.where(~short, text.str.zfill(width))
+        malformed = ~text.str.fullmatch(rf"\d{{{width}}}")
+        if malformed.any():
+            shown, rows = _examples(raw[col], malformed)
+            issues.append(Issue("problem", col, f"{int(malformed.sum())} value(s) in {col!r} are "
+                                f"not {width}-digit {spec.geography_level} codes: {shown}. "
+                                "Those rows are left out.", rows))
+    else:
+        malformed = pd.Series(False, index=raw.index)
+    raw[col] = text
+    ok = ~malformed
+    if valid is not None:
+        valid_set = set(valid)
+        unknown = ok & ~text.isin(valid_set)
+        if unknown.any():
+            shown, rows = _examples(raw[col], unknown)
+            where = f" in {jurisdiction}" if jurisdiction else ""
+            issues.append(Issue("problem", col, f"{int(unknown.sum())} {spec.geography_level or ''}"
+                                f" code(s) are not geographies{where}: {shown}. Check the "
+                                "codes and their vintage (tract codes changed in 2020). Those "
+                                "rows are left out.", rows))
+            ok &= ~unknown
+    return ok
+
+
+def load_local_files(specs: Iterable[LocalFileSpec], valid_geoids: Mapping[str, Iterable[str]]
+                     | None = None, jurisdiction: str = "", strict: bool = False
+                     ) -> list[LoadedLocalFile]:
+    """Check every file; ``valid_geoids`` maps geography level -> codes in the jurisdiction."""
+    loaded = []
+    for spec in specs:
+        valid = (valid_geoids or {}).get(spec.geography_level)
+        loaded.append(check_file(spec, valid, jurisdiction))
+    if strict:
+        problems = [f"{f.spec.name}: {i.message}" for f in loaded for i in f.issues]
+        if problems:
+            raise LocalDataError("Local files have problems:\n- " + "\n- ".join(problems))
+    return loaded
+
+
+# --- summaries ---------------------------------------------------------------------------------
+
+def years_text(values: Iterable[Any]) -> str:
+    years = sorted({int(v) for v in values if pd.notna(v)})
+    if not years:
+        return ""
+    if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}\u2013{years[-1]}"
+    return ", ".join(str(y) for y in years)
+
+
+def summary_table(loaded: Iterable[LoadedLocalFile]) -> pd.DataFrame:
+    """One row per file: what it is, how much was usable, and its status."""
+    rows = []
+    for f in loaded:
+        s = f.spec
+        years = years_text(f.data[s.year_column]) if s.year_column and len(f.data) else ""
+        geos = int(f.data[s.geography_key].nunique()) if s.geography_key and len(f.data) else 0
+        rows.append({
+            "File": s.name + (" (example data)" if s.example else ""), "Owner": s.owner,
+            "Geography": s.geography_level or "-", "Years": years or "-",
+            "Rows read": f.rows_read, "Rows used": len(f.data), "Geographies": geos,
+            "Status": f.status,
+        })
+    return pd.DataFrame(rows, columns=["File", "Owner", "Geography", "Years", "Rows read",
+                                       "Rows used", "Geographies", "Status"])
+
+
+def issues_table(loaded: Iterable[LoadedLocalFile]) -> pd.DataFrame:
+    rows = [{"File": f.spec.name, "Column": i.column or "-", "Severity": i.severity,
+             "Problem": i.message} for f in loaded for i in f.issues]
+    return pd.DataFrame(rows, columns=["File", "Column", "Severity", "Problem"])
+
+
+def value_summary(f: LoadedLocalFile) -> pd.DataFrame:
+    """Per value column and year: geographies reporting, median, lowest and highest value."""
+    s = f.spec
+    if not f.usable or not s.value_columns or f.data.empty:
+        return pd.DataFrame()
+    data = f.data
+    group = [s.year_column] if s.year_column else []
+    rows = []
+    for col in s.value_columns:
+        values = pd.to_numeric(data[col], errors="coerce")
+        with_v = data.assign(_v=values)
+        frames = with_v.groupby(group) if group else [(None, with_v)]
+        for key, part in frames:
+            v = part["_v"].dropna()
+            year = key[0] if isinstance(key, tuple) else key
+            rows.append({"Measure": col, "Year": int(year) if year is not None else "-",
+                         "Geographies reporting": int(v.size),
+                         "Median": float(v.median()) if v.size else np.nan,
+                         "Lowest": float(v.min()) if v.size else np.nan,
+                         "Highest": float(v.max()) if v.size else np.nan})
+    return pd.DataFrame(rows)

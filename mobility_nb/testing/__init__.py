@@ -1,0 +1,1 @@
+"""Fakes for tests and the offline demo (never used by a real run)."""
