@@ -66,7 +66,7 @@ OUTLINE_COLOUR = "#4d4d4d"
 NO_DATA_BASE = "#eeeeee"
 NO_DATA_DOT = "#7a7a7a"
 FONT = "system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif"
-TINY_AREA = 40.0  # counties smaller than this (square units) are also drawn as a dot
+TINY_AREA = 100.0  # counties smaller than this (square units, ~6 px at 36rem) get a dot
 DOT_RADIUS = 8
 BORDER_WIDTH = 1.5  # county borders: 0.5 px on a 360 px phone, 0.9 px at 36rem
 OUTLINE_WIDTH = 3
@@ -461,6 +461,7 @@ class _Geometry:
     paths: Mapping[str, str]  # id -> path data in map units (origin at the map's top left)
     tiny: Mapping[str, tuple[int, int]]  # id -> dot centre for counties too small to see
     anchors: Mapping[str, tuple[int, int]]  # id -> label position
+    boxes: Mapping[str, tuple[int, int, int, int]]  # id -> x0, y0, x1, y1
     outline: str  # the outer boundary of everything drawn
 
 
@@ -484,6 +485,7 @@ def _draw_geometry(topo: Topology, features: Sequence[Feature]) -> _Geometry:
     paths: dict[str, str] = {}
     tiny: dict[str, tuple[int, int]] = {}
     anchors: dict[str, tuple[int, int]] = {}
+    boxes: dict[str, tuple[int, int, int, int]] = {}
     for feature in features:
         parts, best_area, best_anchor = [], 0.0, None
         total = 0.0
@@ -498,15 +500,20 @@ def _draw_geometry(topo: Topology, features: Sequence[Feature]) -> _Geometry:
                     if area > best_area:
                         best_area, best_anchor = area, centre
                 parts.append(_ring_path(ring))
+        used = [topo.ring(r, grid) for p in feature.polygons for r in p]
+        if used:
+            every = np.concatenate(used)
+            (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
+            boxes[feature.id] = (int(x0), int(y0), int(x1), int(y1))
         if parts:
             paths[feature.id] = "".join(parts)
         if best_anchor is None:
-            pts = np.concatenate([topo.ring(r, grid) for p in feature.polygons for r in p])
-            best_anchor = tuple(np.rint(pts.mean(axis=0)).astype(int))
+            best_anchor = tuple(np.rint(np.concatenate(used).mean(axis=0)).astype(int))
         anchors[feature.id] = (int(best_anchor[0]), int(best_anchor[1]))
         if total < TINY_AREA:
             tiny[feature.id] = anchors[feature.id]
-    return _Geometry(width, height, paths, tiny, anchors, _outline(topo, features, grid))
+    outline = _outline(topo, features, grid)
+    return _Geometry(width, height, paths, tiny, anchors, boxes, outline)
 
 
 def _albers(lonlat: np.ndarray) -> np.ndarray:
@@ -856,12 +863,9 @@ def _svg(
                 'stroke-width="4" class="focus"/>'
             )
     out.extend(marks)
-    for geoid in labels:
-        x, yy = geometry.anchors[geoid]
-        half = len(name_of(geoid)) * LABEL_SIZE * BOLD_EM / 2  # keep the label on the drawing
-        x = int(min(max(x, PAD + half - map_left), WIDTH - PAD - half - map_left))
+    for geoid, (x, baseline) in _place_labels(labels, geometry, name_of, map_left, focus).items():
         out.append(
-            f'<text x="{x}" y="{yy + LABEL_SIZE // 3}" font-size="{LABEL_SIZE}" '
+            f'<text x="{x}" y="{baseline}" font-size="{LABEL_SIZE}" '
             'text-anchor="middle" stroke="#fff" stroke-width="6" stroke-linejoin="round" '
             f'paint-order="stroke" font-weight="bold">{esc(name_of(geoid))}</text>'
         )
@@ -870,6 +874,66 @@ def _svg(
     out.extend(legend)
     out.append("</g></svg>")
     return "".join(out)
+
+
+def _place_labels(
+    labels: Sequence[str],
+    geometry: _Geometry,
+    name_of: Callable[[str], str],
+    map_left: int,
+    focus: str | None,
+) -> dict[str, tuple[int, int]]:
+    """Label positions: at the county's centre (above a tiny county's dot or a small focal
+    county), kept on the drawing; when that would cover an earlier label, a labelled dot or
+    the focal outline, the nearest free spot a line or half a label away is used."""
+    placed: dict[str, tuple[int, int]] = {}
+    reach = DOT_RADIUS + 4
+    marks = [  # what a label must not hide: the dots of labelled tiny counties, the focus
+        (x - reach, y - reach, x + reach, y + reach)
+        for g, (x, y) in geometry.tiny.items()
+        if g in labels or g == focus
+    ]
+    small_focus = None
+    if focus in geometry.boxes:
+        x0, y0, x1, y1 = geometry.boxes[focus]
+        if (x1 - x0) * (y1 - y0) < 0.02 * geometry.width * geometry.height:
+            small_focus = (x0 - FOCUS_WIDTH, y0 - FOCUS_WIDTH, x1 + FOCUS_WIDTH, y1 + FOCUS_WIDTH)
+            marks.append(small_focus)
+    texts: list[tuple[float, float, float, float]] = []
+    line = LABEL_SIZE * 1.2
+    low, high = PAD - map_left, WIDTH - PAD - map_left
+    for geoid in sorted(labels, key=lambda g: g != focus):  # the focal label gets first pick
+        x, y = geometry.anchors[geoid]
+        if geoid in geometry.tiny:
+            y -= DOT_RADIUS + LABEL_SIZE * 0.9
+        if geoid == focus and small_focus is not None:
+            y = small_focus[1] - LABEL_SIZE * 0.6
+        half = len(name_of(geoid)) * LABEL_SIZE * BOLD_EM / 2
+        best: tuple[float, tuple[float, float, float, float]] | None = None
+        for dy, dx in _LABEL_MOVES:
+            cx = min(max(x + dx * half, low + half), high - half)
+            top = y + dy * line - LABEL_SIZE / 2
+            box = (cx - half, top, cx + half, top + LABEL_SIZE)
+            cost = 10 * sum(_overlap(box, t) for t in texts) + sum(_overlap(box, m) for m in marks)
+            if best is None or cost < best[0]:
+                best = (cost, box)
+            if cost == 0:
+                break
+        assert best is not None
+        box = best[1]
+        texts.append(box)
+        placed[geoid] = (int((box[0] + box[2]) / 2), int(box[1] + LABEL_SIZE * 0.85))
+    return placed
+
+
+# (lines down, half-label widths right), nearest first
+_LABEL_MOVES = sorted(
+    ((dy, dx) for dy in range(-3, 4) for dx in (0, -1, 1)), key=lambda m: (abs(m[0]) + abs(m[1]), m)
+)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _legend(
