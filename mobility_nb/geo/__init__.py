@@ -17,7 +17,7 @@ from .adjacency import (
     neighbours,
 )
 from .atlas import US_ATLAS, AtlasRelease, atlas_path, ensure_atlas, find_atlas, load_atlas
-from .svgmap import MapClass, MapSVG, county_map, state_map
+from .svgmap import MapClass, MapSVG, county_map, county_paths, state_map, state_paths
 from .topojson import Feature, Topology, decode, load_topology
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "atlas_path",
     "county_adjacency",
     "county_map",
+    "county_paths",
     "decode",
     "ensure_atlas",
     "find_atlas",
@@ -41,4 +42,5 @@ __all__ = [
     "missing_reason",
     "neighbours",
     "state_map",
+    "state_paths",
 ]

@@ -52,7 +52,7 @@ WIDTH = 1000  # drawing units; every size below is in these units
 PAD = 24
 TITLE_SIZE = 40
 TEXT_SIZE = 34  # 34/1000 of the width: 12.2 px on a 360 px phone
-LABEL_SIZE = 32
+LABEL_SIZE = 34
 MAX_MAP_HEIGHT = 1100
 SWATCH_W, SWATCH_H, ROW_H = 52, 34, 48
 CHAR_EM = 0.56  # average advance of a sans-serif character, in em (for wrapping)
@@ -127,6 +127,7 @@ def state_map(
     subtitle: str = "",
     max_width: str = DEFAULT_MAX_WIDTH,
     id_prefix: str | None = None,
+    paths_id: str | None = None,
     topology: Topology | None = None,
 ) -> MapSVG:
     """Map every county of ``state`` ('PA', 'Pennsylvania' or '42') coloured by ``values``.
@@ -175,6 +176,7 @@ def state_map(
         subtitle=subtitle,
         max_width=max_width,
         id_prefix=id_prefix,
+        paths_id=paths_id,
         topology=topo,
     )
 
@@ -202,6 +204,7 @@ def county_map(
     subtitle: str = "",
     max_width: str = DEFAULT_MAX_WIDTH,
     id_prefix: str | None = None,
+    paths_id: str | None = None,
     topology: Topology | None = None,
 ) -> MapSVG:
     """Map the given ``counties`` (any ids, any states) coloured by ``values``.
@@ -214,6 +217,11 @@ def county_map(
     makes the darker (purple) end the better one and says so; None keeps darker = higher.
     ``area`` names the whole map in the alt text ("Texas"); ``nouns`` are the singular and
     plural for a county there. Raises MapError for inputs it cannot draw.
+
+    Many maps of the same counties on one page (a map per metric) can share one copy of
+    the county shapes: put ``county_paths(counties, paths_id=...)`` (or ``state_paths``)
+    in the page once and pass the same ``paths_id`` here; the map then only references
+    them, which makes it several times smaller.
     """
     topo = _topology(topology)
     fmt = value_format or _plain_number
@@ -251,7 +259,7 @@ def county_map(
         fmt=fmt,
     )
     prefix = id_prefix or _prefix(title, drawn, drawn_values, weak_ids, focus_id)
-    geometry = _draw_geometry(topo, [features[g] for g in drawn])
+    geometry = _geometry(topo, tuple(sorted(drawn)))
     note = _direction_note(scale, higher_is_better, midpoint_label or fmt(midpoint))
     alt = _alt_text(
         title=title,
@@ -286,9 +294,40 @@ def county_map(
         fmt=fmt,
         max_width=max_width,
         footnote=_footnote(missing, nouns),
+        paths_id=paths_id,
     )
     return MapSVG(
         svg=svg, alt=alt, classes=scheme.classes, missing=tuple(missing), missing_reasons=reasons
+    )
+
+
+def state_paths(state: str, *, paths_id: str, topology: Topology | None = None) -> str:
+    """The shapes of every county of ``state`` as a hidden SVG, once per page, for the maps
+    given the same ``paths_id`` (see :func:`county_map`)."""
+    fips = states.state_fips(state)
+    if fips is None:
+        raise MapError(f"{state!r} is not a US state: give 'PA', 'Pennsylvania' or '42'.")
+    topo = _topology(topology)
+    return county_paths(
+        [g for g in topo.features(COUNTIES) if g.startswith(fips)], paths_id=paths_id,
+        topology=topo,
+    )  # fmt: skip
+
+
+def county_paths(
+    counties: Iterable[str], *, paths_id: str, topology: Topology | None = None
+) -> str:
+    """The shapes of ``counties`` as a hidden, zero-size SVG that maps can reference."""
+    topo = _topology(topology)
+    features = topo.features(COUNTIES)
+    drawn = sorted({str(g) for g in counties} & set(features))
+    if not drawn:
+        raise MapError("None of the counties asked for is on the county boundary map.")
+    geometry = _geometry(topo, tuple(drawn))
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0" aria-hidden="true" '
+        'focusable="false" style="position:absolute;width:0;height:0;overflow:hidden">'
+        f"<defs>{''.join(_shape_defs(geometry, drawn, _escape(paths_id)))}</defs></svg>"
     )
 
 
@@ -465,10 +504,35 @@ class _Geometry:
     outline: str  # the outer boundary of everything drawn
 
 
+Point = tuple[int, int]
+
+
+@lru_cache(maxsize=64)
+def _geometry(topo: Topology, drawn: tuple[str, ...]) -> _Geometry:
+    """The drawing of one set of counties, kept so a map per metric reuses it."""
+    features = topo.features(COUNTIES)
+    return _draw_geometry(topo, [features[g] for g in drawn])
+
+
+def _shape_defs(geometry: _Geometry, drawn: Sequence[str], prefix: str) -> list[str]:
+    """``<path>`` elements for the county shapes and the outline, referenced by ``<use>``."""
+    out = [
+        f'<path id="{prefix}-{g}" d="{geometry.paths[g]}"/>' for g in drawn if g in geometry.paths
+    ]
+    out.append(f'<path id="{prefix}-outline" d="{geometry.outline}"/>')
+    return out
+
+
 def _draw_geometry(topo: Topology, features: Sequence[Feature]) -> _Geometry:
+    """Project, fit and round the arcs of ``features`` once, then build each county's path.
+
+    Projection and rounding are vectorised over all points; rings are then a few thousand
+    short lists, which plain Python handles faster than many tiny numpy arrays.
+    """
     arcs = sorted({a for f in features for a in f.arc_ids})
-    spans = [(topo.starts[a], topo.starts[a + 1]) for a in arcs]
-    index = np.concatenate([np.arange(s, e) for s, e in spans])
+    starts = topo.starts
+    lengths = np.array([starts[a + 1] - starts[a] for a in arcs], dtype=np.int64)
+    index = np.concatenate([np.arange(starts[a], starts[a + 1]) for a in arcs])
     lonlat = topo.points[index].copy()
     if lonlat[:, 0].max() - lonlat[:, 0].min() > 180:  # crosses 180 degrees (the Aleutians)
         lonlat[lonlat[:, 0] > 0, 0] -= 360
@@ -478,20 +542,28 @@ def _draw_geometry(topo: Topology, features: Sequence[Feature]) -> _Geometry:
     fit = min((WIDTH - 2 * PAD) / span[0], MAX_MAP_HEIGHT / span[1])
     width = int(math.ceil(span[0] * fit))
     height = int(math.ceil(span[1] * fit))
-    grid = np.empty((len(topo.points), 2), dtype=np.int64)
-    grid[index] = np.rint((xy - lo) * fit).astype(np.int64)
-    grid[index, 1] = height - grid[index, 1]  # SVG y runs down
+    grid = np.rint((xy - lo) * fit).astype(np.int64)
+    grid[:, 1] = height - grid[:, 1]  # SVG y runs down
+    flat = list(map(tuple, grid.tolist()))
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    points: dict[int, list[Point]] = {
+        a: flat[offsets[i] : offsets[i + 1]] for i, a in enumerate(arcs)
+    }
 
     paths: dict[str, str] = {}
-    tiny: dict[str, tuple[int, int]] = {}
-    anchors: dict[str, tuple[int, int]] = {}
+    tiny: dict[str, Point] = {}
+    anchors: dict[str, Point] = {}
     boxes: dict[str, tuple[int, int, int, int]] = {}
     for feature in features:
-        parts, best_area, best_anchor = [], 0.0, None
-        total = 0.0
+        parts: list[str] = []
+        best_area, best_anchor, total = 0.0, None, 0.0
+        xs: list[int] = []
+        ys: list[int] = []
         for polygon in feature.polygons:
-            for k, ring_refs in enumerate(polygon):
-                ring = _dedupe(topo.ring(ring_refs, grid))
+            for k, refs in enumerate(polygon):
+                ring = _ring(points, refs)
+                xs.extend(p[0] for p in ring)
+                ys.extend(p[1] for p in ring)
                 if len(ring) < 4:  # fewer than three distinct corners: nothing to fill
                     continue
                 area, centre = _area_centroid(ring)
@@ -500,20 +572,29 @@ def _draw_geometry(topo: Topology, features: Sequence[Feature]) -> _Geometry:
                     if area > best_area:
                         best_area, best_anchor = area, centre
                 parts.append(_ring_path(ring))
-        used = [topo.ring(r, grid) for p in feature.polygons for r in p]
-        if used:
-            every = np.concatenate(used)
-            (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
-            boxes[feature.id] = (int(x0), int(y0), int(x1), int(y1))
+        if not xs:
+            continue
+        boxes[feature.id] = (min(xs), min(ys), max(xs), max(ys))
         if parts:
             paths[feature.id] = "".join(parts)
         if best_anchor is None:
-            best_anchor = tuple(np.rint(np.concatenate(used).mean(axis=0)).astype(int))
-        anchors[feature.id] = (int(best_anchor[0]), int(best_anchor[1]))
+            best_anchor = (sum(xs) / len(xs), sum(ys) / len(ys))
+        anchors[feature.id] = (round(best_anchor[0]), round(best_anchor[1]))
         if total < TINY_AREA:
             tiny[feature.id] = anchors[feature.id]
-    outline = _outline(topo, features, grid)
+    outline = _outline(features, points)
     return _Geometry(width, height, paths, tiny, anchors, boxes, outline)
+
+
+def _ring(points: Mapping[int, list[Point]], refs: Sequence[int]) -> list[Point]:
+    """The closed ring along ``refs`` (``~i`` backwards), without repeated points."""
+    ring: list[Point] = []
+    for ref in refs:
+        arc = points[ref] if ref >= 0 else points[~ref][::-1]
+        for point in arc:
+            if not ring or point != ring[-1]:
+                ring.append(point)
+    return ring
 
 
 def _albers(lonlat: np.ndarray) -> np.ndarray:
@@ -533,34 +614,37 @@ def _albers(lonlat: np.ndarray) -> np.ndarray:
     return np.column_stack([rho * np.sin(theta), -rho * np.cos(theta)])
 
 
-def _dedupe(ring: np.ndarray) -> np.ndarray:
-    """Drop points that rounded onto the previous one."""
-    if len(ring) < 2:
-        return ring
-    keep = np.ones(len(ring), dtype=bool)
-    keep[1:] = np.any(ring[1:] != ring[:-1], axis=1)
-    return ring[keep]
+def _area_centroid(ring: Sequence[Point]) -> tuple[float, tuple[float, float]]:
+    """Area and centroid of a closed ring (shoelace formula)."""
+    area2 = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+        cross = x0 * y1 - x1 * y0
+        area2 += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    if area2 == 0:
+        n = len(ring)
+        return 0.0, (sum(p[0] for p in ring) / n, sum(p[1] for p in ring) / n)
+    return abs(area2) / 2, (cx / (3 * area2), cy / (3 * area2))
 
 
-def _area_centroid(ring: np.ndarray) -> tuple[float, tuple[float, float]]:
-    x, y = ring[:, 0].astype(float), ring[:, 1].astype(float)
-    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
-    area = cross.sum() / 2
-    if abs(area) < 1e-9:
-        return 0.0, (float(x.mean()), float(y.mean()))
-    cx = ((x[:-1] + x[1:]) * cross).sum() / (6 * area)
-    cy = ((y[:-1] + y[1:]) * cross).sum() / (6 * area)
-    return abs(float(area)), (float(cx), float(cy))
+def _steps(line: Sequence[Point]) -> str:
+    """``M x y l dx dy ...`` in whole numbers, with the separators SVG lets us drop."""
+    (x, y), rest = line[0], line[1:]
+    deltas = []
+    for nx, ny in rest:
+        deltas.append(nx - x)
+        deltas.append(ny - y)
+        x, y = nx, ny
+    return f"M{line[0][0]} {line[0][1]}l" + " ".join(map(str, deltas)).replace(" -", "-")
 
 
-def _ring_path(ring: np.ndarray) -> str:
-    """``M x y l dx dy ... z`` with whole numbers; the closing point is implied by ``z``."""
-    steps = np.diff(ring[:-1], axis=0).ravel().tolist()
-    body = " ".join(map(str, steps)).replace(" -", "-")
-    return f"M{ring[0, 0]} {ring[0, 1]}l{body}z"
+def _ring_path(ring: Sequence[Point]) -> str:
+    """A closed ring as path data; the closing point is implied by ``z``."""
+    return _steps(ring[:-1]) + "z"
 
 
-def _outline(topo: Topology, features: Sequence[Feature], grid: np.ndarray) -> str:
+def _outline(features: Sequence[Feature], points: Mapping[int, list[Point]]) -> str:
     """Path of the arcs used by exactly one drawn county: the edge of the drawn area."""
     uses: dict[int, int] = {}
     for feature in features:
@@ -568,13 +652,10 @@ def _outline(topo: Topology, features: Sequence[Feature], grid: np.ndarray) -> s
             uses[arc] = uses.get(arc, 0) + 1
     parts = []
     for arc, n in sorted(uses.items()):
-        if n != 1:
-            continue
-        line = _dedupe(grid[topo.starts[arc] : topo.starts[arc + 1]])
-        if len(line) < 2:
-            continue
-        steps = np.diff(line, axis=0).ravel().tolist()
-        parts.append(f"M{line[0, 0]} {line[0, 1]}l" + " ".join(map(str, steps)).replace(" -", "-"))
+        if n == 1:
+            line = _ring(points, [arc])
+            if len(line) >= 2:
+                parts.append(_steps(line))
     return "".join(parts)
 
 
@@ -753,6 +834,7 @@ def _svg(
     fmt: Callable[[float], str],
     max_width: str,
     footnote: str,
+    paths_id: str | None,
 ) -> str:
     esc = _escape
     out: list[str] = []
@@ -801,10 +883,9 @@ def _svg(
         '<rect x="0" width="3" height="14" fill="#000"/>'
         '<rect x="3" width="2.5" height="14" fill="#fff"/></pattern>'
     )
-    for geoid in drawn:
-        d = geometry.paths.get(geoid)
-        if d:
-            out.append(f'<path id="{p}-{geoid}" d="{d}"/>')
+    shapes = paths_id or p  # the county shapes: this map's own, or shared on the page
+    if paths_id is None:
+        out.extend(_shape_defs(geometry, drawn, p))
     out.append("</defs>")
     out.extend(heading)
 
@@ -822,10 +903,10 @@ def _svg(
         attrs = f'class="{cls}{" weak" if is_weak else ""}" data-geoid="{geoid}"'
         if geoid in geometry.paths:
             fills.append(
-                f'<use href="#{p}-{geoid}" fill="{fill}" {attrs}><title>{tip}</title></use>'
+                f'<use href="#{shapes}-{geoid}" fill="{fill}" {attrs}><title>{tip}</title></use>'
             )
             if is_weak:
-                hatches.append(f'<use href="#{p}-{geoid}"/>')
+                hatches.append(f'<use href="#{shapes}-{geoid}"/>')
         if geoid in geometry.tiny:
             cx, cy = geometry.tiny[geoid]
             dot_fill = fill if value is not None else NO_DATA_DOT
@@ -844,16 +925,16 @@ def _svg(
         out.extend(hatches)
         out.append("</g>")
     out.append(
-        f'<path d="{geometry.outline}" fill="none" stroke="{OUTLINE_COLOUR}" '
+        f'<use href="#{shapes}-outline" fill="none" stroke="{OUTLINE_COLOUR}" '
         f'stroke-width="{OUTLINE_WIDTH}" stroke-linejoin="round" class="outline"/>'
     )
     out.extend(dots)
     if focus is not None:
         if focus in geometry.paths:
             marks.append(
-                f'<use href="#{p}-{focus}" fill="none" stroke="#fff" '
+                f'<use href="#{shapes}-{focus}" fill="none" stroke="#fff" '
                 f'stroke-width="{FOCUS_WIDTH * 2}" stroke-linejoin="round"/>'
-                f'<use href="#{p}-{focus}" fill="none" stroke="#000" '
+                f'<use href="#{shapes}-{focus}" fill="none" stroke="#000" '
                 f'stroke-width="{FOCUS_WIDTH}" stroke-linejoin="round" class="focus"/>'
             )
         if focus in geometry.tiny:
