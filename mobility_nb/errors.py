@@ -60,3 +60,11 @@ class NotebookRunError(MobilityNBError):
         self.cell_index = cell_index
         self.ename = ename
         self.evalue = evalue
+
+
+class AtlasError(MobilityNBError):
+    """The county boundary file (us-atlas TopoJSON) is missing, unreadable or not a topology."""
+
+
+class MapError(MobilityNBError):
+    """A county map was asked for with inputs it cannot draw (unknown state, no counties)."""

@@ -47,6 +47,27 @@ def shared_mm_dir() -> Path:
     return root
 
 
+def shared_atlas_path() -> Path:
+    """The real us-atlas county file: $MOBILITY_NB_CENSUS_DATA, else ../shared next to the repo."""
+    env = os.environ.get("MOBILITY_NB_CENSUS_DATA", "").strip()
+    root = Path(env) if env else REPO.parent / "shared" / "data" / "census"
+    return root / "geo" / "us-atlas-3.0.1" / "counties-10m.json"
+
+
+@pytest.fixture(scope="session")
+def shared_atlas():
+    """The decoded real county topology; skips the test when the file is not on this machine."""
+    path = shared_atlas_path()
+    if not path.is_file():
+        pytest.skip(
+            f"real county boundaries not found at {path} (set MOBILITY_NB_CENSUS_DATA to the "
+            "folder holding geo/us-atlas-3.0.1/counties-10m.json)"
+        )
+    from mobility_nb.geo import load_topology
+
+    return load_topology(path)
+
+
 def _clear_mobility_caches() -> None:
     """Forget every per-process table so one test's data never leaks into the next."""
     from mobility_nb.data import metrics as metrics_data

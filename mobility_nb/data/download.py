@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -22,7 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -142,32 +143,117 @@ def ensure_file(
     except OSError as exc:
         raise _error(spec, url, root, f"the data directory cannot be created ({exc})") from exc
 
+    def check(tmp_path: Path, digest: str) -> None:
+        _check(spec, url, root, tmp_path, digest)
+
+    return _download(
+        url,
+        target,
+        label=name,
+        fail=functools.partial(_error, spec, url, root),
+        not_found=f"the file is not published at {spec.ref!r} in "
+        "UI-Research/mobility-from-poverty (or under this URL)",
+        check=check,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        session=session,
+    )
+
+
+def download_pinned(
+    url: str,
+    target: str | os.PathLike[str],
+    *,
+    sha256: str,
+    fail: Callable[[str], DownloadError],
+    not_found: str = "the file is not published under this URL",
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 2.0,
+    session: requests.Session | None = None,
+) -> Path:
+    """Download ``url`` to ``target`` unless it is there; keep it only if it hashes to ``sha256``.
+
+    The same streaming, retries and atomic move as :func:`ensure_file`, for pinned files
+    that are not in the Mobility Metrics manifest (e.g. the us-atlas county boundaries).
+    ``fail(problem)`` builds the DownloadError raised on failure, so the caller's message
+    can say where else the file may be found.
+    """
+    target = Path(target).expanduser()
+    if target.is_file():
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(f"the folder {target.parent} cannot be created ({exc})") from exc
+
+    def check(tmp_path: Path, digest: str) -> None:
+        if tmp_path.stat().st_size == 0:
+            raise _Transient("the server sent an empty file")
+        if digest != sha256:
+            raise fail(
+                f"its sha256 checksum is {digest}, not the expected {sha256}, so it is not "
+                "the pinned file (changed upstream, cut off or corrupted on the way)"
+            )
+
+    return _download(
+        url,
+        target,
+        label=target.name,
+        fail=fail,
+        not_found=not_found,
+        check=check,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        session=session,
+    )
+
+
+def _download(
+    url: str,
+    target: Path,
+    *,
+    label: str,
+    fail: Callable[[str], DownloadError],
+    not_found: str,
+    check: Callable[[Path, str], None],
+    timeout: float,
+    retries: int,
+    backoff: float,
+    session: requests.Session | None,
+) -> Path:
+    """Stream ``url`` into a temp file beside ``target``, ``check`` it, move it into place.
+
+    Transient failures (network, 5xx, cut-off bodies) are retried with exponential backoff.
+    """
+    root = target.parent
     own_session = session is None
     http = session or requests.Session()
     try:
         attempt = 0
         while True:
             try:
-                with _temporary_file(root, name) as (tmp_path, fh):
-                    digest = _fetch(http, spec, url, fh, timeout, root)
+                with _temporary_file(root, target.name) as (tmp_path, fh):
+                    digest = _fetch(
+                        http, url, fh, timeout, label=label, fail=fail, not_found=not_found
+                    )
                     fh.close()
-                    _check(spec, url, root, tmp_path, digest)
+                    check(tmp_path, digest)
                     os.replace(tmp_path, target)
-                log.info("Downloaded %s from %s", name, _redact(url))
+                log.info("Downloaded %s from %s", label, _redact(url))
                 return target
             except _Transient as exc:
                 if attempt >= retries:
                     tries = attempt + 1
-                    raise _error(
-                        spec, url, root, f"{exc} (gave up after {tries} attempt{'s' * (tries > 1)})"
-                    ) from exc
+                    raise fail(f"{exc} (gave up after {tries} attempt{'s' * (tries > 1)})") from exc
                 wait = backoff * (2**attempt)
-                log.warning("Download of %s failed (%s); retrying in %.0fs", name, exc, wait)
+                log.warning("Download of %s failed (%s); retrying in %.0fs", label, exc, wait)
                 time.sleep(wait)
                 attempt += 1
             except OSError as exc:  # disk full, no permission, ...
-                problem = f"the file could not be written there ({exc.strerror or exc})"
-                raise _error(spec, url, root, problem) from exc
+                raise fail(f"the file could not be written there ({exc.strerror or exc})") from exc
     finally:
         if own_session:
             http.close()
@@ -193,32 +279,26 @@ def _temporary_file(root: Path, name: str) -> Iterator[tuple[Path, io.BufferedWr
 
 def _fetch(
     http: requests.Session,
-    spec: UpstreamFile,
     url: str,
     fh: io.BufferedWriter,
     timeout: float,
-    root: Path,
+    *,
+    label: str,
+    fail: Callable[[str], DownloadError],
+    not_found: str,
 ) -> str:
     """Stream ``url`` into ``fh``; return the sha256 of what was written."""
     digest = hashlib.sha256()
     try:
         with http.get(url, stream=True, timeout=timeout) as resp:
             if resp.status_code == 404:
-                raise _error(
-                    spec,
-                    url,
-                    root,
-                    f"the server answered 404 Not Found: the file is not published at "
-                    f"{spec.ref!r} in UI-Research/mobility-from-poverty (or under this URL)",
-                )
+                raise fail(f"the server answered 404 Not Found: {not_found}")
             if resp.status_code >= 500:
                 raise _Transient(f"the server answered {resp.status_code} {resp.reason}")
             if resp.status_code != 200:
-                raise _error(
-                    spec, url, root, f"the server answered {resp.status_code} {resp.reason}"
-                )
+                raise fail(f"the server answered {resp.status_code} {resp.reason}")
             total = _int_or_none(resp.headers.get("Content-Length"))
-            with _progress(spec.name, total) as bar:
+            with _progress(label, total) as bar:
                 seen = 0
                 for chunk in resp.iter_content(chunk_size=_CHUNK):
                     fh.write(chunk)
@@ -231,7 +311,7 @@ def _fetch(
     except requests.exceptions.ChunkedEncodingError as exc:
         raise _Transient("the connection broke off before the whole file arrived") from exc
     except requests.RequestException as exc:  # bad URL and the like: retrying will not help
-        raise _error(spec, url, root, f"the request failed ({type(exc).__name__})") from exc
+        raise fail(f"the request failed ({type(exc).__name__})") from exc
     return digest.hexdigest()
 
 
