@@ -22,6 +22,7 @@ ACS_STORE_ENV = "MOBILITY_NB_ACS_STORE"  # the local ACS store filled by `census
 CENSUS_CACHE_ENV = "MOBILITY_NB_CENSUS_CACHE"  # HTTP cache of Census API answers
 UPSTREAM_URL_ENV = "MOBILITY_NB_UPSTREAM_URL"  # where Urban's files are downloaded from
 QUIET_ENV = "MOBILITY_NB_QUIET"  # no download progress bars
+US_ATLAS_URL_ENV = "MOBILITY_NB_US_ATLAS_URL"  # mirror of the us-atlas county boundaries
 NOTEBOOKS_ENV = "MOBILITY_NB_NOTEBOOKS"  # run step notebooks from another folder (tests)
 CENSUS_KEY_ENV = "CENSUS_API_KEY"  # the Census API key: from the environment only
 SECRET_ENV_VARS = (CENSUS_KEY_ENV,)

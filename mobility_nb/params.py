@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from mobility_nb.config import SECRET_ENV_VARS  # noqa: E402
+from mobility_nb.config import SECRET_ENV_VARS
 from mobility_nb.errors import ParamsError
 
 # A parameter whose name has one of these words as a part is treated as a secret.

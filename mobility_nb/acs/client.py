@@ -26,8 +26,8 @@ from platformdirs import user_cache_dir
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from mobility_nb.config import CENSUS_CACHE_ENV as ENV_CACHE  # noqa: E402
-from mobility_nb.config import CENSUS_KEY_ENV as ENV_KEY  # noqa: E402
+from mobility_nb.config import CENSUS_CACHE_ENV as ENV_CACHE
+from mobility_nb.config import CENSUS_KEY_ENV as ENV_KEY
 from mobility_nb.errors import MobilityNBError
 
 API_ROOT = "https://api.census.gov/"

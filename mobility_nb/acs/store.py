@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from platformdirs import user_cache_dir
 
 from mobility_nb.atomic import write_atomic
-from mobility_nb.config import ACS_STORE_ENV as ENV_STORE  # noqa: E402
+from mobility_nb.config import ACS_STORE_ENV as ENV_STORE
 from mobility_nb.errors import MobilityNBError
 
 META_KEY = b"mobility_nb.acs"

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV  # noqa: E402
+from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV
 from mobility_nb.errors import ParamsError
 
 

@@ -16,11 +16,11 @@ from typing import Any
 
 from platformdirs import user_cache_dir
 
+from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV
 from mobility_nb.config import examples_dir
 
 DEMO_LIST = examples_dir() / "demo.yaml"
 STEPS = ("step2", "step5", "step8")
-from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV  # noqa: E402
 
 
 def register(subparsers: Any) -> None:

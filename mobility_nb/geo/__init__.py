@@ -8,7 +8,7 @@ alt text.
 
 from __future__ import annotations
 
-from .adjacency import (
+from mobility_nb.geo.adjacency import (
     CHANGED_COUNTIES,
     NeighbourLookup,
     county_adjacency,
@@ -16,9 +16,23 @@ from .adjacency import (
     missing_reason,
     neighbours,
 )
-from .atlas import US_ATLAS, AtlasRelease, atlas_path, ensure_atlas, find_atlas, load_atlas
-from .svgmap import MapClass, MapSVG, county_map, county_paths, state_map, state_paths
-from .topojson import Feature, Topology, decode, load_topology
+from mobility_nb.geo.atlas import (
+    US_ATLAS,
+    AtlasRelease,
+    atlas_path,
+    ensure_atlas,
+    find_atlas,
+    load_atlas,
+)
+from mobility_nb.geo.svgmap import (
+    MapClass,
+    MapSVG,
+    county_map,
+    county_paths,
+    state_map,
+    state_paths,
+)
+from mobility_nb.geo.topojson import Feature, Topology, decode, load_topology
 
 __all__ = [
     "CHANGED_COUNTIES",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from .topojson import Topology
+from mobility_nb.geo.topojson import Topology
 
 COUNTIES = "counties"
 
@@ -120,7 +120,7 @@ def missing_reason(geoid: str) -> str:
 def _topology(topology: Topology | None) -> Topology:
     if topology is not None:
         return topology
-    from .atlas import load_atlas
+    from mobility_nb.geo.atlas import load_atlas
 
     return load_atlas()
 

@@ -28,12 +28,11 @@ from pathlib import Path
 import requests
 from platformdirs import user_cache_dir
 
-from ..atomic import write_atomic
-from ..download import _redact, download_pinned
-from ..errors import AtlasError, DataDirectoryError, DownloadError
-from .topojson import Topology, load_topology
-
-URL_ENV_VAR = "MOBILITY_NB_US_ATLAS_URL"
+from mobility_nb.atomic import write_atomic
+from mobility_nb.config import US_ATLAS_URL_ENV as URL_ENV_VAR
+from mobility_nb.data.download import _redact, download_pinned
+from mobility_nb.errors import AtlasError, DataDirectoryError, DownloadError
+from mobility_nb.geo.topojson import Topology, load_topology
 
 
 @dataclass(frozen=True)
@@ -171,7 +170,7 @@ def ensure_atlas(
 
 def _census_data_copy(release: AtlasRelease) -> Path | None:
     """``geo/us-atlas-3.0.1/counties-10m.json`` in the census data folder, when there is one."""
-    from ..acs.replay import resolve_census_data_dir  # moves to config.py with the layout
+    from mobility_nb.config import resolve_census_data_dir
 
     try:
         root = resolve_census_data_dir()

@@ -40,10 +40,10 @@ from typing import Literal
 
 import numpy as np
 
-from .. import states
-from ..errors import MapError
-from .adjacency import COUNTIES, missing_reason
-from .topojson import Feature, Topology
+from mobility_nb.data import states
+from mobility_nb.errors import MapError
+from mobility_nb.geo.adjacency import COUNTIES, missing_reason
+from mobility_nb.geo.topojson import Feature, Topology
 
 Scale = Literal["sequential", "diverging"]
 Method = Literal["quantile", "nice"]
@@ -1103,7 +1103,7 @@ def _legend(
 def _topology(topology: Topology | None) -> Topology:
     if topology is not None:
         return topology
-    from .atlas import load_atlas
+    from mobility_nb.geo.atlas import load_atlas
 
     return load_atlas()
 

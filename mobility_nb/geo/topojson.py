@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import AtlasError
+from mobility_nb.errors import AtlasError
 
 # A polygon is a tuple of rings; a ring is a tuple of arc references (signed, ~i = reversed).
 Ring = tuple[int, ...]

@@ -33,6 +33,7 @@ from urllib3.response import HTTPResponse
 
 from mobility_nb.acs import fetch, store
 from mobility_nb.acs.client import CensusClient, build_session
+from mobility_nb.config import CENSUS_FIPS_FILE as FIPS
 from mobility_nb.config import resolve_census_data_dir
 from mobility_nb.data import states
 
@@ -48,7 +49,6 @@ PHILA_S1901 = "acs/philadelphia/ACS_17_5YR_S1901_philadelphia_tracts.csv"
 PHILA_DVRPC = "acs/philadelphia/dvrpc_ipd_2017_tracts_9county.csv"
 COOK_GEOJSON = "geo/cook/cook-county-inc_acs5_2020_B19013.geojson"
 METADATA = "metadata/acs5_2019_variables_subset.json"
-from mobility_nb.config import CENSUS_FIPS_FILE as FIPS  # noqa: E402
 
 # ACS variable -> (estimate column, MOE column or None) in each extract, with the reason.
 NYC_COLUMNS: dict[str, tuple[str, str | None]] = {
