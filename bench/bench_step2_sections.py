@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     seconds = dict.fromkeys(SECTIONS, 0.0)
 
     def render(geoid: str, timed: bool) -> None:
-        page = Step2Page(geoid, data_dir=args.data_dir, artifacts_dir=artifacts,
-                         params={"jurisdiction": geoid})
+        page = Step2Page(
+            geoid, data_dir=args.data_dir, artifacts_dir=artifacts, params={"jurisdiction": geoid}
+        )
         for name in SECTIONS:
             start = time.process_time()
             getattr(page, name)()

@@ -33,8 +33,18 @@ _PROVENANCE_DROP = {"package_version", "run_at"}
 
 def build(out: Path) -> int:
     """Run the reference list through the same command users run."""
-    cmd = [str(Path(sys.executable).with_name("mobility-nb")), "batch", "--list", str(LIST),
-           "--steps", "step2,step5,step8", "--out", str(out), "--force", "--no-progress"]
+    cmd = [
+        str(Path(sys.executable).with_name("mobility-nb")),
+        "batch",
+        "--list",
+        str(LIST),
+        "--steps",
+        "step2,step5,step8",
+        "--out",
+        str(out),
+        "--force",
+        "--no-progress",
+    ]
     return subprocess.call(cmd)
 
 
@@ -51,7 +61,9 @@ def _normal(path: Path) -> str:
         book = load_workbook(path)
         return "\n".join(
             f"{ws.title}!{c.coordinate}={c.value!r}"
-            for ws in book.worksheets for row in ws.iter_rows() for c in row
+            for ws in book.worksheets
+            for row in ws.iter_rows()
+            for c in row
             if c.value is not None
         )
     text = path.read_text(encoding="utf-8")
@@ -80,10 +92,14 @@ def compare(a: Path, b: Path) -> int:
     for name in sorted(set(left) & set(right)):
         x, y = _normal(left[name]), _normal(right[name])
         if x != y:
-            at = next((i for i, (c, d) in enumerate(zip(x, y, strict=False)) if c != d),
-                      min(len(x), len(y)))
-            problems.append(f"differs: {name} at char {at}: {x[at - 60:at + 60]!r} vs "
-                            f"{y[at - 60:at + 60]!r}")
+            at = next(
+                (i for i, (c, d) in enumerate(zip(x, y, strict=False)) if c != d),
+                min(len(x), len(y)),
+            )
+            problems.append(
+                f"differs: {name} at char {at}: {x[at - 60 : at + 60]!r} vs "
+                f"{y[at - 60 : at + 60]!r}"
+            )
     for line in problems:
         print(line)
     print(f"{len(set(left) & set(right))} files compared, {len(problems)} difference(s).")

@@ -54,8 +54,9 @@ class ParamsError(MobilityNBError):
 class NotebookRunError(MobilityNBError):
     """A notebook failed while executing; carries the failing cell for the manifest."""
 
-    def __init__(self, message: str, cell_index: int | None = None, ename: str = "",
-                 evalue: str = "") -> None:
+    def __init__(
+        self, message: str, cell_index: int | None = None, ename: str = "", evalue: str = ""
+    ) -> None:
         super().__init__(message)
         self.cell_index = cell_index
         self.ename = ename

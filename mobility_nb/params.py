@@ -33,6 +33,7 @@ _NEVER_SECRET = {"artifacts_dir", "data_dir"}
 
 # --- secrets -------------------------------------------------------------------------------
 
+
 def is_secret_name(name: str) -> bool:
     """True for parameter names that look like they hold a credential."""
     return name not in _NEVER_SECRET and bool(_SECRET_NAME.search(name))
@@ -69,6 +70,7 @@ def public_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --- YAML ----------------------------------------------------------------------------------
+
 
 class _ParamsLoader(yaml.SafeLoader):
     """SafeLoader that keeps leading-zero numbers and dates as text and rejects duplicate keys.
@@ -114,14 +116,14 @@ def load_params_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ParamsError(
-            f"The parameters file {str(file)!r} does not exist. Check the path given with "
-            "--params."
+            f"The parameters file {str(file)!r} does not exist. Check the path given with --params."
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ParamsError(f"Cannot read the parameters file {str(file)!r}: {exc}.") from None
     try:
         data = yaml.load(text, Loader=_make_loader(str(file)))
     except yaml.MarkedYAMLError as exc:
+
         def at(mark: yaml.Mark | None) -> str:
             return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
 
@@ -140,7 +142,7 @@ def load_params_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ParamsError(
             f"The parameters file {str(file)!r} must hold 'name: value' lines, but its top "
-            f"level is a {type(data).__name__}. For example: jurisdiction: \"17031\" on one "
+            f'level is a {type(data).__name__}. For example: jurisdiction: "17031" on one '
             'line and peers: ["17043", "17197"] on the next.'
         )
     bad = [k for k in data if not isinstance(k, str)]
@@ -165,14 +167,13 @@ def _make_loader(name: str) -> type[_ParamsLoader]:
 
 # --- checking against the notebook ---------------------------------------------------------
 
+
 @lru_cache(maxsize=32)
 def _inspect(path: str, mtime_ns: int) -> dict[str, tuple[str, str, str]]:
     import papermill as pm
 
     found = pm.inspect_notebook(path)
-    return {
-        name: (p["inferred_type_name"], p["default"], p["help"]) for name, p in found.items()
-    }
+    return {name: (p["inferred_type_name"], p["default"], p["help"]) for name, p in found.items()}
 
 
 def notebook_parameters(notebook_path: str | os.PathLike[str]) -> dict[str, tuple[str, str, str]]:
@@ -217,7 +218,7 @@ def _coerce(name: str, declared: str, value: Any) -> Any:
         if geoid and isinstance(value, (str, int)):
             return [_as_geoid(name, value)]
         raise ParamsError(
-            f"Parameter {name!r} must be a list, e.g. {name}: [\"17043\", \"17197\"], "
+            f'Parameter {name!r} must be a list, e.g. {name}: ["17043", "17197"], '
             f"but was given {value!r}."
         )
     if kind == "bool" and not isinstance(value, bool):

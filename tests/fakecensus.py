@@ -41,8 +41,10 @@ TEST_KEY = "sekrit123"
 
 def census_data_dir() -> Path:
     """The shared ACS extracts, or skip the test with a reason when they are absent."""
-    root = Path(os.environ.get("MOBILITY_NB_CENSUS_DATA")
-                or Path(__file__).resolve().parents[2] / "shared" / "data" / "census")
+    root = Path(
+        os.environ.get("MOBILITY_NB_CENSUS_DATA")
+        or Path(__file__).resolve().parents[2] / "shared" / "data" / "census"
+    )
     if not (root / "acs").is_dir():
         pytest.skip(f"shared Census extracts not found at {root} (set MOBILITY_NB_CENSUS_DATA)")
     return root
@@ -51,8 +53,11 @@ def census_data_dir() -> Path:
 def table_from_api_json(year: int, level: str, state: str, payload: list[list]) -> ReplayTable:
     """A replay table from an answer in API layout (header row + rows)."""
     header, *rows = payload
-    geo_cols = {"county": ["state", "county"], "place": ["state", "place"],
-                "tract": ["state", "county", "tract"]}[level]
+    geo_cols = {
+        "county": ["state", "county"],
+        "place": ["state", "place"],
+        "tract": ["state", "county", "tract"],
+    }[level]
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     frame.index = pd.Index(frame[geo_cols].astype(str).agg("".join, axis=1), name="geoid")
     frame = frame.drop(columns=geo_cols)
@@ -64,8 +69,9 @@ def fixture_tables(extra_variables: int = 0) -> dict[tuple[int, str, str], Repla
     numbers: row index x variable number) to exercise the package's >49-field chunking."""
     tables = {}
     for level in ("tract", "county"):
-        payload = json.loads((FIXTURES / f"acs5_{FIXTURE_YEAR}_{level}_{FIXTURE_STATE}.json")
-                             .read_text())
+        payload = json.loads(
+            (FIXTURES / f"acs5_{FIXTURE_YEAR}_{level}_{FIXTURE_STATE}.json").read_text()
+        )
         t = table_from_api_json(FIXTURE_YEAR, level, FIXTURE_STATE, payload)
         for n in range(1, extra_variables + 1):
             var = f"B27001_{n:03d}"
@@ -78,14 +84,19 @@ def fixture_tables(extra_variables: int = 0) -> dict[tuple[int, str, str], Repla
 def fixture_variables(extra_variables: int = 0) -> dict:
     docs = json.loads((FIXTURES / "variables.json").read_text())["variables"]
     for n in range(1, extra_variables + 1):
-        docs[f"B27001_{n:03d}E"] = {"label": f"Estimate!!Line {n}", "predicateType": "int",
-                                    "group": "B27001", "limit": 0}
+        docs[f"B27001_{n:03d}E"] = {
+            "label": f"Estimate!!Line {n}",
+            "predicateType": "int",
+            "group": "B27001",
+            "limit": 0,
+        }
     return docs
 
 
 def fixture_api(valid_keys: set[str] | None = None, extra_variables: int = 0) -> ReplayAPI:
-    return ReplayAPI(fixture_tables(extra_variables), fixture_variables(extra_variables),
-                     valid_keys=valid_keys)
+    return ReplayAPI(
+        fixture_tables(extra_variables), fixture_variables(extra_variables), valid_keys=valid_keys
+    )
 
 
 def shared_api(valid_keys: set[str] | None = None) -> ReplayAPI:
@@ -137,8 +148,11 @@ class FakeCensusServer:
                         time.sleep(server.faults.delay)
                     if server.faults.status:
                         body = "Internal error while serving "
-                        body += f"https://api.census.gov{self.path}" if server.faults.echo_url \
+                        body += (
+                            f"https://api.census.gov{self.path}"
+                            if server.faults.echo_url
                             else "your request"
+                        )
                         self._send(server.faults.status, body.encode(), "text/html")
                         return
                 reply = server.api.handle("GET", f"https://api.census.gov{self.path}")
@@ -185,10 +199,16 @@ class LocalServerAdapter(acs_client.CensusHTTPAdapter):
         return super().send(request, **kwargs)
 
 
-def server_session(server: FakeCensusServer, cache_path: Path | None = None, *,
-                   retries: int = 2, timeout: float = 5.0, **kwargs: object):
+def server_session(
+    server: FakeCensusServer,
+    cache_path: Path | None = None,
+    *,
+    retries: int = 2,
+    timeout: float = 5.0,
+    **kwargs: object,
+):
     """A real client session (cache, retries, timeout) talking to ``server``."""
-    adapter = LocalServerAdapter(server.base_url, retries=retries, backoff=0.0,
-                                 timeout=timeout)
-    return acs_client.build_session(cache_path, adapter=adapter,
-                                    use_cache=cache_path is not None, **kwargs)
+    adapter = LocalServerAdapter(server.base_url, retries=retries, backoff=0.0, timeout=timeout)
+    return acs_client.build_session(
+        cache_path, adapter=adapter, use_cache=cache_path is not None, **kwargs
+    )

@@ -15,20 +15,51 @@ def test_fetch_from_the_api_with_tables_and_levels(tmp_path, monkeypatch, capsys
     server = FakeCensusServer(fixture_api())
     monkeypatch.setattr(acs_cli, "build_session", lambda path: server_session(server))
     with server.running():
-        rc = main(["census", "fetch", "--state", "RI", "--year", str(FIXTURE_YEAR), "--level",
-                   "county", "--tables", "B25003", "--store", str(tmp_path), "--cache",
-                   str(tmp_path / "c.sqlite"), "--no-progress"])
+        rc = main(
+            [
+                "census",
+                "fetch",
+                "--state",
+                "RI",
+                "--year",
+                str(FIXTURE_YEAR),
+                "--level",
+                "county",
+                "--tables",
+                "B25003",
+                "--store",
+                str(tmp_path),
+                "--cache",
+                str(tmp_path / "c.sqlite"),
+                "--no-progress",
+            ]
+        )
     out = capsys.readouterr().out
     assert rc == 2  # B25003B..I are not in the fixture -> the level fails, reported
     assert "county: FAILED" in out and "B25003B_001E" in out
     server2 = FakeCensusServer(fixture_api())
     monkeypatch.setattr(acs_cli, "build_session", lambda path: server_session(server2))
-    monkeypatch.setattr(acs_cli.indicators, "needed_variables",
-                        lambda tables: ["B25003_001", "B25003_002"])
+    monkeypatch.setattr(
+        acs_cli.indicators, "needed_variables", lambda tables: ["B25003_001", "B25003_002"]
+    )
     with server2.running():
-        rc = main(["census", "fetch", "--state", "44", "--year", str(FIXTURE_YEAR),
-                   "--level", "county,tract", "--store", str(tmp_path), "--cache",
-                   str(tmp_path / "c.sqlite"), "--no-progress"])
+        rc = main(
+            [
+                "census",
+                "fetch",
+                "--state",
+                "44",
+                "--year",
+                str(FIXTURE_YEAR),
+                "--level",
+                "county,tract",
+                "--store",
+                str(tmp_path),
+                "--cache",
+                str(tmp_path / "c.sqlite"),
+                "--no-progress",
+            ]
+        )
     out = capsys.readouterr().out
     assert rc == 0 and "county: 2 geographies x 2 variables" in out
     assert "tract: 5 geographies x 2 variables" in out
@@ -41,8 +72,10 @@ def test_bad_arguments_are_one_clear_line(tmp_path, capsys):
     assert "is not a US state" in capsys.readouterr().err
     assert main(["census", "fetch", "--store", str(tmp_path)]) == 2
     assert "Give --state" in capsys.readouterr().err
-    assert main(["census", "fetch", "--state", "44", "--level", "block",
-                 "--store", str(tmp_path)]) == 2
+    assert (
+        main(["census", "fetch", "--state", "44", "--level", "block", "--store", str(tmp_path)])
+        == 2
+    )
     assert "--level 'block'" in capsys.readouterr().err
 
 
@@ -50,8 +83,20 @@ def test_bad_arguments_are_one_clear_line(tmp_path, capsys):
 def test_replay_fills_the_store_offline(tmp_path, capsys):
     from fakecensus import census_data_dir
 
-    rc = main(["census", "fetch", "--replay", "--census-data", str(census_data_dir()),
-               "--state", "PA,IL", "--store", str(tmp_path), "--no-progress"])
+    rc = main(
+        [
+            "census",
+            "fetch",
+            "--replay",
+            "--census-data",
+            str(census_data_dir()),
+            "--state",
+            "PA,IL",
+            "--store",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 0 and "offline replay" in out
     inv = store.inventory(tmp_path)

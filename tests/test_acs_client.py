@@ -34,8 +34,13 @@ def test_query_returns_typed_values_for_every_tract_of_the_state():
     api = fixture_api()
     client = _replay_client(api)
     frame = client.query("acs5", FIXTURE_YEAR, "tract", FIXTURE_STATE, FIELDS)
-    assert list(frame["geoid"]) == ["44003020100", "44007010100", "44007010200",
-                                    "44007010300", "44007010400"]
+    assert list(frame["geoid"]) == [
+        "44003020100",
+        "44007010100",
+        "44007010200",
+        "44007010300",
+        "44007010400",
+    ]
     row = frame.set_index("geoid").loc["44007010100"]
     assert row["B19013_001E"] == 41250.0 and isinstance(row["B19013_001E"], float)
     assert row["NAME"].startswith("Census Tract 101")
@@ -110,8 +115,7 @@ def test_server_error_retries_then_clear_message_without_key(tmp_path, caplog, c
 def test_timeout_gives_a_clear_message(tmp_path):
     server = FakeCensusServer(fixture_api(), Faults(delay=1.0, count=-1))
     with server.running():
-        client = CensusClient(key=TEST_KEY,
-                              session=server_session(server, retries=1, timeout=0.2))
+        client = CensusClient(key=TEST_KEY, session=server_session(server, retries=1, timeout=0.2))
         with pytest.raises(CensusQueryError) as err:
             client.query("acs5", FIXTURE_YEAR, "county", FIXTURE_STATE, FIELDS)
     assert "did not answer in time" in str(err.value)
@@ -141,7 +145,8 @@ def test_invalid_key_page_is_not_cached(tmp_path):
     with server.running():
         with pytest.raises(CensusKeyError):
             CensusClient(key=TEST_KEY, session=server_session(server, cache)).query(
-                "acs5", FIXTURE_YEAR, "county", FIXTURE_STATE, FIELDS)
+                "acs5", FIXTURE_YEAR, "county", FIXTURE_STATE, FIELDS
+            )
         fixed = CensusClient(key="good-key-789", session=server_session(server, cache))
         frame = fixed.query("acs5", FIXTURE_YEAR, "county", FIXTURE_STATE, FIELDS)
     assert len(frame) == 2
@@ -173,8 +178,9 @@ def test_server_500_uses_the_expired_cached_copy_of_real_data(tmp_path, caplog, 
 
 def test_sentinel_values_arrive_as_numbers_before_cleaning():
     client = _replay_client()
-    frame = client.query("acs5", FIXTURE_YEAR, "tract", FIXTURE_STATE,
-                         ["NAME", "B19013B_001E", "B19013B_001M"])
+    frame = client.query(
+        "acs5", FIXTURE_YEAR, "tract", FIXTURE_STATE, ["NAME", "B19013B_001E", "B19013B_001M"]
+    )
     values = frame.set_index("geoid")["B19013B_001E"]
     assert values["44007010200"] == -666666666.0  # cleaned by the store layer, not here
     assert np.isfinite(values).all()

@@ -19,11 +19,29 @@ def tract_wide(tmp_path_factory):
     directory = tmp_path_factory.mktemp("store")
     session = acs_client.build_session(use_cache=False, adapter=ReplayAdapter(fixture_api()))
     client = CensusClient(key=TEST_KEY, session=session)
-    fetch.fetch_state("44", FIXTURE_YEAR, [
-        "B01003_001", "B03002_001", "B03002_003", "B03002_004", "B03002_012", "B19013_001",
-        "B19013B_001", "B17001_001", "B17001_002", "B17001B_001", "B17001B_002",
-        "B25003_001", "B25003_002"], levels=("tract",), client=client, store_dir=directory,
-        progress=False)
+    fetch.fetch_state(
+        "44",
+        FIXTURE_YEAR,
+        [
+            "B01003_001",
+            "B03002_001",
+            "B03002_003",
+            "B03002_004",
+            "B03002_012",
+            "B19013_001",
+            "B19013B_001",
+            "B17001_001",
+            "B17001_002",
+            "B17001B_001",
+            "B17001B_002",
+            "B25003_001",
+            "B25003_002",
+        ],
+        levels=("tract",),
+        client=client,
+        store_dir=directory,
+        progress=False,
+    )
     return store.read_slice(directory, store.StoreKey("acs5", FIXTURE_YEAR, "tract", "44")).wide()
 
 
@@ -81,7 +99,8 @@ def test_sum_of_tracts_uses_the_zero_rule_and_skips_medians(tract_wide):
     row, skipped = indicators.sum_geographies(county_tracts, "44007", "Providence")
     assert row.loc["44007", "B03002_001_E"] == 4000 + 2500 + 3200 + 0
     assert row.loc["44007", "B03002_001_M"] == pytest.approx(
-        math.sqrt(310**2 + 220**2 + 400**2 + 17**2))
+        math.sqrt(310**2 + 220**2 + 400**2 + 17**2)
+    )
     assert "B19013_001_E" not in row.columns  # medians cannot be added up
     assert skipped["B03002_001"] == 0
 
@@ -92,7 +111,8 @@ def test_needed_variables_and_table_filter():
     only = indicators.needed_variables(["B19013"])
     assert only == sorted(["B19013_001"] + [f"B19013{r}_001" for r in "BCDEFGHI"])
     assert indicators.needed_variables(["C23002"]) == sorted(
-        v for v in every if v.startswith("C23002"))
+        v for v in every if v.startswith("C23002")
+    )
 
 
 def test_codebook_lists_every_indicator_with_its_method():

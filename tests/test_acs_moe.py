@@ -72,8 +72,7 @@ def test_percent_change_fairfax_never_married_females():
     # Fairfax never-married females 135,173 +/- 3,860 -> 139,301 +/- 4,047, the inputs and
     # results of census-data-aggregator's test_percentchange (handbook percent-change method).
     assert moe.percent_change(135_173, 139_301) == pytest.approx(3.0539, abs=1e-4)
-    assert moe.moe_percent_change(135_173, 139_301, 3_860, 4_047) == pytest.approx(
-        4.198, abs=1e-3)
+    assert moe.moe_percent_change(135_173, 139_301, 3_860, 4_047) == pytest.approx(4.198, abs=1e-3)
 
 
 def test_sum_counts_only_the_largest_zero_estimate_moe_once():
@@ -100,8 +99,7 @@ def test_proportion_falls_back_to_ratio_when_radicand_negative():
     num, den, mn, md = 50, 60, 10, 40
     assert moe.proportion_radicand(num, den, mn, md) < 0
     assert moe.uses_ratio_fallback(num, den, mn, md)
-    assert moe.moe_proportion(num, den, mn, md) == pytest.approx(
-        moe.moe_ratio(num, den, mn, md))
+    assert moe.moe_proportion(num, den, mn, md) == pytest.approx(moe.moe_ratio(num, den, mn, md))
 
 
 def test_zero_denominator_is_undefined_not_zero():
@@ -138,13 +136,20 @@ def test_proportion_moes_match_published_nyc_tract_percent_moes():
     2013-2017 tract MOEs; ours must reproduce them to the printed 0.1 point, including
     the tracts where the ratio fallback applies."""
     root = census_data_dir()
-    tracts = pd.read_csv(root / "acs/nyc/nycgeo_tract_acs_data_acs5_2017.csv",
-                         dtype={"geoid": str})
+    tracts = pd.read_csv(root / "acs/nyc/nycgeo_tract_acs_data_acs5_2017.csv", dtype={"geoid": str})
     fallback_rows = 0
-    for num, den in (("pop_inpov", "pop_inpov_denom"), ("pop_white", "pop_total"),
-                     ("pop_hisp", "pop_total"), ("pop_black", "pop_total")):
-        args = (tracts[f"{num}_est"], tracts[f"{den}_est"], tracts[f"{num}_moe"],
-                tracts[f"{den}_moe"])
+    for num, den in (
+        ("pop_inpov", "pop_inpov_denom"),
+        ("pop_white", "pop_total"),
+        ("pop_hisp", "pop_total"),
+        ("pop_black", "pop_total"),
+    ):
+        args = (
+            tracts[f"{num}_est"],
+            tracts[f"{den}_est"],
+            tracts[f"{num}_moe"],
+            tracts[f"{den}_moe"],
+        )
         ours = np.round(moe.moe_proportion(*args) * 100, 1)
         published = tracts[f"{num}_pct_moe"]
         both = published.notna() & ~np.isnan(ours)

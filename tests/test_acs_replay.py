@@ -25,8 +25,9 @@ def filled(tmp_path_factory):
 
 
 def _wide(directory, year, level, state, prefix=""):
-    return store.read_slice(directory, store.StoreKey("acs5", year, level, state),
-                            geoid_prefix=prefix)
+    return store.read_slice(
+        directory, store.StoreKey("acs5", year, level, state), geoid_prefix=prefix
+    )
 
 
 def test_reports_cover_the_three_demo_regions(filled):
@@ -64,8 +65,9 @@ def test_hispanic_share_moes_reproduce_dvrpc_published_percent_moes(filled):
     dvrpc = pd.read_csv(root / replay.PHILA_DVRPC, dtype=str)
     dvrpc = dvrpc[dvrpc["STATEFP10"] == "42"].set_index("GEOID10")
     wide = _wide(directory, 2017, "tract", "42").wide()
-    res = indicators.compute(indicators.get("race_ethnicity_share"), wide,
-                             groups=["Hispanic or Latino"]).set_index("geoid")
+    res = indicators.compute(
+        indicators.get("race_ethnicity_share"), wide, groups=["Hispanic or Latino"]
+    ).set_index("geoid")
     res = res.loc[dvrpc.index]
     pct = dvrpc["EM_PctEst"].astype(float)
     pct_moe = dvrpc["EM_PctMOE"].astype(float)
@@ -112,18 +114,41 @@ def test_cook_tracts_match_the_geojson(filled):
 def test_replay_api_speaks_the_census_dialect(filled):
     root, _, _ = filled
     api = replay.ReplayAPI(replay.load_extracts(root), replay.load_variable_metadata(root))
-    ok = api.handle("GET", "https://api.census.gov/data/2020/acs/acs5?get=NAME,B19013_001E,"
-                    "GEO_ID&for=tract:824702&in=state:17%20county:031&key=k")
+    ok = api.handle(
+        "GET",
+        "https://api.census.gov/data/2020/acs/acs5?get=NAME,B19013_001E,"
+        "GEO_ID&for=tract:824702&in=state:17%20county:031&key=k",
+    )
     header, row = json.loads(ok.body)
     assert header == ["NAME", "B19013_001E", "GEO_ID", "state", "county", "tract"]
-    assert row == ["Census Tract 8247.02, Cook County, Illinois", "52345",
-                   "1400000US17031824702", "17", "031", "824702"]
-    assert api.handle("GET", "https://api.census.gov/data/2020/acs/acs5?get=B25070_001E"
-                      "&for=tract:*&in=state:17").status == 400
-    assert api.handle("GET", "https://api.census.gov/data/2020/acs/acs5?get=NAME"
-                      "&for=county:*&in=state:17").status == 204
-    doc = json.loads(api.handle("GET", "https://api.census.gov/data/2020/acs/acs5/variables/"
-                                "B19013_001M.json").body)
+    assert row == [
+        "Census Tract 8247.02, Cook County, Illinois",
+        "52345",
+        "1400000US17031824702",
+        "17",
+        "031",
+        "824702",
+    ]
+    assert (
+        api.handle(
+            "GET",
+            "https://api.census.gov/data/2020/acs/acs5?get=B25070_001E&for=tract:*&in=state:17",
+        ).status
+        == 400
+    )
+    assert (
+        api.handle(
+            "GET", "https://api.census.gov/data/2020/acs/acs5?get=NAME&for=county:*&in=state:17"
+        ).status
+        == 204
+    )
+    doc = json.loads(
+        api.handle(
+            "GET", "https://api.census.gov/data/2020/acs/acs5/variables/B19013_001M.json"
+        ).body
+    )
     assert doc["predicateType"] == "int" and doc["label"].startswith("Margin of Error!!")
-    assert api.handle("GET", "https://api.census.gov/data/2020/acs/acs5/variables/"
-                      "state.json").status == 404
+    assert (
+        api.handle("GET", "https://api.census.gov/data/2020/acs/acs5/variables/state.json").status
+        == 404
+    )

@@ -12,8 +12,7 @@ def test_estimate_codes_become_nan_with_flags():
     values, flags = sentinels.clean(raw, "estimate")
     assert values[0] == 52000 and values[5] == 12.5
     assert np.isnan(values[1:5]).all()
-    assert list(flags) == [None, "not_computed", "too_few_cases", "not_applicable",
-                           "missing", None]
+    assert list(flags) == [None, "not_computed", "too_few_cases", "not_applicable", "missing", None]
 
 
 def test_moe_codes_controlled_is_zero_others_nan():
@@ -22,8 +21,13 @@ def test_moe_codes_controlled_is_zero_others_nan():
     assert values[0] == 0.0
     assert np.isnan(values[1:4]).all()
     assert values[4] == 431
-    assert list(flags) == ["controlled", "moe_not_computed", "moe_open_interval",
-                           "too_few_cases", None]
+    assert list(flags) == [
+        "controlled",
+        "moe_not_computed",
+        "moe_open_interval",
+        "too_few_cases",
+        None,
+    ]
 
 
 def test_no_special_value_survives_as_a_number():

@@ -20,13 +20,19 @@ from mobility_nb.acs import fetch, store
 from mobility_nb.acs.client import CensusClient, CensusQueryError
 from mobility_nb.testing.census_replay import ReplayAdapter
 
-VARIABLES = ["B01003_001", "B03002_001", "B03002_012", "B19013_001", "B19013B_001",
-             "B17001_001", "B17001_002"]
+VARIABLES = [
+    "B01003_001",
+    "B03002_001",
+    "B03002_012",
+    "B19013_001",
+    "B19013B_001",
+    "B17001_001",
+    "B17001_002",
+]
 
 
 def _client(api=None):
-    session = acs_client.build_session(use_cache=False,
-                                       adapter=ReplayAdapter(api or fixture_api()))
+    session = acs_client.build_session(use_cache=False, adapter=ReplayAdapter(api or fixture_api()))
     return CensusClient(key=TEST_KEY, session=session)
 
 
@@ -41,8 +47,15 @@ def test_chunks_keep_estimate_and_moe_together_under_the_limit():
 def test_fetch_state_writes_clean_rows_and_metadata(tmp_path):
     api = fixture_api(extra_variables=30)
     variables = VARIABLES + [f"B27001_{n:03d}" for n in range(1, 31)]
-    report = fetch.fetch_state(FIXTURE_STATE, FIXTURE_YEAR, variables, levels=("county", "tract"),
-                               client=_client(api), store_dir=tmp_path, progress=False)
+    report = fetch.fetch_state(
+        FIXTURE_STATE,
+        FIXTURE_YEAR,
+        variables,
+        levels=("county", "tract"),
+        client=_client(api),
+        store_dir=tmp_path,
+        progress=False,
+    )
     assert report.ok and [lv.geographies for lv in report.levels] == [2, 5]
     assert [lv.calls for lv in report.levels] == [2, 2]  # 37 variables -> 2 calls per level
     tract = store.read_slice(tmp_path, store.StoreKey("acs5", FIXTURE_YEAR, "tract", "44"))
@@ -68,10 +81,24 @@ def test_fetch_state_writes_clean_rows_and_metadata(tmp_path):
 
 def test_refetch_merges_variables_and_replaces_refetched_ones(tmp_path):
     client = _client()
-    fetch.fetch_state("44", FIXTURE_YEAR, ["B19013_001"], levels=("tract",), client=client,
-                      store_dir=tmp_path, progress=False)
-    fetch.fetch_state("44", FIXTURE_YEAR, ["B17001_001", "B19013_001"], levels=("tract",),
-                      client=client, store_dir=tmp_path, progress=False)
+    fetch.fetch_state(
+        "44",
+        FIXTURE_YEAR,
+        ["B19013_001"],
+        levels=("tract",),
+        client=client,
+        store_dir=tmp_path,
+        progress=False,
+    )
+    fetch.fetch_state(
+        "44",
+        FIXTURE_YEAR,
+        ["B17001_001", "B19013_001"],
+        levels=("tract",),
+        client=client,
+        store_dir=tmp_path,
+        progress=False,
+    )
     sl = store.read_slice(tmp_path, store.StoreKey("acs5", FIXTURE_YEAR, "tract", "44"))
     assert sl.variables == {"B17001_001", "B19013_001"}
     assert len(sl.rows) == 2 * 5  # no duplicated rows for the refetched variable
@@ -82,15 +109,29 @@ def test_failed_refresh_keeps_the_store_and_says_so(tmp_path):
     server = FakeCensusServer(fixture_api())
     with server.running():
         ok = CensusClient(key=TEST_KEY, session=server_session(server))
-        fetch.fetch_state("44", FIXTURE_YEAR, VARIABLES, levels=("tract",), client=ok,
-                          store_dir=tmp_path, progress=False)
+        fetch.fetch_state(
+            "44",
+            FIXTURE_YEAR,
+            VARIABLES,
+            levels=("tract",),
+            client=ok,
+            store_dir=tmp_path,
+            progress=False,
+        )
         path = store.slice_path(tmp_path, store.StoreKey("acs5", FIXTURE_YEAR, "tract", "44"))
         before = path.read_bytes()
         server.faults = Faults(status=503, count=-1)
         failing = CensusClient(key=TEST_KEY, session=server_session(server, retries=1))
         with pytest.raises(CensusQueryError) as err:
-            fetch.fetch_state("44", FIXTURE_YEAR, ["B25003_001"], levels=("tract",),
-                              client=failing, store_dir=tmp_path, progress=False)
+            fetch.fetch_state(
+                "44",
+                FIXTURE_YEAR,
+                ["B25003_001"],
+                levels=("tract",),
+                client=failing,
+                store_dir=tmp_path,
+                progress=False,
+            )
     assert "HTTP 503" in str(err.value) and "keep whatever the store held" in str(err.value)
     assert TEST_KEY not in str(err.value)
     assert path.read_bytes() == before
@@ -103,19 +144,27 @@ def test_missing_slice_error_names_the_fetch_command(tmp_path):
 
 
 def test_to_wide_round_trip_keeps_names_and_flags():
-    rows = pd.DataFrame({
-        "geoid": ["1", "1", "2", "2"], "name": ["A", "A", "B", "B"],
-        "variable": ["X_001", "Y_001", "X_001", "Y_001"], "estimate": [1.0, 2.0, np.nan, 4.0],
-        "moe": [0.5, 0.0, np.nan, 1.0], "estimate_flag": [None, None, "missing", None],
-        "moe_flag": [None, "controlled", "missing", None]})
+    rows = pd.DataFrame(
+        {
+            "geoid": ["1", "1", "2", "2"],
+            "name": ["A", "A", "B", "B"],
+            "variable": ["X_001", "Y_001", "X_001", "Y_001"],
+            "estimate": [1.0, 2.0, np.nan, 4.0],
+            "moe": [0.5, 0.0, np.nan, 1.0],
+            "estimate_flag": [None, None, "missing", None],
+            "moe_flag": [None, "controlled", "missing", None],
+        }
+    )
     wide = store.to_wide(rows)
     assert list(wide.index) == ["1", "2"] and wide.loc["2", "name"] == "B"
     assert wide.loc["1", "Y_001_Mf"] == "controlled" and np.isnan(wide.loc["2", "X_001_E"])
 
 
-@pytest.mark.parametrize("faults", [Faults(status=500, count=-1, only_data=False),
-                                    Faults(delay=0.5, count=-1, only_data=False)],
-                         ids=["http-500", "timeout"])
+@pytest.mark.parametrize(
+    "faults",
+    [Faults(status=500, count=-1, only_data=False), Faults(delay=0.5, count=-1, only_data=False)],
+    ids=["http-500", "timeout"],
+)
 def test_refresh_during_an_outage_uses_the_cached_answers(tmp_path, faults):
     """The HTTP cache has an expired copy; the API fails (500 or no answer in time): the
     fetch still succeeds from the cached copy and its report says so."""
@@ -125,14 +174,29 @@ def test_refresh_during_an_outage_uses_the_cached_answers(tmp_path, faults):
     server = FakeCensusServer(fixture_api())
     with server.running():
         warm = CensusClient(key=TEST_KEY, session=server_session(server, cache))
-        fetch.fetch_state("44", FIXTURE_YEAR, VARIABLES, levels=("tract",), client=warm,
-                          store_dir=tmp_path / "a", progress=False)
+        fetch.fetch_state(
+            "44",
+            FIXTURE_YEAR,
+            VARIABLES,
+            levels=("tract",),
+            client=warm,
+            store_dir=tmp_path / "a",
+            progress=False,
+        )
         warm.session.cache.reset_expiration(datetime(2000, 1, 1))
         server.faults = faults
-        later = CensusClient(key=TEST_KEY,
-                             session=server_session(server, cache, retries=1, timeout=0.1))
-        report = fetch.fetch_state("44", FIXTURE_YEAR, VARIABLES, levels=("tract",),
-                                   client=later, store_dir=tmp_path / "b", progress=False)
+        later = CensusClient(
+            key=TEST_KEY, session=server_session(server, cache, retries=1, timeout=0.1)
+        )
+        report = fetch.fetch_state(
+            "44",
+            FIXTURE_YEAR,
+            VARIABLES,
+            levels=("tract",),
+            client=later,
+            store_dir=tmp_path / "b",
+            progress=False,
+        )
     assert report.ok and report.levels[0].stale > 0 and faults.hits > 0
     assert "older cached copy because the API failed" in "\n".join(report.lines())
     a = store.read_slice(tmp_path / "a", store.StoreKey("acs5", FIXTURE_YEAR, "tract", "44"))

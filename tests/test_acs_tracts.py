@@ -14,8 +14,12 @@ from mobility_nb.render.figures import figure_html
 
 
 def test_distribution_quartiles_and_low_reliability_count():
-    rows = pd.DataFrame({"estimate": [10.0, 20.0, 30.0, 40.0, np.nan],
-                         "reliability": ["High", "Low", "Medium", "Low", "Unknown"]})
+    rows = pd.DataFrame(
+        {
+            "estimate": [10.0, 20.0, 30.0, 40.0, np.nan],
+            "reliability": ["High", "Low", "Medium", "Low", "Unknown"],
+        }
+    )
     d = tracts.distribution(rows)
     assert (d.tracts, d.with_estimate, d.minimum, d.median, d.maximum) == (5, 4, 10, 25, 40)
     assert d.p25 == 17.5 and d.p75 == 32.5 and d.iqr == 15
@@ -32,8 +36,7 @@ def test_concentration_share_and_moe():
     assert c.share == pytest.approx(100 * 1500 / 4500)
     part_moe = moe.moe_sum([1000, 500], [100, 80])
     total_moe = moe.moe_sum([1000, 3000, 500], [100, 200, 80])
-    assert c.share_moe == pytest.approx(100 * moe.moe_proportion(1500, 4500, part_moe,
-                                                                 total_moe))
+    assert c.share_moe == pytest.approx(100 * moe.moe_proportion(1500, 4500, part_moe, total_moe))
     assert "2 of 3 tracts" in c.sentence("poverty rate")
     none = tracts.concentration(np.array([np.nan]), np.array([10.0]), np.array([1.0]))
     assert np.isnan(none.share) and "No tract" in none.sentence("poverty rate")
@@ -47,17 +50,29 @@ def test_geojson_and_shapefile_boundaries_are_read_per_county(tmp_path):
     import shapefile
 
     features = [
-        {"type": "Feature", "properties": {"GEOID": "44007010100"},
-         "geometry": {"type": "Polygon", "coordinates": [_square(-71.4, 41.8)]}},
-        {"type": "Feature", "properties": {"GEOID": "44007010200"},
-         "geometry": {"type": "MultiPolygon", "coordinates": [[_square(-71.39, 41.8)],
-                                                                [_square(-71.37, 41.8)]]}},
-        {"type": "Feature", "properties": {"GEOID": "44003020100"},
-         "geometry": {"type": "Polygon", "coordinates": [_square(-71.5, 41.7)]}},
+        {
+            "type": "Feature",
+            "properties": {"GEOID": "44007010100"},
+            "geometry": {"type": "Polygon", "coordinates": [_square(-71.4, 41.8)]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"GEOID": "44007010200"},
+            "geometry": {
+                "type": "MultiPolygon",
+                "coordinates": [[_square(-71.39, 41.8)], [_square(-71.37, 41.8)]],
+            },
+        },
+        {
+            "type": "Feature",
+            "properties": {"GEOID": "44003020100"},
+            "geometry": {"type": "Polygon", "coordinates": [_square(-71.5, 41.7)]},
+        },
     ]
     (tmp_path / "geo").mkdir()
-    (tmp_path / "geo" / "tracts.geojson").write_text(json.dumps(
-        {"type": "FeatureCollection", "features": features}))
+    (tmp_path / "geo" / "tracts.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features})
+    )
     polys = maps.find_tract_geometry("44007", None, tmp_path / "missing", tmp_path / "geo")
     assert polys is not None and polys.geoids == {"44007010100", "44007010200"}
     assert len(polys.rings["44007010200"]) == 2
@@ -69,12 +84,11 @@ def test_geojson_and_shapefile_boundaries_are_read_per_county(tmp_path):
     found = maps.read_tract_polygons(tmp_path / "shp" / "t.shp", "44007")
     assert set(found.rings) == {"44007010100"}
 
-    fig = maps.choropleth(polys, pd.Series({"44007010100": 12.5}), "Test map", "percent",
-                          "{:.0f}%")
+    fig = maps.choropleth(polys, pd.Series({"44007010100": 12.5}), "Test map", "percent", "{:.0f}%")
     assert len(fig.axes[0].collections) == 2  # tracts with values + hatched no-data tracts
     assert "No estimate (1 tracts)" in [t.get_text() for t in fig.axes[0].get_legend().texts]
     page = figure_html(fig, "Map of two tracts, one without an estimate.")
-    assert "alt=\"Map of two tracts" in page
+    assert 'alt="Map of two tracts' in page
 
 
 @pytest.mark.shared

@@ -42,11 +42,13 @@ def env(monkeypatch, tmp_path):
         return FakePlace("17031", "Cook County, Illinois")
 
     def run_page(step, params, out_dir, stem, data_dir=None, kernel_name="python3", **kw):
-        runs.append(dict(step=step, params=params, out_dir=out_dir, stem=stem,
-                         data_dir=data_dir, **kw))
+        runs.append(
+            dict(step=step, params=params, out_dir=out_dir, stem=stem, data_dir=data_dir, **kw)
+        )
         html = Path(out_dir) / f"{stem}.html"
-        return RunResult(html, html.with_suffix(".csv"),
-                         html.with_suffix(".provenance.json"), 4.25, 300 * 1024)
+        return RunResult(
+            html, html.with_suffix(".csv"), html.with_suffix(".provenance.json"), 4.25, 300 * 1024
+        )
 
     monkeypatch.setattr("mobility_nb.data.jurisdictions.resolve", resolve)
     monkeypatch.setattr("mobility_nb.run.single.run_page", run_page)
@@ -62,14 +64,14 @@ def test_version(capsys):
 
 def test_run_resolves_first_and_builds_params_stem_and_out(env, capsys):
     (env.tmp / "p.yaml").write_text("label: Cook\npeers: [17043, 17197]\n")
-    code = cli.main(["run", "step2", "-j", "Cook County, IL", "--params", "p.yaml",
-                     "--data-dir", "/srv/mm"])
+    code = cli.main(
+        ["run", "step2", "-j", "Cook County, IL", "--params", "p.yaml", "--data-dir", "/srv/mm"]
+    )
     assert code == 0
     assert env.lookups == [("Cook County, IL", None, "/srv/mm")]
     (run,) = env.runs
     assert run["step"] == "step2"
-    assert run["params"] == {"label": "Cook", "peers": ["17043", "17197"],
-                             "jurisdiction": "17031"}
+    assert run["params"] == {"label": "Cook", "peers": ["17043", "17197"], "jurisdiction": "17031"}
     assert run["data_dir"] == "/srv/mm"
     assert run["out_dir"] == Path("outputs/step2")
     assert run["stem"] == "17031-cook-county-illinois"
@@ -81,8 +83,23 @@ def test_run_resolves_first_and_builds_params_stem_and_out(env, capsys):
 
 def test_global_data_dir_and_jurisdiction_from_params_file(env):
     (env.tmp / "p.yaml").write_text("jurisdiction: 17031\n")
-    assert cli.main(["--data-dir", "/g", "run", "step2", "--params", "p.yaml",
-                     "--out", "site", "--stem", "cook"]) == 0
+    assert (
+        cli.main(
+            [
+                "--data-dir",
+                "/g",
+                "run",
+                "step2",
+                "--params",
+                "p.yaml",
+                "--out",
+                "site",
+                "--stem",
+                "cook",
+            ]
+        )
+        == 0
+    )
     assert env.lookups == [("17031", None, "/g")]
     assert env.runs[0]["out_dir"] == Path("site") and env.runs[0]["stem"] == "cook"
 
@@ -170,12 +187,14 @@ def test_broken_extension_does_not_break_run(env, monkeypatch, capsys):
 @pytest.mark.notebook
 def test_run_end_to_end_with_the_fixture_notebook(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("MOBILITY_NB_NOTEBOOKS", str(FIXTURES))
-    monkeypatch.setattr("mobility_nb.data.jurisdictions.resolve",
-                        lambda text, level=None, data_dir=None:
-                        FakePlace("17031", "Cook County, Illinois"))
+    monkeypatch.setattr(
+        "mobility_nb.data.jurisdictions.resolve",
+        lambda text, level=None, data_dir=None: FakePlace("17031", "Cook County, Illinois"),
+    )
     out = tmp_path / "site"
-    assert cli.main(["run", "step2", "-j", "17031", "--data-dir", str(DATA),
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(["run", "step2", "-j", "17031", "--data-dir", str(DATA), "--out", str(out)]) == 0
+    )
     page = out / "17031-cook-county-illinois.html"
     assert page.is_file()
     assert (out / "17031-cook-county-illinois.csv").is_file()

@@ -52,8 +52,11 @@ def test_fixture_file_reads_every_row(mm_fixture_dir):
     df = read_csv_checked(
         mm_fixture_dir / COUNTY,
         text_columns=["state", "county", "state_name", "county_name"]
-        + [c for c in (mm_fixture_dir / COUNTY).read_text().splitlines()[0].split(",")
-           if c.endswith("_quality") or c.startswith("ratio_")],
+        + [
+            c
+            for c in (mm_fixture_dir / COUNTY).read_text().splitlines()[0].split(",")
+            if c.endswith("_quality") or c.startswith("ratio_")
+        ],
     )
     assert len(df) == 21
     assert set(df["county"]) >= {"001", "003", "031", "301"}

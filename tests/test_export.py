@@ -46,31 +46,52 @@ def executed_notebook():
     """What papermill hands back: parameters, injected cell, outputs, error banners."""
     fig, ax = new_figure(3, 2)
     ax.bar(["2018", "2021"], [0.712, 0.735])
-    chart = figure_html(fig, alt="Bar chart: employment rose from 71.2% to 73.5%.",
-                        caption="Share employed")
+    chart = figure_html(
+        fig, alt="Bar chart: employment rose from 71.2% to 73.5%.", caption="Share employed"
+    )
     cells = [
-        tagged(new_markdown_cell("**Execution using papermill encountered an exception**"),
-               "papermill-error-cell-tag"),
+        tagged(
+            new_markdown_cell("**Execution using papermill encountered an exception**"),
+            "papermill-error-cell-tag",
+        ),
         new_markdown_cell("# Findings for the county\n\nThe narrative stays on the page."),
         tagged(new_code_cell('jurisdiction = "17031"  # SOURCE-OF-PARAMETERS'), "parameters"),
         tagged(new_code_cell('jurisdiction = "INJECTED-17031"'), "injected-parameters"),
-        new_code_cell("import secret_stuff  # SOURCE-OF-CODE", outputs=[
-            new_output("stream", name="stderr", text="STDERR-WARNING /home/me/path\n"),
-            html_output("<p>Label: &lt;script&gt;alert(1)&lt;/script&gt;</p>"),
-        ]),
+        new_code_cell(
+            "import secret_stuff  # SOURCE-OF-CODE",
+            outputs=[
+                new_output("stream", name="stderr", text="STDERR-WARNING /home/me/path\n"),
+                html_output("<p>Label: &lt;script&gt;alert(1)&lt;/script&gt;</p>"),
+            ],
+        ),
         new_code_cell("show_figure(...)", outputs=[html_output(chart)]),
-        new_code_cell("plt.show()", outputs=[new_output(
-            "display_data", data={"image/png": PNG, "text/plain": "<Figure>"},
-            metadata={"image/png": {"alt": "Map of peer counties"}})]),
-        tagged(new_code_cell("x", outputs=[html_output("<p>REMOVED-CELL</p>")]),
-               "remove-cell"),
-        tagged(new_code_cell("REMOVE-INPUT-SOURCE",
-                             outputs=[html_output("<p>KEPT-OUTPUT</p>")]), "remove-input"),
-        tagged(new_code_cell("y", outputs=[html_output("<p>REMOVED-OUTPUT</p>")]),
-               "remove-output"),
-        new_code_cell("1/0", outputs=[new_output(
-            "error", ename="ZeroDivisionError", evalue="TRACEBACK-VALUE",
-            traceback=["Traceback line with ?key=abc"])]),
+        new_code_cell(
+            "plt.show()",
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={"image/png": PNG, "text/plain": "<Figure>"},
+                    metadata={"image/png": {"alt": "Map of peer counties"}},
+                )
+            ],
+        ),
+        tagged(new_code_cell("x", outputs=[html_output("<p>REMOVED-CELL</p>")]), "remove-cell"),
+        tagged(
+            new_code_cell("REMOVE-INPUT-SOURCE", outputs=[html_output("<p>KEPT-OUTPUT</p>")]),
+            "remove-input",
+        ),
+        tagged(new_code_cell("y", outputs=[html_output("<p>REMOVED-OUTPUT</p>")]), "remove-output"),
+        new_code_cell(
+            "1/0",
+            outputs=[
+                new_output(
+                    "error",
+                    ename="ZeroDivisionError",
+                    evalue="TRACEBACK-VALUE",
+                    traceback=["Traceback line with ?key=abc"],
+                )
+            ],
+        ),
         new_code_cell("pass"),  # no outputs: leaves no trace
     ]
     nb = new_notebook(cells=cells)
@@ -91,10 +112,20 @@ def test_page_is_offline_titled_and_in_english():
 
 def test_code_parameters_and_errors_never_reach_the_page():
     page = notebook_to_html(executed_notebook(), "t")
-    for private in ("SOURCE-OF-PARAMETERS", "INJECTED-17031", "METADATA-PARAM",
-                    "SOURCE-OF-CODE", "REMOVE-INPUT-SOURCE", "STDERR-WARNING", "TRACEBACK-VALUE",
-                    "key=abc", "papermill encountered an exception", "REMOVED-CELL",
-                    "REMOVED-OUTPUT", "In&nbsp;["):
+    for private in (
+        "SOURCE-OF-PARAMETERS",
+        "INJECTED-17031",
+        "METADATA-PARAM",
+        "SOURCE-OF-CODE",
+        "REMOVE-INPUT-SOURCE",
+        "STDERR-WARNING",
+        "TRACEBACK-VALUE",
+        "key=abc",
+        "papermill encountered an exception",
+        "REMOVED-CELL",
+        "REMOVED-OUTPUT",
+        "In&nbsp;[",
+    ):
         assert private not in page, private
     assert "The narrative stays on the page." in page
     assert "KEPT-OUTPUT" in page
@@ -117,8 +148,16 @@ def test_images_are_embedded_with_real_alt_text():
 
 
 def test_image_without_alt_is_flagged_by_nbconvert_placeholder():
-    nb = new_notebook(cells=[new_code_cell("plt.show()", outputs=[new_output(
-        "display_data", data={"image/png": PNG, "text/plain": "<Figure>"})])])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "plt.show()",
+                outputs=[
+                    new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})
+                ],
+            )
+        ]
+    )
     assert PLACEHOLDER in notebook_to_html(nb, "t")
 
 
@@ -134,7 +173,8 @@ def test_external_reference_check_catches_the_stock_template():
     from nbconvert import HTMLExporter
 
     stock, _ = HTMLExporter(template_name="lab").from_notebook_node(
-        nbformat.v4.new_notebook(cells=[new_markdown_cell("hi")]))
+        nbformat.v4.new_notebook(cells=[new_markdown_cell("hi")])
+    )
     assert any("require" in url for url in external_references(stock))
 
 
@@ -148,8 +188,10 @@ def test_external_reference_check_ignores_plain_links():
         "</style>"
     )
     assert external_references(page) == [
-        "https://cdn.example.org/x.js", "//fonts.example.com/a.css",
-        "https://cdn.example.org/b.css", "http://x.org/i.png",
+        "https://cdn.example.org/x.js",
+        "//fonts.example.com/a.css",
+        "https://cdn.example.org/b.css",
+        "http://x.org/i.png",
     ]
 
 

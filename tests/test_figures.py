@@ -36,8 +36,7 @@ def test_shared_text_metrics_change_nothing_in_the_svg():
     _draw(ref_ax)
     FigureCanvasSVG(ref_fig)
     buf = io.StringIO()
-    with plt.rc_context({**figures._STYLE, "svg.fonttype": "none",
-                         "svg.hashsalt": "mobility-nb"}):
+    with plt.rc_context({**figures._STYLE, "svg.fonttype": "none", "svg.hashsalt": "mobility-nb"}):
         ref_fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     assert ours == buf.getvalue()
     assert "Label drawn as text, with ü and €" in ours  # live text, not glyph outlines

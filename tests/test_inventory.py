@@ -9,12 +9,20 @@ from mobility_nb.steps.step5 import inventory
 
 
 def test_loaded_first_then_declared_and_duplicates_merged():
-    loaded = [{"Source": "American Community Survey 5-year", "Owner": "US Census Bureau",
-               "Status": "loaded from the local ACS store"}]
+    loaded = [
+        {
+            "Source": "American Community Survey 5-year",
+            "Owner": "US Census Bureau",
+            "Status": "loaded from the local ACS store",
+        }
+    ]
     declared = [
         {"source": "311 service requests", "owner": "City", "geography": "address"},
-        {"source": "American Community Survey 5-year", "quality_notes": "tract MOEs are large",
-         "status": "ignored for loaded rows"},
+        {
+            "source": "American Community Survey 5-year",
+            "quality_notes": "tract MOEs are large",
+            "status": "ignored for loaded rows",
+        },
     ]
     table = inventory.build_inventory(declared, loaded)
     assert list(table.columns) == inventory.COLUMNS

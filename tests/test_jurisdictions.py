@@ -22,8 +22,17 @@ def error_for(text, data_dir, level=None) -> JurisdictionError:
 
 @pytest.mark.parametrize(
     "text",
-    ["17031", 17031, " 17031 ", "Cook County, IL", "Cook County, Illinois", "cook county illinois",
-     "COOK COUNTY IL", "Cook, IL", "Cook County, 17"],
+    [
+        "17031",
+        17031,
+        " 17031 ",
+        "Cook County, IL",
+        "Cook County, Illinois",
+        "cook county illinois",
+        "COOK COUNTY IL",
+        "Cook, IL",
+        "Cook County, 17",
+    ],
 )
 def test_cook_county_by_code_and_name(mm_fixture_dir, text):
     j = resolve(text, data_dir=mm_fixture_dir)
@@ -90,10 +99,13 @@ def test_city_geoid_where_a_county_is_expected(mm_fixture_dir):
     assert err.suggestions == ["Philadelphia County, Pennsylvania (county 42101)"]
 
 
-@pytest.mark.parametrize(("code", "hint"), [
-    ("1001", "Autauga County, Alabama (county 01001)"),
-    ("107000", "Birmingham city, Alabama (city 0107000)"),
-])
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [
+        ("1001", "Autauga County, Alabama (county 01001)"),
+        ("107000", "Birmingham city, Alabama (city 0107000)"),
+    ],
+)
 def test_lost_leading_zero_is_explained(mm_fixture_dir, code, hint):
     err = error_for(code, mm_fixture_dir)
     assert f"{len(code)} digits" in str(err) and "leading zeros" in str(err)
@@ -114,13 +126,16 @@ def test_unknown_code_suggests_nearby_codes(mm_fixture_dir):
     assert err.suggestions[0] == "Philadelphia city, Pennsylvania (city 4260000)"
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("17", "state code"),
-    ("123", "not a jurisdiction code"),
-    ("123456789", "not a jurisdiction code"),
-    ("", "No jurisdiction given"),
-    ("   ", "No jurisdiction given"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("17", "state code"),
+        ("123", "not a jurisdiction code"),
+        ("123456789", "not a jurisdiction code"),
+        ("", "No jurisdiction given"),
+        ("   ", "No jurisdiction given"),
+    ],
+)
 def test_codes_of_the_wrong_shape(mm_fixture_dir, text, words):
     assert words in str(error_for(text, mm_fixture_dir))
 

@@ -39,6 +39,7 @@ def one(df: pd.DataFrame, **where) -> pd.Series:
 
 # --- ids, NA, ratios -------------------------------------------------------------------------
 
+
 def test_fips_stay_text_with_leading_zeros(mm_fixture_dir):
     wide = load_wide("county", mm_fixture_dir)
     assert wide["state"].iloc[0] == "01" and wide["county"].iloc[0] == "001"
@@ -80,8 +81,9 @@ def test_na_becomes_nan_and_flag_without_value_is_kept(mm_fixture_dir):
 
 def test_debt_bounds_follow_column_names_not_order(mm_fixture_dir):
     # Urban's file orders share_debt_coll as value, _ub, _lb: bounds must not swap.
-    row = one(load_metrics("county", mm_fixture_dir), geoid="17031", metric="share_debt_coll",
-              year=2023)
+    row = one(
+        load_metrics("county", mm_fixture_dir), geoid="17031", metric="share_debt_coll", year=2023
+    )
     assert (row["lower"], row["upper"]) == (0.195, 0.205)
 
 
@@ -106,10 +108,12 @@ def test_parse_ratio_text_cases():
 
 # --- flags ------------------------------------------------------------------------------------
 
+
 def test_numeric_flags_become_words(mm_fixture_dir):
     subs = load_subgroups("place", mm_fixture_dir)
-    emp = subs[(subs["geoid"] == "4260000") & (subs["metric"] == "share_employed")
-               & (subs["year"] == 2022)]
+    emp = subs[
+        (subs["geoid"] == "4260000") & (subs["metric"] == "share_employed") & (subs["year"] == 2022)
+    ]
     flags = dict(zip(emp["subgroup"].astype(str), emp["quality"].astype(str), strict=True))
     assert flags == {
         "Black, Non-Hispanic": "Strong",  # 1
@@ -138,6 +142,7 @@ def test_older_flag_names_are_used(mm_fixture_dir):
 
 # --- subgroups --------------------------------------------------------------------------------
 
+
 def test_place_main_file_leftover_subgroup_columns_are_overall(mm_fixture_dir):
     wide = load_wide("place", mm_fixture_dir)
     assert set(wide["subgroup_type"].dropna()) == {"tenure"}  # 2021 rows; 2023 rows empty
@@ -157,20 +162,30 @@ def test_subgroup_types_and_overrides(mm_fixture_dir):
     assert "all" not in types and "All" not in set(county["subgroup"].astype(str))
     place = load_subgroups("place", mm_fixture_dir)
     by_type = place.groupby("subgroup_type", observed=True)["subgroup"].agg(
-        lambda s: set(s.astype(str)))
+        lambda s: set(s.astype(str))
+    )
     # 63 labels neighbourhood types "race-ethnicity"; they are tract groups.
     assert by_type["race-share"] == {
-        "Neighborhoods of color", "White neighborhoods", "Mixed neighborhoods"}
+        "Neighborhoods of color",
+        "White neighborhoods",
+        "Mixed neighborhoods",
+    }
     assert "Hispanic" in by_type["race-ethnicity"]
     assert "Neighborhoods of color" not in by_type["race-ethnicity"]
     # Every group in the file is kept, even one with no values (High-Poverty rows are
     # empty): comparisons must be able to say which groups are missing.
     assert by_type["income"] == {
-        "Economically Disadvantaged", "Not Economically Disadvantaged",
-        "Less than $50,000", "$50,000 or More", "High-Poverty", "Not High-Poverty"}
+        "Economically Disadvantaged",
+        "Not Economically Disadvantaged",
+        "Less than $50,000",
+        "$50,000 or More",
+        "High-Poverty",
+        "Not High-Poverty",
+    }
     income = place[place["subgroup_type"] == "income"]
-    assert income[income["subgroup"].isin(["High-Poverty", "Not High-Poverty"])][
-        "value"].isna().all()
+    assert (
+        income[income["subgroup"].isin(["High-Poverty", "Not High-Poverty"])]["value"].isna().all()
+    )
     totals = load_subgroup_totals("place", mm_fixture_dir)
     assert set(totals["subgroup"].astype(str)) == {"All"}
     assert {"race-share", "income", "race-ethnicity"} <= set(totals["subgroup_type"].astype(str))
@@ -206,6 +221,7 @@ def test_no_subgroup_files_gives_an_empty_table(tmp_path, mm_fixture_dir):
 
 
 # --- errors -----------------------------------------------------------------------------------
+
 
 def test_missing_data_directory_is_one_clear_paragraph(tmp_path):
     missing = tmp_path / "not-here"
@@ -247,6 +263,7 @@ def test_unknown_level():
 
 
 # --- cache ------------------------------------------------------------------------------------
+
 
 def test_cache_returns_the_same_object(mm_fixture_dir):
     first = load_metrics("county", mm_fixture_dir)

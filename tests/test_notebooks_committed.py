@@ -31,6 +31,8 @@ def test_notebook_is_clean_thin_and_parameterised(step):
     for cell in code[1:]:
         body = ast.parse(cell.source).body
         assert len(body) <= 8, f"{path.name}: a code cell of {len(body)} statements"
-        assert not any(isinstance(n, (ast.For, ast.While, ast.FunctionDef, ast.ClassDef))
-                       for n in ast.walk(ast.Module(body=body, type_ignores=[])))
+        assert not any(
+            isinstance(n, (ast.For, ast.While, ast.FunctionDef, ast.ClassDef))
+            for n in ast.walk(ast.Module(body=body, type_ignores=[]))
+        )
     assert sum(c.cell_type == "markdown" for c in nb.cells) >= 3  # narrative, not just code

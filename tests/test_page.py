@@ -55,7 +55,7 @@ def test_numbers_csv_is_the_stacked_table_as_pandas_writes_it():
     expected = rec.numbers().to_csv(index=False)
     mixed = rec._tables[1][1]["mixed"].iloc[0]
     assert rec.numbers_csv() == expected
-    assert "standing,01001,2021,0.735,3,0.5,True,Strong,\"says \"\"hi\"\", twice\"" in expected
+    assert 'standing,01001,2021,0.735,3,0.5,True,Strong,"says ""hi"", twice"' in expected
     assert str(mixed) in expected
 
 
@@ -96,8 +96,14 @@ def test_add_source_rejects_a_missing_file(tmp_path):
 
 def test_provenance_lists_files_versions_and_params_without_secrets(monkeypatch):
     monkeypatch.setenv("CENSUS_API_KEY", "sekrit123")
-    params = {"jurisdiction": "17031", "census_api_key": "sekrit123", "token": "abc",
-              "label": "sekrit123", "data_dir": "/srv/data", "artifacts_dir": "/tmp/a"}
+    params = {
+        "jurisdiction": "17031",
+        "census_api_key": "sekrit123",
+        "token": "abc",
+        "label": "sekrit123",
+        "data_dir": "/srv/data",
+        "artifacts_dir": "/tmp/a",
+    }
     rec = PageRecorder("step2", params, None)
     rec.add_source(SAMPLE, years="2018, 2021")
     prov = rec.provenance()
@@ -105,8 +111,12 @@ def test_provenance_lists_files_versions_and_params_without_secrets(monkeypatch)
     assert datetime.fromisoformat(prov["run_at"]).utcoffset().total_seconds() == 0
     assert prov["data_files"][0]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
     assert prov["data_years"] == ["2018, 2021"]
-    assert prov["parameters"] == {"jurisdiction": "17031", "label": "(redacted)",
-                                  "data_dir": "/srv/data", "artifacts_dir": "/tmp/a"}
+    assert prov["parameters"] == {
+        "jurisdiction": "17031",
+        "label": "(redacted)",
+        "data_dir": "/srv/data",
+        "artifacts_dir": "/tmp/a",
+    }
     dumped = json.dumps(prov) + rec.provenance_html()
     assert "sekrit123" not in dumped and "abc" not in dumped
 

@@ -26,8 +26,10 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_load_keeps_leading_zero_codes_as_text(tmp_path):
-    path = write(tmp_path, 'jurisdiction: 06037\npeers: [06001, "06075"]\nlabel: Los Angeles\n'
-                           "since: 2024-01-01\n")
+    path = write(
+        tmp_path,
+        'jurisdiction: 06037\npeers: [06001, "06075"]\nlabel: Los Angeles\nsince: 2024-01-01\n',
+    )
     assert load_params_file(path) == {
         "jurisdiction": "06037",  # YAML 1.1 alone would give the octal number 3103
         "peers": ["06001", "06075"],
@@ -74,7 +76,10 @@ def test_missing_file(tmp_path):
 def test_notebook_parameters_reads_types_defaults_and_help():
     declared = notebook_parameters(NOTEBOOK)
     assert declared["jurisdiction"] == (
-        "str", '"17031"', "5-digit county FIPS or 7-digit place GEOID")
+        "str",
+        '"17031"',
+        "5-digit county FIPS or 7-digit place GEOID",
+    )
     assert declared["peers"][0] == "list"
     assert {"data_dir", "artifacts_dir"} <= set(declared)
 
@@ -90,8 +95,13 @@ def test_unknown_key_suggests_the_closest_and_lists_valid_ones():
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [(17031, "17031"), (4260000, "4260000"), (6037, "06037"), (420000, "0420000"),
-     ("06037", "06037")],
+    [
+        (17031, "17031"),
+        (4260000, "4260000"),
+        (6037, "06037"),
+        (420000, "0420000"),
+        ("06037", "06037"),
+    ],
 )
 def test_numeric_geoids_become_text_when_unambiguous(given, expected):
     assert validate_params({"jurisdiction": given}, NOTEBOOK) == {"jurisdiction": expected}
@@ -112,8 +122,9 @@ def test_plain_text_parameters_accept_numbers_as_text():
     assert validate_params({"label": 2024}, NOTEBOOK) == {"label": "2024"}
 
 
-@pytest.mark.parametrize("name", ["census_api_key", "key", "token", "api", "db_password",
-                                  "CLIENT_SECRET"])
+@pytest.mark.parametrize(
+    "name", ["census_api_key", "key", "token", "api", "db_password", "CLIENT_SECRET"]
+)
 def test_secret_named_keys_are_refused(name):
     with pytest.raises(ParamsError, match="Secrets are never parameters"):
         validate_params({name: "abc"}, NOTEBOOK)
@@ -133,8 +144,9 @@ def test_secret_name_detection_is_by_word():
 
 def test_public_params_and_redaction(monkeypatch):
     monkeypatch.setenv("CENSUS_API_KEY", "sekrit123")
-    shown = public_params({"jurisdiction": "17031", "token": "t0k", "label": "x sekrit123",
-                           "data_dir": "/data"})
+    shown = public_params(
+        {"jurisdiction": "17031", "token": "t0k", "label": "x sekrit123", "data_dir": "/data"}
+    )
     assert shown == {"jurisdiction": "17031", "label": "(redacted)", "data_dir": "/data"}
     text = redact_secrets("GET https://api.census.gov/data?get=x&key=abc123 failed; sekrit123")
     assert "abc123" not in text and "sekrit123" not in text

@@ -60,14 +60,31 @@ def test_csv_round_trip(tmp_path):
     assert back["Indicator"].tolist() == expected["Indicator"].tolist()
     assert back["Status"].tolist() == expected["Status"].tolist()
     assert back["Baseline year"].astype(str).tolist() == [
-        "" if pd.isna(v) else str(v) for v in expected["Baseline year"]]
+        "" if pd.isna(v) else str(v) for v in expected["Baseline year"]
+    ]
 
 
 def test_export_columns_follow_the_measurement_plan_worksheet():
     frame = plan_frame(_result())
-    for col in ("Strategic action", "Logic-model component", "Indicator", "Data source",
-                "Collection method", "Baseline year", "Baseline value", "Target year",
-                "Target value", "Disaggregation", "Collection frequency", "Reporting cadence",
-                "Reporting audience", "Responsible party", "Baseline quality",
-                "How the target was set", "Feasibility", "Status", "Data gaps"):
+    for col in (
+        "Strategic action",
+        "Logic-model component",
+        "Indicator",
+        "Data source",
+        "Collection method",
+        "Baseline year",
+        "Baseline value",
+        "Target year",
+        "Target value",
+        "Disaggregation",
+        "Collection frequency",
+        "Reporting cadence",
+        "Reporting audience",
+        "Responsible party",
+        "Baseline quality",
+        "How the target was set",
+        "Feasibility",
+        "Status",
+        "Data gaps",
+    ):
         assert col in frame.columns

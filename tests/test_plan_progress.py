@@ -37,9 +37,13 @@ def history(*rows):
     return pd.DataFrame(rows, columns=["year", "value", "lower", "upper", "quality"])
 
 
-H = history((2014, 0.70, 0.68, 0.72, "Strong"), (2016, 0.72, 0.70, 0.74, "Strong"),
-            (2018, 0.74, 0.72, 0.76, "Marginal"), (2021, None, None, None, None),
-            (2023, 0.80, 0.78, 0.82, "Strong"))
+H = history(
+    (2014, 0.70, 0.68, 0.72, "Strong"),
+    (2016, 0.72, 0.70, 0.74, "Strong"),
+    (2018, 0.74, 0.72, 0.76, "Marginal"),
+    (2021, None, None, None, None),
+    (2023, 0.80, 0.78, 0.82, "Strong"),
+)
 
 
 def test_pick_takes_latest_value_in_or_before_the_cap():
@@ -55,8 +59,10 @@ def test_trend_is_least_squares_up_to_the_baseline():
     assert t.slope == pytest.approx(0.01)
     assert (t.n_years, t.first_year, t.last_year) == (3, 2014, 2018)
     # Least squares, not first-to-last: (0, 0), (1, 3), (2, 0) has slope 0
-    assert trend(history((2000, 0, NAN, NAN, None), (2001, 3, NAN, NAN, None),
-                         (2002, 0, NAN, NAN, None)), 2002).slope == pytest.approx(0.0)
+    assert trend(
+        history((2000, 0, NAN, NAN, None), (2001, 3, NAN, NAN, None), (2002, 0, NAN, NAN, None)),
+        2002,
+    ).slope == pytest.approx(0.0)
     assert trend(H, 2015) is None  # one value only
 
 
@@ -80,24 +86,27 @@ def test_feasibility_flags_targets_out_of_reach_at_the_historical_pace():
 B = Observation(2018, 0.74, 0.72, 0.76)
 
 
-@pytest.mark.parametrize(("current", "target", "direction", "status"), [
-    # reached the target
-    (Observation(2023, 0.80, 0.78, 0.82), 0.79, 1, MET),
-    # detectable rise (0.78 > 0.76), path at 2023 = 0.74 + 0.06 x 5/12 = 0.765 <= upper
-    (Observation(2023, 0.80, 0.78, 0.82), 0.86, 1, ON_TRACK),
-    # detectable rise but path 0.74 + 0.36 x 5/12 = 0.89 > upper 0.82
-    (Observation(2023, 0.80, 0.78, 0.82), 1.10, 1, OFF_TRACK),
-    # intervals overlap (0.75 <= 0.76): no detectable change -> off track
-    (Observation(2023, 0.77, 0.75, 0.79), 0.86, 1, OFF_TRACK),
-    # detectable fall when higher is better -> worse
-    (Observation(2023, 0.68, 0.66, 0.70), 0.86, 1, WORSE),
-    # the same fall is progress when lower is better
-    (Observation(2023, 0.68, 0.66, 0.70), 0.60, -1, ON_TRACK),
-    # a fall inside the margin of error is not "worse"
-    (Observation(2023, 0.73, 0.71, 0.75), 0.86, 1, OFF_TRACK),
-    # no newer data than the baseline
-    (Observation(2018, 0.74, 0.72, 0.76), 0.86, 1, NOT_ENOUGH_DATA),
-])
+@pytest.mark.parametrize(
+    ("current", "target", "direction", "status"),
+    [
+        # reached the target
+        (Observation(2023, 0.80, 0.78, 0.82), 0.79, 1, MET),
+        # detectable rise (0.78 > 0.76), path at 2023 = 0.74 + 0.06 x 5/12 = 0.765 <= upper
+        (Observation(2023, 0.80, 0.78, 0.82), 0.86, 1, ON_TRACK),
+        # detectable rise but path 0.74 + 0.36 x 5/12 = 0.89 > upper 0.82
+        (Observation(2023, 0.80, 0.78, 0.82), 1.10, 1, OFF_TRACK),
+        # intervals overlap (0.75 <= 0.76): no detectable change -> off track
+        (Observation(2023, 0.77, 0.75, 0.79), 0.86, 1, OFF_TRACK),
+        # detectable fall when higher is better -> worse
+        (Observation(2023, 0.68, 0.66, 0.70), 0.86, 1, WORSE),
+        # the same fall is progress when lower is better
+        (Observation(2023, 0.68, 0.66, 0.70), 0.60, -1, ON_TRACK),
+        # a fall inside the margin of error is not "worse"
+        (Observation(2023, 0.73, 0.71, 0.75), 0.86, 1, OFF_TRACK),
+        # no newer data than the baseline
+        (Observation(2018, 0.74, 0.72, 0.76), 0.86, 1, NOT_ENOUGH_DATA),
+    ],
+)
 def test_status(current, target, direction, status):
     assert judge(B, current, target, 2030, direction).status == status
 
@@ -105,8 +114,9 @@ def test_status(current, target, direction, status):
 def test_no_detectable_change_is_explained():
     p = judge(B, Observation(2023, 0.77, 0.75, 0.79), 0.86, 2030, 1, "{:.2f}".format)
     assert p.status == OFF_TRACK and p.detectable is False
-    assert p.detail == ("no detectable change from 0.74 in 2018 to 0.77 in 2023: the "
-                        "confidence intervals overlap")
+    assert p.detail == (
+        "no detectable change from 0.74 in 2018 to 0.77 in 2023: the confidence intervals overlap"
+    )
 
 
 def test_without_ci_point_values_are_compared():
@@ -140,7 +150,7 @@ def test_whole_plan_on_fixture_data():
     # Gap 0.10 -> 0.06; bounds +-sqrt(0.02^2 + 0.02^2) = 0.0283 overlap -> off track
     gap = by_name["Employment gap, women vs men"]
     assert gap.current.value == pytest.approx(0.06)
-    assert gap.current.upper - gap.current.value == pytest.approx(0.02 * 2 ** 0.5)
+    assert gap.current.upper - gap.current.value == pytest.approx(0.02 * 2**0.5)
     assert gap.status == OFF_TRACK and "confidence intervals overlap" in gap.progress.detail
     # Local counts 100 (2018) -> 160 (2023); target 400 by 2030: path at 2023 is
     # 100 + 300 x 5/12 = 225 > 160 -> off track. Other geographies' rows are ignored.
@@ -172,30 +182,59 @@ def test_data_gaps_and_quality_notes():
     plan = load_plan(FIXTURES / "plan_valid.yaml")
     result = assess_plan(plan, ALPHA, fixture_sources())
     gaps = {r.indicator.name: r.gaps for r in result.results}
-    assert gaps["Not collected yet"][0] == ("no data source yet: the coalition has to start "
-                                            "collecting it")
+    assert gaps["Not collected yet"][0] == (
+        "no data source yet: the coalition has to start collecting it"
+    )
     assert "no disaggregation planned (e.g. by race/ethnicity)" in gaps["Injury deaths"]
     assert gaps["Employment rate"] == ()  # gender breakdown exists in the fixture
     assert gaps["Job placements"] == ()  # the local file has subgroup rows
     assert gaps["Survey share"] == (
-        "the local file has no subgroup rows, so no race/ethnicity breakdown",)
-    weak = load_plan({"actions": [{"name": "a", "indicators": [{
-        "name": "Preschool", "source": {"kind": "mobility_metric",
-                                        "metric": "share_in_preschool"},
-        "responsible": "r", "disaggregation": ["income"]}]}]})
+        "the local file has no subgroup rows, so no race/ethnicity breakdown",
+    )
+    weak = load_plan(
+        {
+            "actions": [
+                {
+                    "name": "a",
+                    "indicators": [
+                        {
+                            "name": "Preschool",
+                            "source": {"kind": "mobility_metric", "metric": "share_in_preschool"},
+                            "responsible": "r",
+                            "disaggregation": ["income"],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     r = assess_plan(weak, ALPHA, fixture_sources()).results[0]
     assert r.baseline.year == 2023  # no baseline year: the latest data
     assert r.gaps[0].startswith("the 2023 baseline is rated Weak")
-    assert ("no income breakdown of this measure in the data for this jurisdiction"
-            in r.gaps)
+    assert "no income breakdown of this measure in the data for this jurisdiction" in r.gaps
 
 
 def test_missing_acs_store_is_a_data_gap_not_a_crash(monkeypatch):
     monkeypatch.setitem(sys.modules, "mobility_nb.acs", None)
-    plan = load_plan({"actions": [{"name": "a", "indicators": [{
-        "name": "Rent burden", "source": {"kind": "acs", "indicator": "rent_burden"},
-        "unit": "share", "direction": "lower", "target": {"year": 2030, "value": 0.2},
-        "responsible": "r"}]}]})
+    plan = load_plan(
+        {
+            "actions": [
+                {
+                    "name": "a",
+                    "indicators": [
+                        {
+                            "name": "Rent burden",
+                            "source": {"kind": "acs", "indicator": "rent_burden"},
+                            "unit": "share",
+                            "direction": "lower",
+                            "target": {"year": 2030, "value": 0.2},
+                            "responsible": "r",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     r = assess_plan(plan, ALPHA, fixture_sources()).results[0]
     assert r.status == NOT_ENOUGH_DATA
     assert r.gaps[0].startswith("ACS store not available: run `mobility-nb census fetch`")
@@ -205,22 +244,42 @@ def test_acs_provider_protocol_with_a_store():
     class Store:
         def history(self, indicator, geoid):
             assert (indicator, geoid) == ("rent_burden", "42001")
-            return pd.DataFrame({"year": [2018, 2022], "value": [0.30, 0.25],
-                                 "lower": [0.28, 0.23], "upper": [0.32, 0.27],
-                                 "quality": [None, None]})
+            return pd.DataFrame(
+                {
+                    "year": [2018, 2022],
+                    "value": [0.30, 0.25],
+                    "lower": [0.28, 0.23],
+                    "upper": [0.32, 0.27],
+                    "quality": [None, None],
+                }
+            )
 
     from mobility_nb.plan.sources import AcsSource
 
     sources = fixture_sources()
     sources.acs = AcsSource(store=Store())
-    plan = load_plan({"baseline_year": 2018, "actions": [{"name": "a", "indicators": [{
-        "name": "Rent burden", "source": {"kind": "acs", "indicator": "rent_burden"},
-        "unit": "share", "direction": "lower", "target": {"year": 2030, "value": 0.2},
-        "responsible": "r"}]}]})
+    plan = load_plan(
+        {
+            "baseline_year": 2018,
+            "actions": [
+                {
+                    "name": "a",
+                    "indicators": [
+                        {
+                            "name": "Rent burden",
+                            "source": {"kind": "acs", "indicator": "rent_burden"},
+                            "unit": "share",
+                            "direction": "lower",
+                            "target": {"year": 2030, "value": 0.2},
+                            "responsible": "r",
+                        }
+                    ],
+                }
+            ],
+        }
+    )
     r = assess_plan(plan, ALPHA, sources).results[0]
     # 0.30 [.28, .32] -> 0.25 [.23, .27]: detectable fall; path 0.30 - 0.1 x 4/12 = 0.2667;
     # lower bound 0.23 <= path -> on track
     assert r.status == ON_TRACK
     assert r.units.value(r.baseline.value) == "30.0%"
-
-

@@ -21,8 +21,11 @@ def _problems(plan) -> list[str]:
 
 
 def _minimal(**indicator) -> dict:
-    base = {"name": "Employment", "source": {"kind": "mobility_metric", "metric": "share_employed"},
-            "responsible": "Office"}
+    base = {
+        "name": "Employment",
+        "source": {"kind": "mobility_metric", "metric": "share_employed"},
+        "responsible": "Office",
+    }
     base.update(indicator)
     return {"title": "t", "actions": [{"name": "Jobs", "indicators": [base]}]}
 
@@ -61,8 +64,7 @@ def test_malformed_plan_lists_every_problem_with_its_path():
         "plan.actions[1].indicators[1].source.file: 'no_such_file.csv' does not exist",
         "plan.actions[1].indicators[2].target.year: must be a year written as a whole number",
         "plan.actions[1].indicators[2].target.percent: 150 is not a percentage between 0 and 100",
-        "plan.actions[1].indicators[2].target.reference: is required for rule "
-        "'close_subgroup_gap'",
+        "plan.actions[1].indicators[2].target.reference: is required for rule 'close_subgroup_gap'",
         "plan.actions[1].indicators[2].disaggregation[0]: 'race' is not a known disaggregation "
         "value",
     ]
@@ -75,8 +77,9 @@ def test_error_message_names_the_file_and_counts_problems():
     with pytest.raises(PlanError) as info:
         load_plan(FIXTURES / "plan_malformed.yaml")
     message = str(info.value)
-    assert message.startswith(f"The measurement plan {FIXTURES / 'plan_malformed.yaml'} has 12 "
-                              "problems:")
+    assert message.startswith(
+        f"The measurement plan {FIXTURES / 'plan_malformed.yaml'} has 12 problems:"
+    )
     assert "\n  - plan.actions[1].indicators[0].target.rule:" in message
 
 
@@ -84,20 +87,35 @@ def test_share_target_written_as_percent_is_caught():
     problems = _problems(_minimal(target={"year": 2030, "value": 62}))
     assert problems == [
         "actions[0].indicators[0].target.value: 62 is outside 0-1, but this indicator is a "
-        "share stored as a fraction; write 0.62 for 62%"]
+        "share stored as a fraction; write 0.62 for 62%"
+    ]
 
 
-@pytest.mark.parametrize(("target", "fragment"), [
-    ({"year": 2030}, "target.value: is required for rule 'value'"),
-    ({"year": 2030, "rule": "close_gap_to_benchmark", "percent": 50},
-     "target.benchmark: is required for rule 'close_gap_to_benchmark'"),
-    ({"year": 2030, "rule": "close_gap_to_benchmark", "percent": 50, "benchmark": "us_median"},
-     "target.benchmark: 'us_median' is not a number or a known benchmark"),
-    ({"year": 2030, "rule": "reach_state_median", "percent": 20},
-     "target.percent: does not apply to rule 'reach_state_median'"),
-    ({"year": 1850, "value": 0.5}, "target.year: 1850 is not a plausible year"),
-    ({"year": 2030, "value": "high"}, "target.value: must be a number, not 'high'"),
-])
+@pytest.mark.parametrize(
+    ("target", "fragment"),
+    [
+        ({"year": 2030}, "target.value: is required for rule 'value'"),
+        (
+            {"year": 2030, "rule": "close_gap_to_benchmark", "percent": 50},
+            "target.benchmark: is required for rule 'close_gap_to_benchmark'",
+        ),
+        (
+            {
+                "year": 2030,
+                "rule": "close_gap_to_benchmark",
+                "percent": 50,
+                "benchmark": "us_median",
+            },
+            "target.benchmark: 'us_median' is not a number or a known benchmark",
+        ),
+        (
+            {"year": 2030, "rule": "reach_state_median", "percent": 20},
+            "target.percent: does not apply to rule 'reach_state_median'",
+        ),
+        ({"year": 1850, "value": 0.5}, "target.year: 1850 is not a plausible year"),
+        ({"year": 2030, "value": "high"}, "target.value: must be a number, not 'high'"),
+    ],
+)
 def test_target_field_errors(target, fragment):
     problems = _problems(_minimal(target=target))
     assert any(fragment in p for p in problems), problems
@@ -105,38 +123,50 @@ def test_target_field_errors(target, fragment):
 
 def test_target_year_must_follow_baseline_year():
     problems = _problems(_minimal(baseline_year=2021, target={"year": 2020, "value": 0.5}))
-    assert problems == ["actions[0].indicators[0].target.year: 2020 must be after the baseline "
-                        "year 2021"]
+    assert problems == [
+        "actions[0].indicators[0].target.year: 2020 must be after the baseline year 2021"
+    ]
 
 
 def test_rules_that_need_other_jurisdictions_are_refused_for_local_files():
-    problems = _problems(_minimal(
-        source={"kind": "local", "file": "local_measures.csv"}, direction="higher",
-        target={"year": 2030, "rule": "reach_state_median"}))
+    problems = _problems(
+        _minimal(
+            source={"kind": "local", "file": "local_measures.csv"},
+            direction="higher",
+            target={"year": 2030, "rule": "reach_state_median"},
+        )
+    )
     assert problems == [
         "actions[0].indicators[0].target.rule: 'reach_state_median' compares with other "
         "jurisdictions, which a local file does not have; use an absolute value or "
-        "close_gap_to_benchmark with a number as benchmark"]
+        "close_gap_to_benchmark with a number as benchmark"
+    ]
 
 
 def test_source_kind_and_fields():
     problems = _problems(_minimal(source={"kind": "census", "metric": "x"}))
-    assert problems[0].startswith("actions[0].indicators[0].source.kind: 'census' is not a "
-                                  "known kind")
+    assert problems[0].startswith(
+        "actions[0].indicators[0].source.kind: 'census' is not a known kind"
+    )
     problems = _problems(_minimal(source={"kind": "acs"}))
-    assert problems == ["actions[0].indicators[0].source.indicator: is required for an acs "
-                        "source (an indicator name from the Step 5 ACS layer)"]
+    assert problems == [
+        "actions[0].indicators[0].source.indicator: is required for an acs "
+        "source (an indicator name from the Step 5 ACS layer)"
+    ]
     problems = _problems(_minimal(source=None))
     assert problems[0].startswith("actions[0].indicators[0].source: is required")
 
 
 def test_structure_errors():
     assert _problems({"title": "t"}) == [
-        "actions: is required: a list of strategic actions, each with indicators"]
+        "actions: is required: a list of strategic actions, each with indicators"
+    ]
     assert _problems({"actions": [{"name": "A", "indicators": []}]}) == [
-        "actions[0].indicators: is required: a list of the measures for this action"]
+        "actions[0].indicators: is required: a list of the measures for this action"
+    ]
     assert _problems({"actions": ["just text"]}) == [
-        "actions[0]: must be a mapping of 'field: value' lines, not the text 'just text'"]
+        "actions[0]: must be a mapping of 'field: value' lines, not the text 'just text'"
+    ]
 
 
 def test_yaml_syntax_error_becomes_plan_error(tmp_path):
@@ -148,8 +178,12 @@ def test_yaml_syntax_error_becomes_plan_error(tmp_path):
 
 
 def test_leading_zero_fips_kept_and_unambiguous_numbers_accepted():
-    plan = load_plan({"jurisdiction": "06037", "plan": {
-        "peers": ["06059", 17031], "actions": _minimal()["actions"]}})
+    plan = load_plan(
+        {
+            "jurisdiction": "06037",
+            "plan": {"peers": ["06059", 17031], "actions": _minimal()["actions"]},
+        }
+    )
     assert plan.jurisdiction == "06037"
     assert plan.peers == ("06059", "17031")
 

@@ -18,9 +18,19 @@ from mobility_nb.plan.sources import (
 
 
 def _indicator(**source):
-    plan = load_plan({"actions": [{"name": "a", "indicators": [{
-        "name": "m", "source": {"kind": "local", **source}, "responsible": "r"}]}]},
-        base_dir=FIXTURES)
+    plan = load_plan(
+        {
+            "actions": [
+                {
+                    "name": "a",
+                    "indicators": [
+                        {"name": "m", "source": {"kind": "local", **source}, "responsible": "r"}
+                    ],
+                }
+            ]
+        },
+        base_dir=FIXTURES,
+    )
     return plan.actions[0].indicators[0]
 
 
@@ -31,16 +41,22 @@ def test_providers_satisfy_the_protocol():
 
 
 def test_local_csv_filtered_by_geography_and_measure():
-    hist = LocalSource().history(_indicator(file="local_measures.csv", measure="survey_share"),
-                                 ALPHA)
+    hist = LocalSource().history(
+        _indicator(file="local_measures.csv", measure="survey_share"), ALPHA
+    )
     assert hist["year"].tolist() == [2018, 2023]
     assert hist["lower"].tolist() == [37.0, 42.0]
     assert set(hist["subgroup"]) == {"All"}
 
 
 def test_local_xlsx(tmp_path):
-    df = pd.DataFrame({"Geography": ["42001", "42001", "Alpha County"],
-                       "Year": [2019, 2020, 2021], "Value": [1.5, 2.5, 3.5]})
+    df = pd.DataFrame(
+        {
+            "Geography": ["42001", "42001", "Alpha County"],
+            "Year": [2019, 2020, 2021],
+            "Value": [1.5, 2.5, 3.5],
+        }
+    )
     path = tmp_path / "mine.xlsx"
     df.to_excel(path, index=False, sheet_name="data")
     ind = _indicator(file=str(path), sheet="data")
@@ -63,10 +79,27 @@ def test_local_file_errors_name_file_and_line(tmp_path):
 def test_metrics_cross_section_and_history():
     frame = fixture_sources().metrics
     assert isinstance(frame, MetricsSource)
-    plan = load_plan({"actions": [{"name": "a", "indicators": [{
-        "name": "m", "source": {"kind": "mobility_metric", "metric": "share_employed",
-                                "subgroup_type": "gender", "subgroup": "Female"},
-        "responsible": "r"}]}]})
+    plan = load_plan(
+        {
+            "actions": [
+                {
+                    "name": "a",
+                    "indicators": [
+                        {
+                            "name": "m",
+                            "source": {
+                                "kind": "mobility_metric",
+                                "metric": "share_employed",
+                                "subgroup_type": "gender",
+                                "subgroup": "Female",
+                            },
+                            "responsible": "r",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     ind = plan.actions[0].indicators[0]
     hist = frame.history(ind, ALPHA)
     assert set(hist["subgroup"]) == {"All", "Female", "Male"}  # every subgroup of the type
@@ -75,24 +108,41 @@ def test_metrics_cross_section_and_history():
 
 
 def _acs_indicator(key="rent_burden"):
-    plan = load_plan({"actions": [{"name": "a", "indicators": [{
-        "name": "Rent burden", "source": {"kind": "acs", "indicator": key},
-        "responsible": "r", "disaggregation": ["race_ethnicity"]}]}]})
+    plan = load_plan(
+        {
+            "actions": [
+                {
+                    "name": "a",
+                    "indicators": [
+                        {
+                            "name": "Rent burden",
+                            "source": {"kind": "acs", "indicator": key},
+                            "responsible": "r",
+                            "disaggregation": ["race_ethnicity"],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     return plan.actions[0].indicators[0]
 
 
 def test_acs_indicator_names_are_checked_against_the_step5_layer():
     with pytest.raises(PlanError) as info:
         _acs_indicator("rent_burdne")
-    assert ("actions[0].indicators[0].source.indicator: 'rent_burdne' is not an ACS indicator "
-            "of the Step 5 layer (did you mean 'rent_burden'?)") in str(info.value)
+    assert (
+        "actions[0].indicators[0].source.indicator: 'rent_burdne' is not an ACS indicator "
+        "of the Step 5 layer (did you mean 'rent_burden'?)"
+    ) in str(info.value)
 
 
 def test_acs_empty_store_says_how_to_fetch(tmp_path):
     with pytest.raises(SourceUnavailableError) as info:
         AcsSource(store_dir=tmp_path).history(_acs_indicator(), ALPHA)
     assert str(info.value).startswith(
-        "ACS store not available: run `mobility-nb census fetch --state 42 --level county`")
+        "ACS store not available: run `mobility-nb census fetch --state 42 --level county`"
+    )
 
 
 def test_acs_history_from_a_store_written_by_the_step5_layer(tmp_path):
@@ -102,15 +152,21 @@ def test_acs_history_from_a_store_written_by_the_step5_layer(tmp_path):
     # Renter households paying 30%+: (B25070_007..010) / (B25070_001 - B25070_011)
     # 2018: 500 / (1000 - 50) = 52.63%; 2022: 400 / 950 = 42.11%
     for year, burdened in ((2018, 200), (2022, 100)):
-        counts = {"001": 1000, "007": 100, "008": 100, "009": 100, "010": burdened,
-                  "011": 50}
-        rows = pd.DataFrame({
-            "geoid": "42001", "name": "Alpha County, Pennsylvania",
-            "variable": [f"B25070_{k}" for k in counts], "estimate": list(counts.values()),
-            "moe": [40.0, 20.0, 20.0, 20.0, 30.0, 10.0], "estimate_flag": None,
-            "moe_flag": None})
-        acs_store.write_slice(tmp_path, acs_store.StoreKey("acs5", year, "county", "42"), rows,
-                              {"source": "test"})
+        counts = {"001": 1000, "007": 100, "008": 100, "009": 100, "010": burdened, "011": 50}
+        rows = pd.DataFrame(
+            {
+                "geoid": "42001",
+                "name": "Alpha County, Pennsylvania",
+                "variable": [f"B25070_{k}" for k in counts],
+                "estimate": list(counts.values()),
+                "moe": [40.0, 20.0, 20.0, 20.0, 30.0, 10.0],
+                "estimate_flag": None,
+                "moe_flag": None,
+            }
+        )
+        acs_store.write_slice(
+            tmp_path, acs_store.StoreKey("acs5", year, "county", "42"), rows, {"source": "test"}
+        )
     source = AcsSource(store_dir=tmp_path)
     ind = _acs_indicator()
     hist = source.history(ind, ALPHA)

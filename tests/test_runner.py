@@ -52,8 +52,9 @@ def published(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MOBILITY_NB_NOTEBOOKS", str(FIXTURES))
         mp.setenv("CENSUS_API_KEY", SECRET)
-        result = run_page("step2", {"jurisdiction": 17031, "label": LABEL}, out, "17031-cook",
-                          data_dir=str(DATA))
+        result = run_page(
+            "step2", {"jurisdiction": 17031, "label": LABEL}, out, "17031-cook", data_dir=str(DATA)
+        )
     return out, result
 
 
@@ -124,12 +125,19 @@ def test_provenance_has_checksums_and_params_but_no_secret(published):
 @pytest.mark.notebook
 def test_notebook_error_of_ours_is_the_whole_message(tmp_path):
     with pytest.raises(NotebookRunError) as err:
-        run_page("step2", {"jurisdiction": "17031", "fail": "mobility"}, tmp_path, "p",
-                 data_dir=str(DATA))
+        run_page(
+            "step2",
+            {"jurisdiction": "17031", "fail": "mobility"},
+            tmp_path,
+            "p",
+            data_dir=str(DATA),
+        )
     message = str(err.value)
     failed = tmp_path / "_failed" / "p.ipynb"
-    assert message == ("The fixture was asked to fail for 17031: nothing to show. "
-                       f"The failed notebook is saved at {failed}.")
+    assert message == (
+        "The fixture was asked to fail for 17031: nothing to show. "
+        f"The failed notebook is saved at {failed}."
+    )
     assert err.value.ename == "ParamsError"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["_failed", "p.ipynb"]
     saved = nbformat.read(failed, as_version=4)
@@ -139,8 +147,9 @@ def test_notebook_error_of_ours_is_the_whole_message(tmp_path):
 @pytest.mark.notebook
 def test_unexpected_error_names_cell_exception_and_saved_notebook(tmp_path):
     with pytest.raises(NotebookRunError) as err:
-        run_page("step2", {"jurisdiction": "17031", "fail": "value"}, tmp_path, "p",
-                 data_dir=str(DATA))
+        run_page(
+            "step2", {"jurisdiction": "17031", "fail": "value"}, tmp_path, "p", data_dir=str(DATA)
+        )
     message = str(err.value)
     assert err.value.cell_index == 5
     assert "in cell 5" in message
@@ -182,6 +191,7 @@ def test_default_stem_uses_geoid_and_name():
 
 # --- kernel-free pieces the batch runner reuses ---------------------------------------------
 
+
 def executed(*cells):
     nb = new_notebook(cells=list(cells))
     nb.metadata["language_info"] = {"name": "python"}
@@ -197,8 +207,7 @@ def artifacts(tmp_path: Path, prov: dict | None = None) -> Path:
 
 
 def html_cell(fragment: str):
-    return new_code_cell("x", outputs=[new_output("display_data",
-                                                  data={"text/html": fragment})])
+    return new_code_cell("x", outputs=[new_output("display_data", data={"text/html": fragment})])
 
 
 def test_publish_refuses_a_page_showing_the_secret(tmp_path):
@@ -232,23 +241,41 @@ def test_publish_title_prefers_explicit_then_notebook_then_default(tmp_path):
 
 
 def test_find_failure_and_message_for_a_bug():
-    cell = new_code_cell("result = compute(rows)\nmore()", execution_count=7, outputs=[
-        new_output("error", ename="KeyError", evalue="'value' ?key=abc123",
-                   traceback=["\x1b[0;31mKeyError\x1b[0m"])])
+    cell = new_code_cell(
+        "result = compute(rows)\nmore()",
+        execution_count=7,
+        outputs=[
+            new_output(
+                "error",
+                ename="KeyError",
+                evalue="'value' ?key=abc123",
+                traceback=["\x1b[0;31mKeyError\x1b[0m"],
+            )
+        ],
+    )
     failure = find_failure(executed(new_code_cell("ok"), cell))
-    assert failure == CellFailure(1, 7, "KeyError", "'value' ?key=abc123",
-                                  "result = compute(rows)\nmore()",
-                                  ("\x1b[0;31mKeyError\x1b[0m",))
-    message = failure_message(failure, "step2_mobility_metrics.ipynb", "jurisdiction 17031",
-                              Path("out/_failed/p.ipynb"))
-    assert message.startswith("step2_mobility_metrics.ipynb failed for jurisdiction 17031 in "
-                              "cell 1 (In [7]), running `result = compute(rows)`: KeyError:")
+    assert failure == CellFailure(
+        1,
+        7,
+        "KeyError",
+        "'value' ?key=abc123",
+        "result = compute(rows)\nmore()",
+        ("\x1b[0;31mKeyError\x1b[0m",),
+    )
+    message = failure_message(
+        failure, "step2_mobility_metrics.ipynb", "jurisdiction 17031", Path("out/_failed/p.ipynb")
+    )
+    assert message.startswith(
+        "step2_mobility_metrics.ipynb failed for jurisdiction 17031 in "
+        "cell 1 (In [7]), running `result = compute(rows)`: KeyError:"
+    )
     assert "abc123" not in message and "out/_failed/p.ipynb" in message
 
 
 def test_clean_system_exit_is_not_a_failure():
-    cell = new_code_cell("sys.exit()", outputs=[
-        new_output("error", ename="SystemExit", evalue="", traceback=[])])
+    cell = new_code_cell(
+        "sys.exit()", outputs=[new_output("error", ename="SystemExit", evalue="", traceback=[])]
+    )
     assert find_failure(executed(cell)) is None
 
 
@@ -263,8 +290,14 @@ def test_package_errors_are_recognised_by_name():
 
 def test_missing_kernel_is_a_readable_error_and_writes_nothing(tmp_path):
     with pytest.raises(NotebookRunError) as err:
-        run_page("step2", {"jurisdiction": "17031"}, tmp_path, "p", data_dir=str(DATA),
-                 kernel_name="no-such-kernel")
+        run_page(
+            "step2",
+            {"jurisdiction": "17031"},
+            tmp_path,
+            "p",
+            data_dir=str(DATA),
+            kernel_name="no-such-kernel",
+        )
     message = str(err.value)
     assert "the Jupyter kernel 'no-such-kernel' failed" in message
     assert "ipykernel install" in message and "\n" not in message

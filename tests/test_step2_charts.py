@@ -42,16 +42,21 @@ def trend_inputs(metrics: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     years = [2014, 2016, 2018, 2021]
     series = pd.DataFrame(
         [
-            {"metric": m, "year": y, "value": 0.8 + 0.05 * i + 0.01 * k, "lower": np.nan,
-             "upper": np.nan, "quality": "Strong"}
+            {
+                "metric": m,
+                "year": y,
+                "value": 0.8 + 0.05 * i + 0.01 * k,
+                "lower": np.nan,
+                "upper": np.nan,
+                "quality": "Strong",
+            }
             for k, m in enumerate(metrics)
             for i, y in enumerate(years)
         ]
     )
     table = pd.DataFrame(
         [
-            {"metric": m, "label": catalog.get_metric(m).label, "years": len(years),
-             "verdict": ""}
+            {"metric": m, "label": catalog.get_metric(m).label, "years": len(years), "verdict": ""}
             for m in metrics
         ]
     )
@@ -80,13 +85,30 @@ def test_a_single_trend_panel_and_a_flat_series_draw():
 def gap_inputs(*rows: tuple[dict[str, float], float]) -> tuple[pd.DataFrame, dict]:
     """One gap row per (group values, overall value)."""
     gaps = pd.DataFrame(
-        [{"metric": "share_employed", "subgroup_type": "disability", "year": 2021,
-          "overall": overall, "best_value": max(groups.values()), "best_group": "b",
-          "worst_value": min(groups.values()), "worst_group": "w"} for groups, overall in rows]
+        [
+            {
+                "metric": "share_employed",
+                "subgroup_type": "disability",
+                "year": 2021,
+                "overall": overall,
+                "best_value": max(groups.values()),
+                "best_group": "b",
+                "worst_value": min(groups.values()),
+                "worst_group": "w",
+            }
+            for groups, overall in rows
+        ]
     )
     details = {
-        i: pd.DataFrame({"subgroup": list(groups), "value": list(groups.values()),
-                         "lower": np.nan, "upper": np.nan, "quality": "Strong"})
+        i: pd.DataFrame(
+            {
+                "subgroup": list(groups),
+                "value": list(groups.values()),
+                "lower": np.nan,
+                "upper": np.nan,
+                "quality": "Strong",
+            }
+        )
         for i, (groups, _) in enumerate(rows)
     }
     return gaps, details
@@ -94,8 +116,9 @@ def gap_inputs(*rows: tuple[dict[str, float], float]) -> tuple[pd.DataFrame, dic
 
 def test_close_groups_are_named_outwards_and_far_groups_centred():
     made = charts.gap_chart(
-        *gap_inputs(({"Low income": 0.2, "High income": 0.9}, 0.5),
-                    ({"With": 0.60, "Without": 0.66}, 0.65)),
+        *gap_inputs(
+            ({"Low income": 0.2, "High income": 0.9}, 0.5), ({"With": 0.60, "Without": 0.66}, 0.65)
+        ),
         "X",
     )
     placed = anchors(made)

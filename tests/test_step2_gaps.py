@@ -28,8 +28,13 @@ def overall_rows(rows) -> pd.DataFrame:
 
 @pytest.fixture
 def phl(mm_fixture_dir) -> pd.DataFrame:
-    gaps = gap_table(load_subgroups("place", mm_fixture_dir), load_metrics("place", mm_fixture_dir),
-                     GEO, "place", load_subgroup_totals("place", mm_fixture_dir))
+    gaps = gap_table(
+        load_subgroups("place", mm_fixture_dir),
+        load_metrics("place", mm_fixture_dir),
+        GEO,
+        "place",
+        load_subgroup_totals("place", mm_fixture_dir),
+    )
     return gaps
 
 
@@ -44,10 +49,14 @@ def test_best_and_worst_respect_direction(phl):
     assert (debt["best_group"], debt["best_value"]) == ("White neighborhoods", 0.10)
     assert (debt["worst_group"], debt["worst_value"]) == ("Neighborhoods of color", 0.30)
     assert (debt["highest_group"], debt["lowest_group"]) == (
-        "Neighborhoods of color", "White neighborhoods")
+        "Neighborhoods of color",
+        "White neighborhoods",
+    )
     air = find(phl, "index_air_hazard", "race-share")  # higher is cleaner
-    assert (air["best_group"], air["worst_group"]) == ("White neighborhoods",
-                                                       "Neighborhoods of color")
+    assert (air["best_group"], air["worst_group"]) == (
+        "White neighborhoods",
+        "Neighborhoods of color",
+    )
     assert air["gap"] == 30 and air["groups"] == 3
 
 
@@ -78,49 +87,92 @@ def test_overlapping_bounds_make_a_gap_unreliable(phl):
 
 
 def test_missing_flag_makes_a_gap_unreliable():
-    subs = sub_rows([
-        ("share_employed", "gender", "Male", 2021, 0.70, 0.68, 0.72, "Strong"),
-        ("share_employed", "gender", "Female", 2021, 0.60, 0.58, 0.62, None),
-    ])
+    subs = sub_rows(
+        [
+            ("share_employed", "gender", "Male", 2021, 0.70, 0.68, 0.72, "Strong"),
+            ("share_employed", "gender", "Female", 2021, 0.60, 0.58, 0.62, None),
+        ]
+    )
     gaps = gap_table(subs, overall_rows([("share_employed", 2021, 0.65)]), GEO, "place")
     assert not gaps.iloc[0]["reliable"] and not gaps.iloc[0]["ci_overlap"]
 
 
 def test_non_overlapping_bounds_are_reliable():
-    subs = sub_rows([
-        ("share_employed", "gender", "Male", 2021, 0.70, 0.68, 0.72, "Strong"),
-        ("share_employed", "gender", "Female", 2021, 0.60, 0.58, 0.62, "Marginal"),
-    ])
+    subs = sub_rows(
+        [
+            ("share_employed", "gender", "Male", 2021, 0.70, 0.68, 0.72, "Strong"),
+            ("share_employed", "gender", "Female", 2021, 0.60, 0.58, 0.62, "Marginal"),
+        ]
+    )
     row = gap_table(subs, overall_rows([("share_employed", 2021, 0.65)]), GEO, "place").iloc[0]
     assert row["reliable"] and row["overall"] == 0.65
     assert row["relative_gap"] == pytest.approx(0.10 / 0.65)
 
 
 def test_mixed_income_type_is_split_into_its_pairs():
-    subs = sub_rows([
-        ("rate_learning", "income", "Economically Disadvantaged", 2023, 0.80, NAN, NAN, "Strong"),
-        ("rate_learning", "income", "Not Economically Disadvantaged", 2023, 1.00, NAN, NAN,
-         "Strong"),
-        ("rate_learning", "income", "High-Poverty", 2023, 0.70, NAN, NAN, "Strong"),
-        ("rate_learning", "income", "Not High-Poverty", 2023, 0.95, NAN, NAN, "Strong"),
-    ])
+    subs = sub_rows(
+        [
+            (
+                "rate_learning",
+                "income",
+                "Economically Disadvantaged",
+                2023,
+                0.80,
+                NAN,
+                NAN,
+                "Strong",
+            ),
+            (
+                "rate_learning",
+                "income",
+                "Not Economically Disadvantaged",
+                2023,
+                1.00,
+                NAN,
+                NAN,
+                "Strong",
+            ),
+            ("rate_learning", "income", "High-Poverty", 2023, 0.70, NAN, NAN, "Strong"),
+            ("rate_learning", "income", "Not High-Poverty", 2023, 0.95, NAN, NAN, "Strong"),
+        ]
+    )
     gaps = gap_table(subs, overall_rows([("rate_learning", 2023, 0.9)]), GEO, "place")
     pairs = {(r["best_group"], r["worst_group"]) for _, r in gaps.iterrows()}
     # Two comparisons, never "Not Economically Disadvantaged vs High-Poverty".
-    assert pairs == {("Not Economically Disadvantaged", "Economically Disadvantaged"),
-                     ("Not High-Poverty", "High-Poverty")}
+    assert pairs == {
+        ("Not Economically Disadvantaged", "Economically Disadvantaged"),
+        ("Not High-Poverty", "High-Poverty"),
+    }
     assert sorted(gaps["gap"].round(6)) == [0.2, 0.25]
 
 
 def test_age_pairs_are_split_too():
-    subs = sub_rows([
-        ("rate_juv_arrest", "age", "Age 10 to 14", 2023, 500, NAN, NAN, "Strong"),
-        ("rate_juv_arrest", "age", "Age 15 to 17", 2023, 3000, NAN, NAN, "Strong"),
-        ("ratio_white_nh_house_value_households", "age", "Under Age 45", 2023, 0.8, NAN, NAN,
-         "Strong"),
-        ("ratio_white_nh_house_value_households", "age", "Age 45 and Over", 2023, 1.2, NAN, NAN,
-         "Strong"),
-    ])
+    subs = sub_rows(
+        [
+            ("rate_juv_arrest", "age", "Age 10 to 14", 2023, 500, NAN, NAN, "Strong"),
+            ("rate_juv_arrest", "age", "Age 15 to 17", 2023, 3000, NAN, NAN, "Strong"),
+            (
+                "ratio_white_nh_house_value_households",
+                "age",
+                "Under Age 45",
+                2023,
+                0.8,
+                NAN,
+                NAN,
+                "Strong",
+            ),
+            (
+                "ratio_white_nh_house_value_households",
+                "age",
+                "Age 45 and Over",
+                2023,
+                1.2,
+                NAN,
+                NAN,
+                "Strong",
+            ),
+        ]
+    )
     gaps = gap_table(subs, overall_rows([]), GEO, "place")
     assert len(gaps) == 2
     assert set(gaps["groups"]) == {2}
@@ -128,12 +180,14 @@ def test_age_pairs_are_split_too():
 
 def test_gaps_are_ranked_by_size_relative_to_overall():
     # A 10-point gap in a 20% share outranks a $2,000 gap in a $60,000 income.
-    subs = sub_rows([
-        ("pctl_income_50", "gender", "Male", 2023, 61000, NAN, NAN, "Strong"),
-        ("pctl_income_50", "gender", "Female", 2023, 59000, NAN, NAN, "Strong"),
-        ("share_hs_degree", "gender", "Male", 2023, 0.15, NAN, NAN, "Strong"),
-        ("share_hs_degree", "gender", "Female", 2023, 0.25, NAN, NAN, "Strong"),
-    ])
+    subs = sub_rows(
+        [
+            ("pctl_income_50", "gender", "Male", 2023, 61000, NAN, NAN, "Strong"),
+            ("pctl_income_50", "gender", "Female", 2023, 59000, NAN, NAN, "Strong"),
+            ("share_hs_degree", "gender", "Male", 2023, 0.15, NAN, NAN, "Strong"),
+            ("share_hs_degree", "gender", "Female", 2023, 0.25, NAN, NAN, "Strong"),
+        ]
+    )
     overall = overall_rows([("pctl_income_50", 2023, 60000), ("share_hs_degree", 2023, 0.20)])
     gaps = gap_table(subs, overall, GEO, "place")
     assert list(gaps["metric"]) == ["share_hs_degree", "pctl_income_50"]
@@ -147,12 +201,14 @@ def test_fixture_gaps_are_sorted(phl):
 
 
 def test_single_group_unknown_metric_and_other_places_are_skipped():
-    subs = sub_rows([
-        ("share_employed", "gender", "Male", 2021, 0.70, NAN, NAN, "Strong"),
-        ("share_employed", "gender", "Female", 2021, NAN, NAN, NAN, "Weak"),
-        ("not_a_metric", "gender", "Male", 2021, 1, NAN, NAN, "Strong"),
-        ("not_a_metric", "gender", "Female", 2021, 2, NAN, NAN, "Strong"),
-    ])
+    subs = sub_rows(
+        [
+            ("share_employed", "gender", "Male", 2021, 0.70, NAN, NAN, "Strong"),
+            ("share_employed", "gender", "Female", 2021, NAN, NAN, NAN, "Weak"),
+            ("not_a_metric", "gender", "Male", 2021, 1, NAN, NAN, "Strong"),
+            ("not_a_metric", "gender", "Female", 2021, 2, NAN, NAN, "Strong"),
+        ]
+    )
     assert gap_table(subs, overall_rows([]), GEO, "place").empty
     assert gap_table(subs, overall_rows([]), "1714000", "place").empty
 
@@ -178,10 +234,12 @@ def test_group_without_value_is_listed_as_missing(phl):
 
 
 def test_group_with_flag_but_no_value_is_listed_as_missing():
-    subs = sub_rows([
-        ("share_employed", "gender", "Male", 2021, 0.70, NAN, NAN, "Strong"),
-        ("share_employed", "gender", "Female", 2021, 0.60, NAN, NAN, "Strong"),
-        ("share_employed", "gender", "Nonbinary", 2021, NAN, NAN, NAN, "Weak"),
-    ])
+    subs = sub_rows(
+        [
+            ("share_employed", "gender", "Male", 2021, 0.70, NAN, NAN, "Strong"),
+            ("share_employed", "gender", "Female", 2021, 0.60, NAN, NAN, "Strong"),
+            ("share_employed", "gender", "Nonbinary", 2021, NAN, NAN, NAN, "Weak"),
+        ]
+    )
     row = gap_table(subs, overall_rows([]), GEO, "place").iloc[0]
     assert row["missing_groups"] == "Nonbinary"

@@ -14,8 +14,16 @@ from mobility_nb.steps.step2.insights import CONCERN_AT, STRENGTH_AT, draft
 from mobility_nb.steps.step2.standing import standing
 
 NAN = float("nan")
-METRICS = ["share_employed", "share_hs_degree", "share_debt_coll", "rate_learning",
-           "pctl_income_50", "share_digital_access", "share_in_preschool", "share_homeless"]
+METRICS = [
+    "share_employed",
+    "share_hs_degree",
+    "share_debt_coll",
+    "rate_learning",
+    "pctl_income_50",
+    "share_digital_access",
+    "share_in_preschool",
+    "share_homeless",
+]
 
 
 def table(rows) -> pd.DataFrame:
@@ -23,8 +31,17 @@ def table(rows) -> pd.DataFrame:
     out = []
     for metric, better, quality in rows:
         m = catalog.get_metric(metric)
-        out.append({"metric": metric, "label": m.label, "year": 2023, "value": 0.5,
-                    "quality": quality, "national_better": better, "state_median": 0.4})
+        out.append(
+            {
+                "metric": metric,
+                "label": m.label,
+                "year": 2023,
+                "value": 0.5,
+                "quality": quality,
+                "national_better": better,
+                "state_median": 0.4,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -37,38 +54,56 @@ def labels(sentences) -> list[str]:
 
 def test_thresholds_are_inclusive():
     assert (STRENGTH_AT, CONCERN_AT) == (75.0, 25.0)
-    ins = draft(table([
-        ("share_employed", 75.0, "Strong"),
-        ("share_hs_degree", 74.9, "Strong"),
-        ("share_debt_coll", 25.0, "Marginal"),
-        ("rate_learning", 25.1, "Strong"),
-        ("pctl_income_50", NAN, "Strong"),
-    ]), pd.DataFrame(), "county")
+    ins = draft(
+        table(
+            [
+                ("share_employed", 75.0, "Strong"),
+                ("share_hs_degree", 74.9, "Strong"),
+                ("share_debt_coll", 25.0, "Marginal"),
+                ("rate_learning", 25.1, "Strong"),
+                ("pctl_income_50", NAN, "Strong"),
+            ]
+        ),
+        pd.DataFrame(),
+        "county",
+    )
     assert labels(ins.strengths) == ["share_employed"]
     assert labels(ins.concerns) == ["share_debt_coll"]
     assert ins.set_aside == ()
 
 
 def test_strengths_and_concerns_are_ordered_and_capped_at_three():
-    ins = draft(table([
-        ("share_employed", 80.0, "Strong"),
-        ("share_hs_degree", 99.0, "Strong"),
-        ("rate_learning", 90.0, "Marginal"),
-        ("share_digital_access", 85.0, "Strong"),
-        ("share_debt_coll", 5.0, "Strong"),
-        ("share_in_preschool", 20.0, "Strong"),
-    ]), pd.DataFrame(), "place")
+    ins = draft(
+        table(
+            [
+                ("share_employed", 80.0, "Strong"),
+                ("share_hs_degree", 99.0, "Strong"),
+                ("rate_learning", 90.0, "Marginal"),
+                ("share_digital_access", 85.0, "Strong"),
+                ("share_debt_coll", 5.0, "Strong"),
+                ("share_in_preschool", 20.0, "Strong"),
+            ]
+        ),
+        pd.DataFrame(),
+        "place",
+    )
     assert labels(ins.strengths) == ["share_hs_degree", "rate_learning", "share_digital_access"]
     assert labels(ins.concerns) == ["share_debt_coll", "share_in_preschool"]
 
 
 def test_weak_metrics_are_never_used_but_listed():
-    ins = draft(table([
-        ("share_employed", 95.0, "Weak"),
-        ("share_debt_coll", 3.0, "Weak"),
-        ("share_hs_degree", 50.0, "Weak"),  # not notable either way: not listed
-        ("rate_learning", 80.0, None),  # no flag: usable
-    ]), pd.DataFrame(), "county")
+    ins = draft(
+        table(
+            [
+                ("share_employed", 95.0, "Weak"),
+                ("share_debt_coll", 3.0, "Weak"),
+                ("share_hs_degree", 50.0, "Weak"),  # not notable either way: not listed
+                ("rate_learning", 80.0, None),  # no flag: usable
+            ]
+        ),
+        pd.DataFrame(),
+        "county",
+    )
     assert labels(ins.strengths) == ["rate_learning"]
     assert ins.concerns == ()
     emp, debt = (catalog.get_metric(m).label for m in ("share_employed", "share_debt_coll"))
@@ -119,9 +154,21 @@ def test_only_reliable_gaps_become_insights(mm_fixture_dir):
 
 @pytest.mark.parametrize("level", ["county", "place"])
 def test_no_data_gives_empty_draft(level):
-    ins = draft(table([]).reindex(columns=["metric", "label", "year", "value", "quality",
-                                           "national_better", "state_median"]),
-                pd.DataFrame(), level)
+    ins = draft(
+        table([]).reindex(
+            columns=[
+                "metric",
+                "label",
+                "year",
+                "value",
+                "quality",
+                "national_better",
+                "state_median",
+            ]
+        ),
+        pd.DataFrame(),
+        level,
+    )
     assert ins.strengths == ins.concerns == ins.gaps == ins.set_aside == ()
 
 

@@ -38,7 +38,10 @@ def clean_env() -> dict[str, str]:
 def cli_run(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "mobility_nb", *args],
-        capture_output=True, text=True, timeout=timeout, env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=clean_env(),
     )
 
 
@@ -68,6 +71,7 @@ def latest_income(shared_mm_dir: Path) -> tuple[int, float]:
 
 # --- one real page ----------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def published(shared_mm_dir, tmp_path_factory):
     """Philadelphia's page, with the data folder reached through a path holding <script>."""
@@ -78,8 +82,16 @@ def published(shared_mm_dir, tmp_path_factory):
     data_dir.symlink_to(shared_mm_dir, target_is_directory=True)
     assert SCRIPT in str(data_dir)
     out = root / "out"
-    proc = cli_run("run", "step2", "--jurisdiction", PHILADELPHIA, "--data-dir", str(data_dir),
-                   "--out", str(out))
+    proc = cli_run(
+        "run",
+        "step2",
+        "--jurisdiction",
+        PHILADELPHIA,
+        "--data-dir",
+        str(data_dir),
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     pages = sorted(out.glob("*.html"))
     assert len(pages) == 1, list(out.iterdir())
@@ -118,8 +130,7 @@ def test_page_shows_the_upstream_median_income(published, shared_mm_dir):
     shown = catalog.get_metric("pctl_income_50").format(value)
     assert shown.startswith("$") and shown in published["html"]
     numbers = pd.read_csv(published["csv"], dtype=str, keep_default_na=False)
-    standing = numbers[(numbers["table"] == "standing")
-                       & (numbers["metric"] == "pctl_income_50")]
+    standing = numbers[(numbers["table"] == "standing") & (numbers["metric"] == "pctl_income_50")]
     assert len(standing) == 1
     assert int(float(standing["year"].iloc[0])) == year
     assert math.isclose(float(standing["value"].iloc[0]), value, rel_tol=1e-12)
@@ -154,6 +165,7 @@ def test_code_is_hidden(published):
 
 # --- bad input: one paragraph, exit 2, nothing written ------------------------------------
 
+
 def run_main(capsys, out: Path, *args: str) -> str:
     rc = cli.main(["run", "step2", "--out", str(out), *args])
     captured = capsys.readouterr()
@@ -183,8 +195,9 @@ def test_misspelt_name(capsys, out, mm_fixture_dir):
 
 
 def test_county_fips_where_a_city_is_expected(capsys, out, mm_fixture_dir):
-    err = run_main(capsys, out, "-j", "17031", "--level", "place",
-                   "--data-dir", str(mm_fixture_dir))
+    err = run_main(
+        capsys, out, "-j", "17031", "--level", "place", "--data-dir", str(mm_fixture_dir)
+    )
     assert "a city is expected" in err and "Chicago city, Illinois (city 1714000)" in err
 
 
@@ -225,8 +238,17 @@ def test_corrupt_csv_names_file_and_line(capsys, out, tmp_path, mm_fixture_dir):
 def test_corrupt_csv_through_the_console_script(tmp_path, mm_fixture_dir):
     data, path = corrupt_copy(tmp_path, mm_fixture_dir)
     out = tmp_path / "out"
-    proc = cli_run("run", "step2", "-j", "Cook County, IL", "--data-dir", str(data),
-                   "--out", str(out), timeout=300)
+    proc = cli_run(
+        "run",
+        "step2",
+        "-j",
+        "Cook County, IL",
+        "--data-dir",
+        str(data),
+        "--out",
+        str(out),
+        timeout=300,
+    )
     assert proc.returncode == 2
     err = proc.stderr.strip()
     assert err.startswith("mobility-nb: Cannot read ") and f"{path}, line 13" in err

@@ -16,8 +16,18 @@ from mobility_nb.data import catalog
 from mobility_nb.errors import JurisdictionError
 from mobility_nb.steps.step2 import Step2Page, headline
 
-SECTIONS = ("show_header", "show_insights", "show_standing_chart", "show_standing_tables",
-            "show_peers", "show_trends", "show_gaps", "show_missing", "show_methods", "finish")
+SECTIONS = (
+    "show_header",
+    "show_insights",
+    "show_standing_chart",
+    "show_standing_tables",
+    "show_peers",
+    "show_trends",
+    "show_gaps",
+    "show_missing",
+    "show_methods",
+    "finish",
+)
 SCRIPT = '<script>alert("x")</script>'
 PLACEHOLDER = "No description has been provided for this image"
 COUNTY = "11_mobility-metrics_county_longitudinal.csv"
@@ -63,8 +73,12 @@ def parse(text: str) -> Images:
 
 
 def test_every_section_renders_for_cook_county(mm_fixture_dir, shown, tmp_path):
-    page = Step2Page("Cook County, IL", data_dir=mm_fixture_dir, artifacts_dir=str(tmp_path),
-                     params={"jurisdiction": "Cook County, IL"})
+    page = Step2Page(
+        "Cook County, IL",
+        data_dir=mm_fixture_dir,
+        artifacts_dir=str(tmp_path),
+        params={"jurisdiction": "Cook County, IL"},
+    )
     s = render(page, shown)
     assert all(s[name] for name in SECTIONS)
     assert "<h1>Mobility Metrics: Cook County, Illinois</h1>" in s["show_header"]
@@ -74,7 +88,7 @@ def test_every_section_renders_for_cook_county(mm_fixture_dir, shown, tmp_path):
     assert "Set aside because the data are Weak" in s["show_insights"]
     # Standing tables: the formatted value with its bounds, flag and rank.
     assert "$75,000 ($74,000 to $76,000)" in s["show_standing_tables"]
-    assert "<td class=\"num\">58%</td>" in s["show_standing_tables"]  # better than 58.3%
+    assert '<td class="num">58%</td>' in s["show_standing_tables"]  # better than 58.3%
     assert "15.0% : 25.0% (ratio 0.60)" in s["show_standing_tables"]  # parity as published
     for pillar in ("Rewarding Work", "Responsive and Just Governance"):
         assert f"<h3>{pillar}</h3>" in s["show_standing_tables"]
@@ -106,7 +120,12 @@ def test_numbers_csv_has_the_standing_table(mm_fixture_dir, shown, tmp_path):
     standing = numbers[numbers["table"] == "standing"].set_index("metric")
     row = standing.loc["pctl_income_50"]
     assert (row["value"], row["lower"], row["upper"], row["quality"], row["year"]) == (
-        75000, 74000, 76000, "Strong", 2023)
+        75000,
+        74000,
+        76000,
+        "Strong",
+        2023,
+    )
     assert {"standing", "peers", "trends", "gaps", "missing", "insights"} <= set(numbers["table"])
     assert (tmp_path / "provenance.json").is_file()
 
@@ -117,8 +136,12 @@ def test_user_text_is_escaped(tmp_path, shown, mm_fixture_dir):
     path = data / COUNTY
     path.write_text(path.read_text().replace("Will County", f"{SCRIPT} County"))
     # As a peer (by code), in the parameters, and as the page's own jurisdiction.
-    cook = Step2Page("17031", peers=["17197"], data_dir=data,
-                     params={"jurisdiction": "17031", "peers": [SCRIPT], "note": SCRIPT})
+    cook = Step2Page(
+        "17031",
+        peers=["17197"],
+        data_dir=data,
+        params={"jurisdiction": "17031", "peers": [SCRIPT], "note": SCRIPT},
+    )
     text = "".join(render(cook, shown).values())
     assert "Will County" not in text
     assert html.escape(SCRIPT) in text or html.escape(SCRIPT, quote=False) in text
@@ -136,13 +159,17 @@ def test_sparse_jurisdiction_renders_and_says_what_is_missing(mm_fixture_dir, sh
     s = render(Step2Page("48301", data_dir=mm_fixture_dir), shown)
     n = len(catalog.metrics_for("county"))
     assert "1 have a value" in s["show_header"]
-    assert "Most metrics are missing" in s["show_header"] and f"({n - 1} of {n})" in s[
-        "show_header"]
+    assert (
+        "Most metrics are missing" in s["show_header"] and f"({n - 1} of {n})" in s["show_header"]
+    )
     assert f"{n - 1} metric(s) have no value for Loving County, Texas" in s["show_missing"]
     assert html.escape(catalog.get_metric("pctl_income_50").label) in s["show_missing"]
     # The flag published without a value is shown, not hidden.
-    row = re.search(r"<tr[^>]*><th scope=\"row\">[^<]*</th><td>People with debt in "
-                    r"collections</td><td>([^<]*)</td>", s["show_missing"])
+    row = re.search(
+        r"<tr[^>]*><th scope=\"row\">[^<]*</th><td>People with debt in "
+        r"collections</td><td>([^<]*)</td>",
+        s["show_missing"],
+    )
     assert row and row.group(1) == "Weak"
     assert "No automatic peers" in s["show_peers"]
     assert "No subgroup data" in s["show_gaps"]
@@ -150,11 +177,13 @@ def test_sparse_jurisdiction_renders_and_says_what_is_missing(mm_fixture_dir, sh
 
 
 def test_given_peers_are_used(mm_fixture_dir, shown):
-    s = render(Step2Page("17031", peers=["17043", "Will County, IL"],
-                         data_dir=mm_fixture_dir), shown)
+    s = render(
+        Step2Page("17031", peers=["17043", "Will County, IL"], data_dir=mm_fixture_dir), shown
+    )
     assert "Peers chosen by the analyst." in s["show_peers"]
-    assert "DuPage County, Illinois" in s["show_peers"] and "Will County, Illinois" in s[
-        "show_peers"]
+    assert (
+        "DuPage County, Illinois" in s["show_peers"] and "Will County, Illinois" in s["show_peers"]
+    )
     assert "Philadelphia County" not in s["show_peers"]
     assert "3 of 3" in s["show_peers"]  # Cook's income rank among itself and two peers
 

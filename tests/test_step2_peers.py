@@ -33,8 +33,9 @@ def cook(mm_fixture_dir):
 
 
 def test_given_list_resolves_codes_and_names_and_skips_the_focal_place(mm_fixture_dir, cook):
-    ps = given_peers(["17043", "Will County, IL", "17031", "cook county illinois", "17043"],
-                     cook, mm_fixture_dir)
+    ps = given_peers(
+        ["17043", "Will County, IL", "17031", "cook county illinois", "17043"], cook, mm_fixture_dir
+    )
     assert [p.geoid for p in ps.peers] == ["17043", "17197"]
     assert not ps.automatic
     assert ps.rule == "Peers chosen by the analyst."
@@ -61,10 +62,22 @@ def test_automatic_peers_by_hand(tidy, cook, mm_fixture_dir):
 
 
 def test_automatic_peers_match_an_independent_distance(tidy, cook, mm_fixture_dir):
-    pops = {"01001": 59000, "01003": 240000, "17031": 5100000, "17043": 930000,
-            "17197": 700000, "42101": 1600000}
-    incomes = {"01001": 65000, "01003": 70000, "17031": 75000, "17043": 100000,
-               "17197": 95000, "42101": 55000}
+    pops = {
+        "01001": 59000,
+        "01003": 240000,
+        "17031": 5100000,
+        "17043": 930000,
+        "17197": 700000,
+        "42101": 1600000,
+    }
+    incomes = {
+        "01001": 65000,
+        "01003": 70000,
+        "17031": 75000,
+        "17043": 100000,
+        "17197": 95000,
+        "42101": 55000,
+    }
     keys = sorted(pops)
     logp = np.log10([pops[k] for k in keys])
     inc = np.array([incomes[k] for k in keys], dtype=float)

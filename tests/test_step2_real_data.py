@@ -40,17 +40,38 @@ PLACE_SUBGROUP_FILES = [
     "67_mobility-metrics_place_tenure_longitudinal.csv",
     "68_mobility-metrics_place_disability_longitudinal.csv",
 ]
-FLAG_WORDS = {"1": "Strong", "2": "Marginal", "3": "Weak",
-              "Strong": "Strong", "Marginal": "Marginal", "Weak": "Weak"}
+FLAG_WORDS = {
+    "1": "Strong",
+    "2": "Marginal",
+    "3": "Weak",
+    "Strong": "Strong",
+    "Marginal": "Marginal",
+    "Weak": "Weak",
+}
 # The older 06 file names some flags differently (Urban's README for that file).
-OLD_FLAGS = {"pctl_income_20": "pctl_20_quality", "pctl_income_50": "pctl_50_quality",
-             "pctl_income_80": "pctl_80_quality", "count_homeless": "homeless_quality",
-             "share_homeless": "homeless_quality"}
-ID_COLUMNS = {"year", "state", "county", "place", "state_name", "county_name", "place_name",
-              "population", "subgroup_type", "subgroup"}
+OLD_FLAGS = {
+    "pctl_income_20": "pctl_20_quality",
+    "pctl_income_50": "pctl_50_quality",
+    "pctl_income_80": "pctl_80_quality",
+    "count_homeless": "homeless_quality",
+    "share_homeless": "homeless_quality",
+}
+ID_COLUMNS = {
+    "year",
+    "state",
+    "county",
+    "place",
+    "state_name",
+    "county_name",
+    "place_name",
+    "population",
+    "subgroup_type",
+    "subgroup",
+}
 
 
 # --- independent reading ---------------------------------------------------------------------
+
 
 def number(text: str | None) -> float:
     """Urban's cell as a number: NA/empty -> NaN, "a:b" -> a/b."""
@@ -102,6 +123,7 @@ def same(a: float, b: float) -> bool:
 
 # --- fixtures --------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def upstream(shared_mm_dir) -> dict[str, list[dict[str, str]]]:
     """Every row of the three jurisdictions, plus all county rows for median income."""
@@ -127,6 +149,7 @@ def pages(shared_mm_dir) -> dict[str, Step2Page]:
 
 
 # --- tests -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("code", [PHILADELPHIA, COOK, LOVING])
 def test_standing_equals_upstream(pages, upstream, code):
@@ -159,8 +182,11 @@ def test_national_and_state_percentile_by_hand(pages, upstream):
     year = str(int(row["year"]))
     values = [number(r["pctl_income_50"]) for r in upstream["all"] if r["year"] == year]
     values = [v for v in values if not math.isnan(v)]
-    in_state = [number(r["pctl_income_50"]) for r in upstream["all"]
-                if r["year"] == year and r["state"] == "17"]
+    in_state = [
+        number(r["pctl_income_50"])
+        for r in upstream["all"]
+        if r["year"] == year and r["state"] == "17"
+    ]
     in_state = [v for v in in_state if not math.isnan(v)]
     mine = row["value"]
 
@@ -207,13 +233,21 @@ def test_philadelphia_subgroups_equal_upstream(pages, shared_mm_dir):
                 quality_col = col + "_quality" if col + "_quality" in r else OLD_FLAGS.get(col)
                 key = (col, sub_type_override or r["subgroup_type"], r["subgroup"], int(r["year"]))
                 assert key not in want, f"duplicate upstream row {key}"
-                want[key] = (value, number(r.get(col + "_lb")), number(r.get(col + "_ub")),
-                             flag(r.get(quality_col)) if quality_col else None)
+                want[key] = (
+                    value,
+                    number(r.get(col + "_lb")),
+                    number(r.get(col + "_ub")),
+                    flag(r.get(quality_col)) if quality_col else None,
+                )
     subs = pages[PHILADELPHIA].subgroups
     mine = subs[(subs["geoid"] == PHILADELPHIA) & subs["value"].notna()]
     got = {
-        (str(r.metric), str(r.subgroup_type), str(r.subgroup), int(r.year)):
-            (r.value, r.lower, r.upper, None if pd.isna(r.quality) else str(r.quality))
+        (str(r.metric), str(r.subgroup_type), str(r.subgroup), int(r.year)): (
+            r.value,
+            r.lower,
+            r.upper,
+            None if pd.isna(r.quality) else str(r.quality),
+        )
         for r in mine.itertuples()
     }
     assert len(want) > 300
@@ -230,8 +264,12 @@ def test_gap_groups_come_from_the_subgroup_files(pages):
     assert not gaps.empty
     subs = page.subgroups
     for _, g in gaps.iterrows():
-        pick = subs[(subs["geoid"] == PHILADELPHIA) & (subs["metric"] == g["metric"])
-                    & (subs["subgroup_type"] == g["subgroup_type"]) & (subs["year"] == g["year"])]
+        pick = subs[
+            (subs["geoid"] == PHILADELPHIA)
+            & (subs["metric"] == g["metric"])
+            & (subs["subgroup_type"] == g["subgroup_type"])
+            & (subs["year"] == g["year"])
+        ]
         by_group = dict(zip(pick["subgroup"].astype(str), pick["value"], strict=True))
         assert same(by_group[g["best_group"]], g["best_value"])
         assert same(by_group[g["worst_group"]], g["worst_value"])
@@ -252,8 +290,13 @@ def test_real_names_resolve(shared_mm_dir):
 
 def test_gap_overall_is_the_published_all_row(shared_mm_dir):
     greene = "01063"
-    gaps = gap_table(load_subgroups("county", shared_mm_dir), load_metrics("county", shared_mm_dir),
-                     greene, "county", load_subgroup_totals("county", shared_mm_dir))
+    gaps = gap_table(
+        load_subgroups("county", shared_mm_dir),
+        load_metrics("county", shared_mm_dir),
+        greene,
+        "county",
+        load_subgroup_totals("county", shared_mm_dir),
+    )
     row = gaps[(gaps["metric"] == "share_employed") & (gaps["subgroup_type"] == "gender")]
     assert len(row) == 1 and int(row["year"].iloc[0]) == 2021
     # upstream/16_…: "2021,01,063,…,All,all,…,0.6264715012297333,…"

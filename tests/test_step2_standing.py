@@ -44,14 +44,18 @@ def test_one_row_per_catalog_metric(cook):
     assert list(cook.index) == [m.metric for m in catalog.metrics_for("county")]
     row = cook.loc["pctl_income_50"]
     assert row["label"] == catalog.get_metric("pctl_income_50").label
-    assert (row["pillar"], row["unit"], row["direction"]) == (
-        "Rewarding Work", "dollars", "higher")
+    assert (row["pillar"], row["unit"], row["direction"]) == ("Rewarding Work", "dollars", "higher")
 
 
 def test_latest_value_bounds_flag_and_year(cook):
     row = cook.loc["pctl_income_50"]
     assert (row["year"], row["value"], row["lower"], row["upper"], row["quality"]) == (
-        2023, 75000.0, 74000.0, 76000.0, "Strong")
+        2023,
+        75000.0,
+        74000.0,
+        76000.0,
+        "Strong",
+    )
     # Low birth weight is latest in 2022 (2023 is empty), Weak.
     lbw = cook.loc["share_low_birth_weight"]
     assert (lbw["year"], lbw["value"], lbw["quality"]) == (2022, 0.05, "Weak")

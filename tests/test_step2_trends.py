@@ -65,14 +65,19 @@ def test_verdict_respects_direction(judgement, change, direction, expected):
 @pytest.fixture
 def cook(mm_fixture_dir):
     return trend_table(load_metrics("county", mm_fixture_dir), "17031", "county").set_index(
-        "metric")
+        "metric"
+    )
 
 
 def test_cook_trends_by_hand(cook):
     # Only metrics with two or more years of values appear.
     assert set(cook.index) == {
-        "pctl_income_50", "share_debt_coll", "rate_injury_death", "share_employed",
-        "share_election_turnout"}
+        "pctl_income_50",
+        "share_debt_coll",
+        "rate_injury_death",
+        "share_employed",
+        "share_election_turnout",
+    }
     inc = cook.loc["pctl_income_50"]  # 68,000 [66-70k] -> 75,000 [74-76k]
     assert (inc["first_year"], inc["latest_year"], inc["years"]) == (2021, 2023, 2)
     assert (inc["first_value"], inc["latest_value"], inc["change"]) == (68000, 75000, 7000)
@@ -80,7 +85,9 @@ def test_cook_trends_by_hand(cook):
     assert (inc["judgement"], inc["verdict"]) == (REAL_UP, "improved")
     # Debt rose beyond its bounds (.18 [.17-.19] -> .20 [.195-.205]); lower is better.
     assert (cook.loc["share_debt_coll", "judgement"], cook.loc["share_debt_coll", "verdict"]) == (
-        REAL_UP, "worsened")
+        REAL_UP,
+        "worsened",
+    )
     # Injury deaths fell beyond the bounds (80 [75-85] -> 30 [25-35]); lower is better.
     assert cook.loc["rate_injury_death", "judgement"] == REAL_DOWN
     assert cook.loc["rate_injury_death", "verdict"] == "improved"

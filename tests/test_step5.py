@@ -16,9 +16,17 @@ from mobility_nb.acs.client import CensusClient
 from mobility_nb.steps.step5 import page as step5
 from mobility_nb.testing.census_replay import ReplayAdapter
 
-SECTIONS = ["show_header", "show_mobility_recap", "show_acs_summary", "show_race_ethnicity",
-            "show_tract_distribution", "show_tract_map", "show_local_files", "show_inventory",
-            "show_methods"]
+SECTIONS = [
+    "show_header",
+    "show_mobility_recap",
+    "show_acs_summary",
+    "show_race_ethnicity",
+    "show_tract_distribution",
+    "show_tract_map",
+    "show_local_files",
+    "show_inventory",
+    "show_methods",
+]
 
 
 def _square(x, y, size=0.02):
@@ -29,14 +37,29 @@ def _square(x, y, size=0.02):
 def fixture_store(tmp_path):
     session = acs_client.build_session(use_cache=False, adapter=ReplayAdapter(fixture_api()))
     client = CensusClient(key=TEST_KEY, session=session)
-    variables = sorted({c[:-1] for t in fixture_api().tables.values() for c in t.frame.columns
-                        if c != "NAME"})
-    fetch.fetch_state("44", FIXTURE_YEAR, variables, levels=("county", "tract"), client=client,
-                      store_dir=tmp_path / "store", progress=False)
-    geo = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"GEOID": f"44007010{n}00"},
-         "geometry": {"type": "Polygon", "coordinates": [_square(-71.4 + 0.02 * n, 41.8)]}}
-        for n in range(1, 5)]}
+    variables = sorted(
+        {c[:-1] for t in fixture_api().tables.values() for c in t.frame.columns if c != "NAME"}
+    )
+    fetch.fetch_state(
+        "44",
+        FIXTURE_YEAR,
+        variables,
+        levels=("county", "tract"),
+        client=client,
+        store_dir=tmp_path / "store",
+        progress=False,
+    )
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"GEOID": f"44007010{n}00"},
+                "geometry": {"type": "Polygon", "coordinates": [_square(-71.4 + 0.02 * n, 41.8)]},
+            }
+            for n in range(1, 5)
+        ],
+    }
     (tmp_path / "tracts.geojson").write_text(json.dumps(geo))
     return tmp_path
 
@@ -61,15 +84,27 @@ def _text(fragment: str) -> str:
 
 def test_county_page_from_the_store(fixture_store):
     local = fixture_store / "counts.csv"
-    local.write_text("tract,year,visits\n44007010100,2023,12\n44007010200,2023,x\n"
-                     "44003020100,2023,5\n")
+    local.write_text(
+        "tract,year,visits\n44007010100,2023,12\n44007010200,2023,x\n44003020100,2023,5\n"
+    )
     page = step5.Step5Page(
-        "44007", data_dir=str(fixture_store / "no-metrics-here"),
-        store_dir=fixture_store / "store", artifacts_dir=str(fixture_store / "artifacts"),
-        tract_geometry=str(fixture_store / "tracts.geojson"), census_data_dir=str(fixture_store),
-        local_files=[{"path": str(local), "name": "Clinic visits", "owner": "Health dept",
-                      "geography_key": "tract", "geography_level": "tract",
-                      "year_column": "year", "value_columns": ["visits"]}],
+        "44007",
+        data_dir=str(fixture_store / "no-metrics-here"),
+        store_dir=fixture_store / "store",
+        artifacts_dir=str(fixture_store / "artifacts"),
+        tract_geometry=str(fixture_store / "tracts.geojson"),
+        census_data_dir=str(fixture_store),
+        local_files=[
+            {
+                "path": str(local),
+                "name": "Clinic visits",
+                "owner": "Health dept",
+                "geography_key": "tract",
+                "geography_level": "tract",
+                "year_column": "year",
+                "value_columns": ["visits"],
+            }
+        ],
         inventory=[{"source": "Housing survey", "owner": "Planning", "status": "planned"}],
         params={"jurisdiction": "44007"},
     )
@@ -101,8 +136,12 @@ def test_county_page_from_the_store(fixture_store):
 
 
 def test_missing_store_explains_how_to_fetch(tmp_path):
-    page = step5.Step5Page("44007", data_dir=str(tmp_path / "none"),
-                           store_dir=tmp_path / "empty", census_data_dir=str(tmp_path))
+    page = step5.Step5Page(
+        "44007",
+        data_dir=str(tmp_path / "none"),
+        store_dir=tmp_path / "empty",
+        census_data_dir=str(tmp_path),
+    )
     text = _text(_render(page))
     assert "No ACS data for this jurisdiction in the local store" in text
     assert "mobility-nb census fetch --state 44 --level county,tract" in text
@@ -110,8 +149,12 @@ def test_missing_store_explains_how_to_fetch(tmp_path):
 
 
 def test_city_page_has_no_tract_section(fixture_store):
-    page = step5.Step5Page("4459000", data_dir=str(fixture_store / "none"),
-                           store_dir=fixture_store / "store", census_data_dir=str(fixture_store))
+    page = step5.Step5Page(
+        "4459000",
+        data_dir=str(fixture_store / "none"),
+        store_dir=fixture_store / "store",
+        census_data_dir=str(fixture_store),
+    )
     text = _text(_render(page))
     assert page.place.level == "place"
     assert "Tract detail is shown for counties only" in text
@@ -121,8 +164,12 @@ def test_bad_local_file_parameter_fails_at_the_top(tmp_path):
     from mobility_nb.errors import ParamsError
 
     with pytest.raises(ParamsError, match="unknown setting"):
-        step5.Step5Page("44007", data_dir=str(tmp_path / "none"), store_dir=tmp_path,
-                        local_files=[{"path": "x.csv", "colour": "red"}])
+        step5.Step5Page(
+            "44007",
+            data_dir=str(tmp_path / "none"),
+            store_dir=tmp_path,
+            local_files=[{"path": "x.csv", "colour": "red"}],
+        )
 
 
 def test_value_formatting():

@@ -39,10 +39,14 @@ def _run(jurisdiction: str, params_file: str, store_dir: Path, out: Path, metric
     from mobility_nb.run.single import run_page
 
     params = load_params_file(ROOT / params_file)
-    params.update({"jurisdiction": jurisdiction, "store_dir": str(store_dir),
-                   "census_data_dir": str(census_data_dir())})
-    return run_page("step5", params, out, f"step5-{jurisdiction}",
-                    data_dir=str(metrics))
+    params.update(
+        {
+            "jurisdiction": jurisdiction,
+            "store_dir": str(store_dir),
+            "census_data_dir": str(census_data_dir()),
+        }
+    )
+    return run_page("step5", params, out, f"step5-{jurisdiction}", data_dir=str(metrics))
 
 
 def _text(path: Path) -> str:
@@ -52,10 +56,8 @@ def _text(path: Path) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
-def test_philadelphia_page_shows_the_extracts_values_with_moes(demo_store, tmp_path,
-                                                               shared_mm_dir):
-    result = _run("42101", "params/step5_philadelphia.yaml", demo_store, tmp_path,
-                  shared_mm_dir)
+def test_philadelphia_page_shows_the_extracts_values_with_moes(demo_store, tmp_path, shared_mm_dir):
+    result = _run("42101", "params/step5_philadelphia.yaml", demo_store, tmp_path, shared_mm_dir)
     text = _text(result.html)
     assert "Offline replay" in text and "ACS 2013\u20132017 5-year" in text
     assert "Mobility Metrics recap" in text
@@ -67,8 +69,9 @@ def test_philadelphia_page_shows_the_extracts_values_with_moes(demo_store, tmp_p
     assert "311 service requests" in text
     numbers = pd.read_csv(result.csv, dtype={"geoid": str}, low_memory=False)
     mapped = numbers[numbers["table"] == "tract_map_values"].set_index("geoid")
-    s1901 = pd.read_csv(census_data_dir() / replay.PHILA_S1901, dtype=str,
-                        keep_default_na=False).set_index("GEO.id2")
+    s1901 = pd.read_csv(
+        census_data_dir() / replay.PHILA_S1901, dtype=str, keep_default_na=False
+    ).set_index("GEO.id2")
     has = s1901["HC01_EST_VC13"] != ""
     assert len(mapped) == 384 and has.sum() == 375
     est = mapped.loc[has[has].index, "estimate"].astype(float)
@@ -104,17 +107,50 @@ def test_census_key_never_reaches_any_output(tmp_path, monkeypatch, capsys, shar
     monkeypatch.setenv("CENSUS_API_KEY", TEST_KEY)
     store_dir, cache = tmp_path / "store", tmp_path / "http-cache.sqlite"
     server = FakeCensusServer(shared_api(valid_keys={TEST_KEY}))
-    monkeypatch.setattr(acs_cli, "build_session",
-                        lambda path: server_session(server, Path(path), retries=1))
+    monkeypatch.setattr(
+        acs_cli, "build_session", lambda path: server_session(server, Path(path), retries=1)
+    )
     with server.running():
-        rc = main(["census", "fetch", "--state", "PA", "--year", "2017", "--level", "tract",
-                   "--tables", "B19013,B03002", "--store", str(store_dir), "--cache",
-                   str(cache), "--no-progress"])
+        rc = main(
+            [
+                "census",
+                "fetch",
+                "--state",
+                "PA",
+                "--year",
+                "2017",
+                "--level",
+                "tract",
+                "--tables",
+                "B19013,B03002",
+                "--store",
+                str(store_dir),
+                "--cache",
+                str(cache),
+                "--no-progress",
+            ]
+        )
         assert rc == 2  # most of these variables are not in the extracts: HTTP 400, reported
         server.faults = Faults(status=500, count=-1, echo_url=True)
-        rc_500 = main(["census", "fetch", "--state", "42", "--year", "2017", "--level",
-                       "tract", "--tables", "B25003", "--store", str(store_dir), "--cache",
-                       str(cache), "--no-progress"])
+        rc_500 = main(
+            [
+                "census",
+                "fetch",
+                "--state",
+                "42",
+                "--year",
+                "2017",
+                "--level",
+                "tract",
+                "--tables",
+                "B25003",
+                "--store",
+                str(store_dir),
+                "--cache",
+                str(cache),
+                "--no-progress",
+            ]
+        )
     out = capsys.readouterr()
     assert rc_500 == 2 and "HTTP 500" in out.out and "keeps its earlier data" in out.out
     assert any(f"key={TEST_KEY}" in p for p in server.requests)  # the key was really used
@@ -128,21 +164,35 @@ def test_census_key_never_reaches_any_output(tmp_path, monkeypatch, capsys, shar
     healthy = FakeCensusServer(shared_api(valid_keys={TEST_KEY}))
     with healthy.running():
         client = CensusClient(session=server_session(healthy, cache))
-        fetch.fetch_state("42", 2017, ["B19013_001", "B03002_001", "B03002_012"],
-                          levels=("tract",), client=client, store_dir=store_dir,
-                          progress=False)
+        fetch.fetch_state(
+            "42",
+            2017,
+            ["B19013_001", "B03002_001", "B03002_012"],
+            levels=("tract",),
+            client=client,
+            store_dir=store_dir,
+            progress=False,
+        )
 
     executed = tmp_path / "executed.ipynb"
     pm.execute_notebook(
-        str(NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
-        parameters={"jurisdiction": "42101", "store_dir": str(store_dir),
-                    "data_dir": str(shared_mm_dir), "census_data_dir": str(census_data_dir())},
+        str(NOTEBOOK),
+        str(executed),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={
+            "jurisdiction": "42101",
+            "store_dir": str(store_dir),
+            "data_dir": str(shared_mm_dir),
+            "census_data_dir": str(census_data_dir()),
+        },
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     nb = nbformat.read(executed, as_version=4)
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
-    result = _run("42101", "params/step5_philadelphia.yaml", store_dir, tmp_path / "page",
-                  shared_mm_dir)
+    result = _run(
+        "42101", "params/step5_philadelphia.yaml", store_dir, tmp_path / "page", shared_mm_dir
+    )
     assert "US Census Bureau API" in _text(result.html)
 
     scanned = 0

@@ -10,23 +10,30 @@ from test_plan_targets import FIXTURES, fixture_sources
 from mobility_nb.plan import PlanError, assess_plan, load_plan
 from mobility_nb.steps.step8 import page as step8
 
-ALPHA = SimpleNamespace(geoid="42001", level="county", name="Alpha County", state="42",
-                        display_name="Alpha County, Pennsylvania")
+ALPHA = SimpleNamespace(
+    geoid="42001",
+    level="county",
+    name="Alpha County",
+    state="42",
+    display_name="Alpha County, Pennsylvania",
+)
 
 
 @pytest.fixture(scope="module")
 def page():
     plan = load_plan(FIXTURES / "plan_valid.yaml")
     result = assess_plan(plan, ALPHA, fixture_sources())
-    return step8.Step8Page(jurisdiction=ALPHA, plan=plan, result=result,
-                           plan_path=plan.path)
+    return step8.Step8Page(jurisdiction=ALPHA, plan=plan, result=result, plan_path=plan.path)
 
 
 def test_plan_table_shows_values_with_years(page):
     table = step8.plan_table(page)
     first = table.iloc[0]
     assert (first["Baseline"], first["Target"], first["Current"]) == (
-        "74.0% (2018)", "76.0% (2030)", "80.0% (2023)")
+        "74.0% (2018)",
+        "76.0% (2030)",
+        "80.0% (2023)",
+    )
     assert first["Status"] == "met"
     assert first["Disaggregation"] == "gender"
     gap = table.iloc[1]
@@ -49,7 +56,8 @@ def test_chart_has_descriptive_alt_text(page):
     assert html.startswith('<figure class="mnb-figure">')
     assert step8.chart_alt(r, "Alpha County") == (
         "Line chart of Injury deaths for Alpha County, 2014 to 2023; baseline 48.0 in 2018; "
-        "target 34.5 by 2030; latest 47.0 in 2023; status: off track.")
+        "target 34.5 by 2030; latest 47.0 in 2023; status: off track."
+    )
     assert step8.indicator_chart(page.results[5], "Alpha County") is None  # no data yet
 
 

@@ -18,8 +18,10 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("MOBILITY_NB_DATA") or REPO.parent / "shared/data/mobility-metrics")
 ASSEMBLED = DATA / "assembled"
 UPSTREAM = DATA / "upstream"
-MAIN = {"county": ASSEMBLED / "11_mobility-metrics_county_longitudinal.csv",
-        "place": ASSEMBLED / "61_mobility-metrics_place_longitudinal.csv"}
+MAIN = {
+    "county": ASSEMBLED / "11_mobility-metrics_county_longitudinal.csv",
+    "place": ASSEMBLED / "61_mobility-metrics_place_longitudinal.csv",
+}
 SUBGROUP_FILES = {
     ("place", "disability"): "68_mobility-metrics_place_disability_longitudinal.csv",
     ("place", "income"): "64_mobility-metrics_place_income_longitudinal.csv",
@@ -30,8 +32,10 @@ EXAMPLES = {"4260000": "step8_philadelphia.yaml", "17031": "step8_cook_county.ya
 
 pytestmark = [
     pytest.mark.shared,
-    pytest.mark.skipif(not all(p.is_file() for p in MAIN.values()),
-                       reason=f"shared Mobility Metrics data not found under {DATA}"),
+    pytest.mark.skipif(
+        not all(p.is_file() for p in MAIN.values()),
+        reason=f"shared Mobility Metrics data not found under {DATA}",
+    ),
 ]
 
 
@@ -53,8 +57,9 @@ def _num(text: str) -> float:
 def page(request):
     from mobility_nb.steps.step8 import page as step8
 
-    return step8.load_page(request.param, data_dir=str(DATA), plan_file=f"params/"
-                           f"{EXAMPLES[request.param]}")
+    return step8.load_page(
+        request.param, data_dir=str(DATA), plan_file=f"params/{EXAMPLES[request.param]}"
+    )
 
 
 def test_baselines_equal_urban_values(page):
@@ -69,15 +74,15 @@ def test_baselines_equal_urban_values(page):
         m = src.metric
         assert r.baseline.value == pytest.approx(_num(row[m]), rel=1e-12), m
         if f"{m}_lb" in row:
-            assert r.baseline.lower == pytest.approx(_num(row[f"{m}_lb"]), rel=1e-12,
-                                                     nan_ok=True)
-            assert r.baseline.upper == pytest.approx(_num(row[f"{m}_ub"]), rel=1e-12,
-                                                     nan_ok=True)
-        assert r.baseline.quality == (row[f"{m}_quality"] if row[f"{m}_quality"] != "NA"
-                                      else None)
+            assert r.baseline.lower == pytest.approx(_num(row[f"{m}_lb"]), rel=1e-12, nan_ok=True)
+            assert r.baseline.upper == pytest.approx(_num(row[f"{m}_ub"]), rel=1e-12, nan_ok=True)
+        assert r.baseline.quality == (row[f"{m}_quality"] if row[f"{m}_quality"] != "NA" else None)
         # The baseline is the latest value in or before the plan's baseline year.
-        later = [y for y, rw in rows.items()
-                 if r.baseline.year < y <= page.plan.baseline_year and rw[m] != "NA"]
+        later = [
+            y
+            for y, rw in rows.items()
+            if r.baseline.year < y <= page.plan.baseline_year and rw[m] != "NA"
+        ]
         assert later == [], m
         checked += 1
     assert checked >= 4
@@ -92,11 +97,11 @@ def test_subgroup_gap_baselines_equal_urban_values(page):
             continue
         rows = _rows(UPSTREAM / SUBGROUP_FILES[(level, t.subgroup_type)], geoid)
         m = r.indicator.source.metric
-        at = {row["subgroup"]: _num(row[m]) for row in rows
-              if int(row["year"]) == r.baseline.year}
+        at = {row["subgroup"]: _num(row[m]) for row in rows if int(row["year"]) == r.baseline.year}
         assert r.baseline.value == pytest.approx(abs(at[t.reference] - at[t.group]))
         assert r.target.value == pytest.approx(
-            (1 - t.percent / 100) * abs(at[t.reference] - at[t.group]))
+            (1 - t.percent / 100) * abs(at[t.reference] - at[t.group])
+        )
         checked += 1
     assert checked >= 1
 
@@ -108,9 +113,13 @@ def test_state_median_target_matches_a_direct_calculation(page):
         if t is None or t.rule != "reach_state_median" or r.baseline is None:
             continue
         m = r.indicator.source.metric
-        values = [_num(row[m]) for row in _rows(MAIN[level])
-                  if row["state"] == page.jurisdiction.state
-                  and int(row["year"]) == r.baseline.year and row[m] != "NA"]
+        values = [
+            _num(row[m])
+            for row in _rows(MAIN[level])
+            if row["state"] == page.jurisdiction.state
+            and int(row["year"]) == r.baseline.year
+            and row[m] != "NA"
+        ]
         assert r.target.value == pytest.approx(statistics.median(values))
 
 
@@ -130,10 +139,12 @@ def test_notebook_renders_and_exports(tmp_path, geoid):
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     pm.execute_notebook(
-        str(REPO / "notebooks" / "step8_measurement_plan.ipynb"), str(tmp_path / "out.ipynb"),
-        parameters={"jurisdiction": geoid, "data_dir": str(DATA),
-                    "artifacts_dir": str(artifacts)},
-        cwd=str(REPO / "notebooks"), progress_bar=False, kernel_name="python3",
+        str(REPO / "notebooks" / "step8_measurement_plan.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        parameters={"jurisdiction": geoid, "data_dir": str(DATA), "artifacts_dir": str(artifacts)},
+        cwd=str(REPO / "notebooks"),
+        progress_bar=False,
+        kernel_name="python3",
     )
     names = {p.name for p in artifacts.iterdir()}
     assert {"plan.csv", "plan.xlsx", "numbers.csv", "provenance.json"} <= names
@@ -145,8 +156,7 @@ def test_notebook_renders_and_exports(tmp_path, geoid):
 def test_runner_publishes_an_offline_page(tmp_path):
     from mobility_nb.run.single import run_page
 
-    run = run_page("step8", {"jurisdiction": "17031"}, tmp_path, "cook-step8",
-                   data_dir=str(DATA))
+    run = run_page("step8", {"jurisdiction": "17031"}, tmp_path, "cook-step8", data_dir=str(DATA))
     page = run.html.read_text(encoding="utf-8")
     assert "Measurement plan" in page
     assert "Deaths from injury per 100,000 residents" in page

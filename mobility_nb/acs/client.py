@@ -120,16 +120,26 @@ def get_api_key(environ: dict[str, str] | None = None) -> str:
 
 # --- session --------------------------------------------------------------------------------
 
+
 class CensusHTTPAdapter(HTTPAdapter):
     """HTTP adapter with retries (exponential backoff) and a default timeout."""
 
-    def __init__(self, retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF,
-                 timeout: float | tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> None:
         self.timeout = timeout
         retry = Retry(
-            total=retries, connect=retries, read=retries, status=retries,
-            backoff_factor=backoff, status_forcelist=RETRY_STATUSES,
-            allowed_methods=frozenset({"GET"}), raise_on_status=False,
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=backoff,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET"}),
+            raise_on_status=False,
             respect_retry_after_header=True,
         )
         super().__init__(max_retries=retry)
@@ -207,6 +217,7 @@ def build_session(
 
 # --- client ---------------------------------------------------------------------------------
 
+
 @dataclass
 class CallLog:
     """What happened on the wire during one client's life (for messages and reports)."""
@@ -235,15 +246,21 @@ def _is_timeout(exc: BaseException) -> bool:
         seen.add(id(item))
         if isinstance(item, Urllib3Timeout):
             return True
-        stack += [getattr(item, "reason", None), getattr(item, "__cause__", None),
-                  getattr(item, "__context__", None)]
+        stack += [
+            getattr(item, "reason", None),
+            getattr(item, "__cause__", None),
+            getattr(item, "__context__", None),
+        ]
         stack += [a for a in getattr(item, "args", ()) if isinstance(a, BaseException)]
     return False
 
 
 def _geo_columns(level: str) -> tuple[str, ...]:
-    return {"county": ("state", "county"), "place": ("state", "place"),
-            "tract": ("state", "county", "tract")}[level]
+    return {
+        "county": ("state", "county"),
+        "place": ("state", "place"),
+        "tract": ("state", "county", "tract"),
+    }[level]
 
 
 class CensusClient:
@@ -252,8 +269,13 @@ class CensusClient:
     ``key`` defaults to ``$CENSUS_API_KEY``; ``session`` to :func:`build_session`.
     """
 
-    def __init__(self, key: str | None = None, session: requests.Session | None = None,
-                 *, cache_path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        key: str | None = None,
+        session: requests.Session | None = None,
+        *,
+        cache_path: str | os.PathLike[str] | None = None,
+    ) -> None:
         from census import Census
 
         self._key = key if key is not None else get_api_key()
@@ -287,8 +309,9 @@ class CensusClient:
             )
         return self._census.acs5
 
-    def query(self, dataset: str, year: int, level: str, state: str,
-              fields: Sequence[str]) -> pd.DataFrame:
+    def query(
+        self, dataset: str, year: int, level: str, state: str, fields: Sequence[str]
+    ) -> pd.DataFrame:
         """Raw values for ``fields`` in every ``level`` geography of ``state``.
 
         Returns a frame with ``geoid`` plus one column per field, values exactly as the
@@ -302,8 +325,7 @@ class CensusClient:
         calls: dict[str, Callable[[], list[dict[str, Any]]]] = {
             "county": lambda: client.state_county(list(fields), state, "*", year=year),
             "place": lambda: client.state_place(list(fields), state, "*", year=year),
-            "tract": lambda: client.state_county_tract(list(fields), state, "*", "*",
-                                                       year=year),
+            "tract": lambda: client.state_county_tract(list(fields), state, "*", "*", year=year),
         }
         rows = self._call(calls[level], what, where)
         frame = pd.DataFrame(rows)
@@ -328,7 +350,7 @@ class CensusClient:
             return fn()
         except APIKeyError:
             raise CensusKeyError(
-                f"The Census API rejected the key in {ENV_KEY} (\"Invalid Key\"). Check that "
+                f'The Census API rejected the key in {ENV_KEY} ("Invalid Key"). Check that '
                 f"you copied the whole key from the e-mail, and that it was activated with the "
                 f"link in that e-mail; request a new one at {KEY_SIGNUP_URL} if needed."
             ) from None
@@ -340,15 +362,17 @@ class CensusClient:
         except CensusException as exc:
             status = self.log.last_status
             body = redact(str(exc), key).strip()[:300]
-            raise CensusQueryError(self._http_message(what, where, status, body),
-                                   status=status) from None
+            raise CensusQueryError(
+                self._http_message(what, where, status, body), status=status
+            ) from None
         except requests.exceptions.RequestException as exc:
             if not _is_timeout(exc):
                 raise CensusQueryError(
                     f"Could not reach the Census API for {what} ({where}): "
                     f"{redact(exc, key)[:300]}. Check the internet connection (or proxy "
                     "settings) and try again; data already in the local ACS store are "
-                    "unchanged.", status=self.log.last_status,
+                    "unchanged.",
+                    status=self.log.last_status,
                 ) from None
             raise CensusQueryError(
                 f"The Census API did not answer in time for {what} ({where}), even after "
@@ -373,12 +397,15 @@ class CensusClient:
     def _http_message(what: str, where: str, status: int | None, body: str) -> str:
         code = f"HTTP {status}" if status else "an error"
         if status and status >= 500:
-            advice = (f"The Census API is failing on its side ({code}) even after "
-                      "several retries with backoff; try again later. Data already "
-                      "in the local ACS store are unchanged and still used by the notebooks.")
+            advice = (
+                f"The Census API is failing on its side ({code}) even after "
+                "several retries with backoff; try again later. Data already "
+                "in the local ACS store are unchanged and still used by the notebooks."
+            )
         elif status == 429:
             advice = "The Census API says too many requests (HTTP 429); wait and try again."
         else:
-            advice = (f"The Census API refused the query ({code}); check the year, tables and "
-                      "geography.")
+            advice = (
+                f"The Census API refused the query ({code}); check the year, tables and geography."
+            )
         return f"Could not fetch {what} for {where}. {advice} Server said: {body or '(nothing)'}"

@@ -34,12 +34,13 @@ def api_fields(variables: Iterable[str]) -> list[str]:
     return [f"{v}{s}" for v in variables for s in ("E", "M")]
 
 
-def chunk_variables(variables: Sequence[str], max_fields: int = MAX_FIELDS_PER_CALL
-                    ) -> list[list[str]]:
+def chunk_variables(
+    variables: Sequence[str], max_fields: int = MAX_FIELDS_PER_CALL
+) -> list[list[str]]:
     """Split variables so each call asks for NAME plus estimate+MOE pairs <= max_fields."""
     per_call = max(1, (max_fields - 1) // 2)
     unique = list(dict.fromkeys(variables))
-    return [unique[i:i + per_call] for i in range(0, len(unique), per_call)]
+    return [unique[i : i + per_call] for i in range(0, len(unique), per_call)]
 
 
 def table_of(variable: str) -> str:
@@ -49,22 +50,35 @@ def table_of(variable: str) -> str:
 def tidy_rows(frame: pd.DataFrame, variables: Sequence[str]) -> pd.DataFrame:
     """API frame (geoid, NAME, <var>E, <var>M ...) -> store rows with sentinels cleaned."""
     parts = []
-    names = frame["NAME"].astype(str) if "NAME" in frame.columns else pd.Series(
-        [""] * len(frame))
+    names = frame["NAME"].astype(str) if "NAME" in frame.columns else pd.Series([""] * len(frame))
     for var in variables:
-        est_raw = frame[f"{var}E"] if f"{var}E" in frame.columns else pd.Series(
-            [None] * len(frame), dtype=object)
-        moe_raw = frame[f"{var}M"] if f"{var}M" in frame.columns else pd.Series(
-            [None] * len(frame), dtype=object)
+        est_raw = (
+            frame[f"{var}E"]
+            if f"{var}E" in frame.columns
+            else pd.Series([None] * len(frame), dtype=object)
+        )
+        moe_raw = (
+            frame[f"{var}M"]
+            if f"{var}M" in frame.columns
+            else pd.Series([None] * len(frame), dtype=object)
+        )
         est, est_flag = sentinels.clean(est_raw.astype(object), "estimate", table_of(var))
         moe, moe_flag = sentinels.clean(moe_raw.astype(object), "moe", table_of(var))
         # A controlled (MOE 0) or unflagged MOE next to a missing estimate means nothing.
         moe = np.where(np.isnan(est) & pd.isna(moe_flag), np.nan, moe)
-        parts.append(pd.DataFrame({
-            "geoid": frame["geoid"].astype(str).to_numpy(), "name": names.to_numpy(),
-            "variable": var, "estimate": est, "moe": moe,
-            "estimate_flag": est_flag, "moe_flag": moe_flag,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "geoid": frame["geoid"].astype(str).to_numpy(),
+                    "name": names.to_numpy(),
+                    "variable": var,
+                    "estimate": est,
+                    "moe": moe,
+                    "estimate_flag": est_flag,
+                    "moe_flag": moe_flag,
+                }
+            )
+        )
     if not parts:
         return store._empty()
     return pd.concat(parts, ignore_index=True)
@@ -98,16 +112,23 @@ class FetchReport:
         return all(not lv.error for lv in self.levels)
 
     def lines(self) -> list[str]:
-        out = [f"{store.vintage_label(self.year, self.dataset)}, state {self.state} "
-               f"({self.source_label}):"]
+        out = [
+            f"{store.vintage_label(self.year, self.dataset)}, state {self.state} "
+            f"({self.source_label}):"
+        ]
         for lv in self.levels:
             if lv.error:
                 out.append(f"  {lv.level}: FAILED - {lv.error}")
                 continue
-            stale = (f"; {lv.stale} answers came from an older cached copy because the API "
-                     "failed") if lv.stale else ""
-            out.append(f"  {lv.level}: {lv.geographies} geographies x {lv.variables} variables "
-                       f"-> {lv.path}{stale}")
+            stale = (
+                (f"; {lv.stale} answers came from an older cached copy because the API failed")
+                if lv.stale
+                else ""
+            )
+            out.append(
+                f"  {lv.level}: {lv.geographies} geographies x {lv.variables} variables "
+                f"-> {lv.path}{stale}"
+            )
         return out
 
 
@@ -139,8 +160,13 @@ def fetch_level(
     report.stale = client.log.stale - stale_before
     report.geographies = int(rows["geoid"].nunique())
     report.variables = len(set(variables))
-    meta = {"source": source, "source_label": source_label, "fetched_at": store.now_iso(),
-            "stale_responses": report.stale, **(extra_meta or {})}
+    meta = {
+        "source": source,
+        "source_label": source_label,
+        "fetched_at": store.now_iso(),
+        "stale_responses": report.stale,
+        **(extra_meta or {}),
+    }
     key = store.StoreKey(dataset, int(year), level, state)
     report.path = str(store.write_slice(store_dir, key, rows, meta))
     return report
@@ -178,14 +204,28 @@ def fetch_state(
     directory = store.resolve_store_dir(store_dir)
     report = FetchReport(state, int(year), dataset, source_label)
     total = len(chunk_variables(variables)) * len(levels)
-    with tqdm(total=total, desc=f"ACS {year} state {state}", unit="call",
-              disable=not progress, leave=False) as bar:
+    with tqdm(
+        total=total,
+        desc=f"ACS {year} state {state}",
+        unit="call",
+        disable=not progress,
+        leave=False,
+    ) as bar:
         for level in levels:
             try:
-                lv = fetch_level(client, dataset=dataset, year=year, level=level, state=state,
-                                 variables=variables, store_dir=directory, source=source,
-                                 source_label=source_label, extra_meta=extra_meta,
-                                 progress=bar)
+                lv = fetch_level(
+                    client,
+                    dataset=dataset,
+                    year=year,
+                    level=level,
+                    state=state,
+                    variables=variables,
+                    store_dir=directory,
+                    source=source,
+                    source_label=source_label,
+                    extra_meta=extra_meta,
+                    progress=bar,
+                )
             except CensusKeyError:
                 raise
             except CensusQueryError as exc:

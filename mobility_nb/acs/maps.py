@@ -61,7 +61,8 @@ def _read(path_str: str, mtime_ns: int) -> dict[str, list[np.ndarray]]:
                 pts = np.asarray(shape_rec.shape.points, dtype=float)
                 bounds = [*shape_rec.shape.parts, len(pts)]
                 rings.setdefault(geoid, []).extend(
-                    pts[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b - a > 2)
+                    pts[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b - a > 2
+                )
         return rings
     data = json.loads(path.read_text(encoding="utf-8"))
     for feature in data.get("features", []) if isinstance(data, dict) else []:
@@ -82,8 +83,9 @@ def read_tract_polygons(path: str | os.PathLike[str], county: str) -> TractPolyg
     """Tract rings of ``county`` (5-digit FIPS) in a .shp or .geojson/.json file."""
     p = Path(path)
     everything = _read(str(p.resolve()), p.stat().st_mtime_ns)
-    return TractPolygons(p, {g: r for g, r in everything.items()
-                             if len(g) == 11 and g.startswith(county)})
+    return TractPolygons(
+        p, {g: r for g, r in everything.items() if len(g) == 11 and g.startswith(county)}
+    )
 
 
 def _candidates(root: Path) -> list[Path]:
@@ -93,14 +95,17 @@ def _candidates(root: Path) -> list[Path]:
     for dirpath, _dirs, files in os.walk(root):
         for name in sorted(files):
             if name.lower().endswith((".shp", ".geojson")) or (
-                    name.lower().endswith(".json") and "topo" not in name.lower()
-                    and "counties" not in name.lower()):
+                name.lower().endswith(".json")
+                and "topo" not in name.lower()
+                and "counties" not in name.lower()
+            ):
                 found.append(Path(dirpath) / name)
     return found
 
 
-def find_tract_geometry(county: str, *places: str | os.PathLike[str] | None
-                        ) -> TractPolygons | None:
+def find_tract_geometry(
+    county: str, *places: str | os.PathLike[str] | None
+) -> TractPolygons | None:
     """The first boundary file under ``places`` (files or folders) with this county's tracts."""
     for place in places:
         if not place:
@@ -120,8 +125,13 @@ def find_tract_geometry(county: str, *places: str | os.PathLike[str] | None
     return None
 
 
-def choropleth(polygons: TractPolygons, values: pd.Series, title: str, legend: str,
-               value_format: str = "{:,.0f}") -> Any:
+def choropleth(
+    polygons: TractPolygons,
+    values: pd.Series,
+    title: str,
+    legend: str,
+    value_format: str = "{:,.0f}",
+) -> Any:
     """Draw tracts coloured by ``values`` (index = tract GEOID); returns the figure."""
     import matplotlib as mpl
     from matplotlib.collections import PolyCollection
@@ -131,8 +141,11 @@ def choropleth(polygons: TractPolygons, values: pd.Series, title: str, legend: s
     fig, ax = new_figure(6.5, 6.0)
     vals = values.astype(float)
     finite = vals[np.isfinite(vals)]
-    norm = mpl.colors.Normalize(vmin=float(finite.min()), vmax=float(finite.max())) \
-        if len(finite) else mpl.colors.Normalize(0, 1)
+    norm = (
+        mpl.colors.Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
+        if len(finite)
+        else mpl.colors.Normalize(0, 1)
+    )
     cmap = mpl.colormaps[MAP_CMAP]
     have, have_colors, missing = [], [], []
     missing_tracts = 0
@@ -148,11 +161,22 @@ def choropleth(polygons: TractPolygons, values: pd.Series, title: str, legend: s
     mid_lat = float(np.mean(all_pts[:, 1]))
     # Rasterised polygons keep an SVG page small (a county has up to ~1,300 tracts) while
     # titles and the legend stay live text.
-    ax.add_collection(PolyCollection(have, facecolors=have_colors, edgecolors="white",
-                                     linewidths=0.2, rasterized=True))
+    ax.add_collection(
+        PolyCollection(
+            have, facecolors=have_colors, edgecolors="white", linewidths=0.2, rasterized=True
+        )
+    )
     if missing:
-        ax.add_collection(PolyCollection(missing, facecolors=NO_DATA_COLOR, edgecolors="white",
-                                         linewidths=0.2, hatch="////", rasterized=True))
+        ax.add_collection(
+            PolyCollection(
+                missing,
+                facecolors=NO_DATA_COLOR,
+                edgecolors="white",
+                linewidths=0.2,
+                hatch="////",
+                rasterized=True,
+            )
+        )
     ax.set_xlim(all_pts[:, 0].min(), all_pts[:, 0].max())
     ax.set_ylim(all_pts[:, 1].min(), all_pts[:, 1].max())
     ax.set_aspect(1 / np.cos(np.radians(mid_lat)))
@@ -162,12 +186,16 @@ def choropleth(polygons: TractPolygons, values: pd.Series, title: str, legend: s
     sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
     bar = fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.02)
     bar.set_label(legend)
-    bar.ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(
-        lambda x, _pos: value_format.format(x)))
+    bar.ax.yaxis.set_major_formatter(
+        mpl.ticker.FuncFormatter(lambda x, _pos: value_format.format(x))
+    )
     if missing:
         from matplotlib.patches import Patch
 
         label = f"No estimate ({missing_tracts} tracts)"
-        ax.legend(handles=[Patch(facecolor=NO_DATA_COLOR, hatch="////", edgecolor="white",
-                                 label=label)], loc="lower left", frameon=False)
+        ax.legend(
+            handles=[Patch(facecolor=NO_DATA_COLOR, hatch="////", edgecolor="white", label=label)],
+            loc="lower left",
+            frameon=False,
+        )
     return fig

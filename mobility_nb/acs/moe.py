@@ -75,8 +75,9 @@ def moe_ratio(num: ArrayLike, den: ArrayLike, moe_num: ArrayLike, moe_den: Array
     return _out(np.where(y > 0, out, np.nan))
 
 
-def proportion_radicand(num: ArrayLike, den: ArrayLike, moe_num: ArrayLike,
-                        moe_den: ArrayLike) -> Any:
+def proportion_radicand(
+    num: ArrayLike, den: ArrayLike, moe_num: ArrayLike, moe_den: ArrayLike
+) -> Any:
     """MOE_X^2 - p^2 MOE_Y^2, the quantity under the root of the proportion formula."""
     x, y, mx, my = map(_arr, (num, den, moe_num, moe_den))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -84,8 +85,7 @@ def proportion_radicand(num: ArrayLike, den: ArrayLike, moe_num: ArrayLike,
     return _out(mx**2 - p**2 * my**2)
 
 
-def moe_proportion(num: ArrayLike, den: ArrayLike, moe_num: ArrayLike,
-                   moe_den: ArrayLike) -> Any:
+def moe_proportion(num: ArrayLike, den: ArrayLike, moe_num: ArrayLike, moe_den: ArrayLike) -> Any:
     """MOE of a proportion p = X/Y where X is a subset of Y.
 
     sqrt(MOE_X^2 - p^2 MOE_Y^2) / Y; when the radicand is negative the handbook says to
@@ -101,8 +101,9 @@ def moe_proportion(num: ArrayLike, den: ArrayLike, moe_num: ArrayLike,
     return _out(np.where(y > 0, out, np.nan))
 
 
-def uses_ratio_fallback(num: ArrayLike, den: ArrayLike, moe_num: ArrayLike,
-                        moe_den: ArrayLike) -> Any:
+def uses_ratio_fallback(
+    num: ArrayLike, den: ArrayLike, moe_num: ArrayLike, moe_den: ArrayLike
+) -> Any:
     """True where :func:`moe_proportion` had to fall back to the ratio formula."""
     rad = _arr(proportion_radicand(num, den, moe_num, moe_den))
     out = rad < 0
@@ -115,8 +116,9 @@ def moe_product(a: ArrayLike, b: ArrayLike, moe_a: ArrayLike, moe_b: ArrayLike) 
     return _out(np.sqrt(x**2 * my**2 + y**2 * mx**2))
 
 
-def moe_percent_change(old: ArrayLike, new: ArrayLike, moe_old: ArrayLike,
-                       moe_new: ArrayLike) -> Any:
+def moe_percent_change(
+    old: ArrayLike, new: ArrayLike, moe_old: ArrayLike, moe_new: ArrayLike
+) -> Any:
     """MOE (in percentage points) of 100 x (new - old) / old, via the ratio new/old."""
     return _out(100 * _arr(moe_ratio(new, old, moe_new, moe_old)))
 
@@ -150,8 +152,9 @@ def z_statistic(est1: ArrayLike, moe1: ArrayLike, est2: ArrayLike, moe2: ArrayLi
     return _out(np.where((se == 0) & (e1 == e2), 0.0, z))
 
 
-def significantly_different(est1: ArrayLike, moe1: ArrayLike, est2: ArrayLike,
-                            moe2: ArrayLike, z: float = Z90) -> Any:
+def significantly_different(
+    est1: ArrayLike, moe1: ArrayLike, est2: ArrayLike, moe2: ArrayLike, z: float = Z90
+) -> Any:
     """True where two estimates differ at the 90% level (z > 1.645); False if unknown."""
     stat = _arr(z_statistic(est1, moe1, est2, moe2))
     out = np.where(np.isnan(stat), False, stat > z)

@@ -29,34 +29,56 @@ class Sentinel:
 SENTINELS: dict[int, Sentinel] = {
     s.code: s
     for s in (
-        Sentinel(-666666666, "-", "not_computed",
-                 "The estimate could not be computed: too few sample observations, or (for a "
-                 "median) it falls in an open-ended interval, or a 5-year median's MOE is "
-                 "larger than the median itself."),
-        Sentinel(-999999999, "N", "too_few_cases",
-                 "The estimate or MOE cannot be displayed because there were too few sample "
-                 "cases in this area."),
-        Sentinel(-888888888, "(X)", "not_applicable",
-                 "The estimate or MOE is not applicable or not available."),
-        Sentinel(-222222222, "**", "moe_not_computed",
-                 "The MOE could not be computed because there were too few sample "
-                 "observations."),
-        Sentinel(-333333333, "***", "moe_open_interval",
-                 "The MOE could not be computed because the median falls in the lowest or "
-                 "highest interval of an open-ended distribution; a statistical test is not "
-                 "appropriate."),
-        Sentinel(-555555555, "*****", "controlled",
-                 "No MOE: the estimate is controlled to an independent population or housing "
-                 "estimate, so it has no sampling error and its MOE is treated as zero.",
-                 moe_value=0.0),
+        Sentinel(
+            -666666666,
+            "-",
+            "not_computed",
+            "The estimate could not be computed: too few sample observations, or (for a "
+            "median) it falls in an open-ended interval, or a 5-year median's MOE is "
+            "larger than the median itself.",
+        ),
+        Sentinel(
+            -999999999,
+            "N",
+            "too_few_cases",
+            "The estimate or MOE cannot be displayed because there were too few sample "
+            "cases in this area.",
+        ),
+        Sentinel(
+            -888888888,
+            "(X)",
+            "not_applicable",
+            "The estimate or MOE is not applicable or not available.",
+        ),
+        Sentinel(
+            -222222222,
+            "**",
+            "moe_not_computed",
+            "The MOE could not be computed because there were too few sample observations.",
+        ),
+        Sentinel(
+            -333333333,
+            "***",
+            "moe_open_interval",
+            "The MOE could not be computed because the median falls in the lowest or "
+            "highest interval of an open-ended distribution; a statistical test is not "
+            "appropriate.",
+        ),
+        Sentinel(
+            -555555555,
+            "*****",
+            "controlled",
+            "No MOE: the estimate is controlled to an independent population or housing "
+            "estimate, so it has no sampling error and its MOE is treated as zero.",
+            moe_value=0.0,
+        ),
     )
 }
 
 MISSING_FLAG = "missing"
 MISSING_MEANING = "No value was returned for this geography (null in the API response)."
 UNKNOWN_FLAG = "unknown_code"
-UNKNOWN_MEANING = ("A negative special value this package does not recognise; treated as "
-                   "missing.")
+UNKNOWN_MEANING = "A negative special value this package does not recognise; treated as missing."
 
 # Medians at the edge of the published distribution are printed as the edge value.
 # B19013 (median household income) and its race iterations: "250,000+" and "2,500-".
@@ -65,9 +87,9 @@ TOP_BOTTOM_CODES: dict[str, dict[float, str]] = {
 }
 CODED_MEANING = {
     "top_coded": "The median is above the top of the published range (shown as the top "
-                 "value, e.g. 250,000+); the true value is higher.",
+    "value, e.g. 250,000+); the true value is higher.",
     "bottom_coded": "The median is below the bottom of the published range (e.g. 2,500-); "
-                    "the true value is lower.",
+    "the true value is lower.",
 }
 
 

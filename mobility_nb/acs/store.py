@@ -77,17 +77,27 @@ def resolve_store_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def slice_path(store_dir: str | os.PathLike[str], key: StoreKey) -> Path:
-    return Path(store_dir) / key.dataset.replace("/", "_") / str(key.year) / key.level / \
-        f"{key.state}.parquet"
+    return (
+        Path(store_dir)
+        / key.dataset.replace("/", "_")
+        / str(key.year)
+        / key.level
+        / f"{key.state}.parquet"
+    )
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({
-        "geoid": pd.Series(dtype=str), "name": pd.Series(dtype=str),
-        "variable": pd.Series(dtype=str), "estimate": pd.Series(dtype=float),
-        "moe": pd.Series(dtype=float), "estimate_flag": pd.Series(dtype=object),
-        "moe_flag": pd.Series(dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "geoid": pd.Series(dtype=str),
+            "name": pd.Series(dtype=str),
+            "variable": pd.Series(dtype=str),
+            "estimate": pd.Series(dtype=float),
+            "moe": pd.Series(dtype=float),
+            "estimate_flag": pd.Series(dtype=object),
+            "moe_flag": pd.Series(dtype=object),
+        }
+    )
 
 
 def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -97,8 +107,9 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
     return json.loads(raw) if raw else {}
 
 
-def write_slice(store_dir: str | os.PathLike[str], key: StoreKey, rows: pd.DataFrame,
-                meta: dict[str, Any]) -> Path:
+def write_slice(
+    store_dir: str | os.PathLike[str], key: StoreKey, rows: pd.DataFrame, meta: dict[str, Any]
+) -> Path:
     """Add ``rows`` to the store, replacing any earlier rows for the same variables.
 
     Written to a temporary file and renamed, so a crash never leaves half a file and a
@@ -116,24 +127,33 @@ def write_slice(store_dir: str | os.PathLike[str], key: StoreKey, rows: pd.DataF
     new = new.sort_values(["variable", "geoid"], kind="stable").reset_index(drop=True)
     history = list(old_meta.get("history", []))
     fetched_vars = sorted(set(rows["variable"]))
-    history.append({k: meta.get(k) for k in ("fetched_at", "source", "source_label")}
-                   | {"variables": len(fetched_vars)})
+    history.append(
+        {k: meta.get(k) for k in ("fetched_at", "source", "source_label")}
+        | {"variables": len(fetched_vars)}
+    )
     merged = {**old_meta, **meta}
-    merged.update({
-        "dataset": key.dataset, "year": key.year, "level": key.level, "state": key.state,
-        "vintage": vintage_label(key.year, key.dataset),
-        "variables": sorted(set(new["variable"])),
-        "geographies": int(new["geoid"].nunique()),
-        "history": history[-20:],
-    })
+    merged.update(
+        {
+            "dataset": key.dataset,
+            "year": key.year,
+            "level": key.level,
+            "state": key.state,
+            "vintage": vintage_label(key.year, key.dataset),
+            "variables": sorted(set(new["variable"])),
+            "geographies": int(new["geoid"].nunique()),
+            "history": history[-20:],
+        }
+    )
     sources = dict(old_meta.get("variable_sources", {}))
     for var in fetched_vars:
         sources[var] = meta.get("source_label", meta.get("source", ""))
     merged["variable_sources"] = sources
-    table = pa.Table.from_pandas(new.astype({"estimate_flag": object, "moe_flag": object}),
-                                 preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                           META_KEY: json.dumps(merged).encode()})
+    table = pa.Table.from_pandas(
+        new.astype({"estimate_flag": object, "moe_flag": object}), preserve_index=False
+    )
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), META_KEY: json.dumps(merged).encode()}
+    )
     buffer = pa.BufferOutputStream()
     pq.write_table(table, buffer, compression="zstd")
     return write_atomic(path, buffer.getvalue().to_pybytes())
@@ -171,8 +191,12 @@ def to_wide(rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(index=pd.Index([], name="geoid", dtype=str))
     names = rows.drop_duplicates("geoid").set_index("geoid")["name"]
     parts = {}
-    for col, suffix in (("estimate", "E"), ("moe", "M"), ("estimate_flag", "Ef"),
-                        ("moe_flag", "Mf")):
+    for col, suffix in (
+        ("estimate", "E"),
+        ("moe", "M"),
+        ("estimate_flag", "Ef"),
+        ("moe_flag", "Mf"),
+    ):
         piece = rows.pivot(index="geoid", columns="variable", values=col)
         piece.columns = [f"{v}_{suffix}" for v in piece.columns]
         parts[suffix] = piece
@@ -181,8 +205,12 @@ def to_wide(rows: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-def read_slice(store_dir: str | os.PathLike[str], key: StoreKey,
-               variables: list[str] | None = None, geoid_prefix: str = "") -> StoreSlice:
+def read_slice(
+    store_dir: str | os.PathLike[str],
+    key: StoreKey,
+    variables: list[str] | None = None,
+    geoid_prefix: str = "",
+) -> StoreSlice:
     """Read one store file (optionally only some variables / geographies).
 
     Raises :class:`ACSStoreMissingError` naming the command that fetches it.
@@ -212,21 +240,38 @@ def inventory(store_dir: str | os.PathLike[str]) -> pd.DataFrame:
         meta = read_meta(path)
         if not meta:
             continue
-        records.append({
-            "dataset": meta.get("dataset"), "year": int(meta.get("year", 0)),
-            "level": meta.get("level"), "state": meta.get("state"),
-            "vintage": meta.get("vintage", ""), "geographies": meta.get("geographies", 0),
-            "variables": len(meta.get("variables", [])),
-            "source": meta.get("source_label", meta.get("source", "")),
-            "fetched_at": meta.get("fetched_at", ""), "path": str(path),
-        })
-    cols = ["dataset", "year", "level", "state", "vintage", "geographies", "variables",
-            "source", "fetched_at", "path"]
+        records.append(
+            {
+                "dataset": meta.get("dataset"),
+                "year": int(meta.get("year", 0)),
+                "level": meta.get("level"),
+                "state": meta.get("state"),
+                "vintage": meta.get("vintage", ""),
+                "geographies": meta.get("geographies", 0),
+                "variables": len(meta.get("variables", [])),
+                "source": meta.get("source_label", meta.get("source", "")),
+                "fetched_at": meta.get("fetched_at", ""),
+                "path": str(path),
+            }
+        )
+    cols = [
+        "dataset",
+        "year",
+        "level",
+        "state",
+        "vintage",
+        "geographies",
+        "variables",
+        "source",
+        "fetched_at",
+        "path",
+    ]
     return pd.DataFrame(records, columns=cols)
 
 
-def available_years(store_dir: str | os.PathLike[str], state: str, level: str | None = None,
-                    dataset: str = "acs5") -> list[int]:
+def available_years(
+    store_dir: str | os.PathLike[str], state: str, level: str | None = None, dataset: str = "acs5"
+) -> list[int]:
     """End years present for a state (newest first), optionally for one level."""
     inv = inventory(store_dir)
     if inv.empty:

@@ -36,10 +36,17 @@ class Distribution:
         return self.p75 - self.p25
 
     def as_row(self) -> dict[str, float | int]:
-        return {"Tracts": self.tracts, "With an estimate": self.with_estimate,
-                "Lowest": self.minimum, "25th percentile": self.p25, "Median tract": self.median,
-                "75th percentile": self.p75, "Highest": self.maximum,
-                "Interquartile range": self.iqr, "Low reliability (CV > 30%)": self.low_reliability}
+        return {
+            "Tracts": self.tracts,
+            "With an estimate": self.with_estimate,
+            "Lowest": self.minimum,
+            "25th percentile": self.p25,
+            "Median tract": self.median,
+            "75th percentile": self.p75,
+            "Highest": self.maximum,
+            "Interquartile range": self.iqr,
+            "Low reliability (CV > 30%)": self.low_reliability,
+        }
 
 
 def distribution(results: pd.DataFrame) -> Distribution:
@@ -66,13 +73,19 @@ class Concentration:
     def sentence(self, what: str, universe_word: str = "residents") -> str:
         if np.isnan(self.share):
             return f"No tract has both a {what} estimate and a population count."
-        return (f"{self.share:.1f}% (\u00b1{self.share_moe:.1f} points) of {universe_word} live in "
-                f"the {self.tracts_above} of {self.tracts_counted} tracts where the {what} is "
-                f"{self.threshold:g}% or more.")
+        return (
+            f"{self.share:.1f}% (\u00b1{self.share_moe:.1f} points) of {universe_word} live in "
+            f"the {self.tracts_above} of {self.tracts_counted} tracts where the {what} is "
+            f"{self.threshold:g}% or more."
+        )
 
 
-def concentration(rates: np.ndarray, weights: np.ndarray, weights_moe: np.ndarray,
-                  threshold: float = HIGH_POVERTY_THRESHOLD) -> Concentration:
+def concentration(
+    rates: np.ndarray,
+    weights: np.ndarray,
+    weights_moe: np.ndarray,
+    threshold: float = HIGH_POVERTY_THRESHOLD,
+) -> Concentration:
     """Residents in tracts with ``rates >= threshold`` as a share of all residents.
 
     ``weights`` are the tract universes (e.g. people whose poverty status is known). The
@@ -85,12 +98,15 @@ def concentration(rates: np.ndarray, weights: np.ndarray, weights_moe: np.ndarra
     total = float(weights[usable].sum())
     part = float(weights[above].sum())
     if not usable.any() or total <= 0:
-        return Concentration(threshold, int(above.sum()), int(usable.sum()), part, total,
-                             np.nan, np.nan)
+        return Concentration(
+            threshold, int(above.sum()), int(usable.sum()), part, total, np.nan, np.nan
+        )
     total_moe = float(moe_mod.moe_sum(weights[usable], np.nan_to_num(wmoe[usable])))
-    part_moe = float(moe_mod.moe_sum(weights[above], np.nan_to_num(wmoe[above]))) \
-        if above.any() else 0.0
+    part_moe = (
+        float(moe_mod.moe_sum(weights[above], np.nan_to_num(wmoe[above]))) if above.any() else 0.0
+    )
     share = 100 * part / total
     share_moe = 100 * float(moe_mod.moe_proportion(part, total, part_moe, total_moe))
-    return Concentration(threshold, int(above.sum()), int(usable.sum()), part, total, share,
-                         share_moe)
+    return Concentration(
+        threshold, int(above.sum()), int(usable.sum()), part, total, share, share_moe
+    )

@@ -35,9 +35,12 @@ EXTENSIONS: list[str] = [
 def add_data_dir_option(parser: argparse.ArgumentParser) -> None:
     """Accept ``--data-dir`` after a subcommand too, without hiding the global value."""
     parser.add_argument(
-        "--data-dir", dest="data_dir", metavar="DIR", default=argparse.SUPPRESS,
+        "--data-dir",
+        dest="data_dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
         help="folder holding the Mobility Metrics files (default: $MOBILITY_NB_DATA, then "
-             "the download cache)",
+        "the download cache)",
     )
 
 
@@ -67,31 +70,53 @@ def build_parser(warnings: list[str] | None = None) -> argparse.ArgumentParser:
         description="Findings pages for Urban's 'Boosting Upward Mobility' planning guide.",
     )
     parser.add_argument("--version", action="version", version=f"mobility-nb {__version__}")
-    parser.add_argument("--data-dir", dest="data_dir", metavar="DIR", default=None,
-                        help="folder holding the Mobility Metrics files")
-    parser.add_argument("--debug", action="store_true",
-                        help="show full tracebacks for errors")
+    parser.add_argument(
+        "--data-dir",
+        dest="data_dir",
+        metavar="DIR",
+        default=None,
+        help="folder holding the Mobility Metrics files",
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks for errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = subparsers.add_parser(
-        "run", help="run one step notebook for one jurisdiction and write its HTML page",
+        "run",
+        help="run one step notebook for one jurisdiction and write its HTML page",
         description="Run a step notebook for one county or city and write <stem>.html, "
-                    "<stem>.csv and <stem>.provenance.json.",
+        "<stem>.csv and <stem>.provenance.json.",
     )
     run.add_argument("step", choices=list(STEPS), help="which step's page to build")
-    run.add_argument("-j", "--jurisdiction", metavar="X",
-                     help="county FIPS (17031), city GEOID (4260000) or a name "
-                          "('Cook County, IL'); may also come from --params")
-    run.add_argument("--level", choices=["county", "place"],
-                     help="only look among counties or among cities (places)")
+    run.add_argument(
+        "-j",
+        "--jurisdiction",
+        metavar="X",
+        help="county FIPS (17031), city GEOID (4260000) or a name "
+        "('Cook County, IL'); may also come from --params",
+    )
+    run.add_argument(
+        "--level",
+        choices=["county", "place"],
+        help="only look among counties or among cities (places)",
+    )
     run.add_argument("--params", metavar="FILE", help="YAML file with notebook parameters")
     run.add_argument("--out", metavar="DIR", help="output folder (default: outputs/<step>)")
-    run.add_argument("--stem", metavar="NAME",
-                     help="file name without extension (default: <geoid>-<name>)")
-    run.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
-                     help="time limit per notebook cell (default: 600)")
-    run.add_argument("--kernel", default="python3", metavar="NAME",
-                     help="Jupyter kernel to run the notebook with (default: python3)")
+    run.add_argument(
+        "--stem", metavar="NAME", help="file name without extension (default: <geoid>-<name>)"
+    )
+    run.add_argument(
+        "--timeout",
+        type=int,
+        default=600,
+        metavar="SECONDS",
+        help="time limit per notebook cell (default: 600)",
+    )
+    run.add_argument(
+        "--kernel",
+        default="python3",
+        metavar="NAME",
+        help="Jupyter kernel to run the notebook with (default: python3)",
+    )
     add_data_dir_option(run)
     run.set_defaults(func=cmd_run)
 
@@ -128,12 +153,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("outputs") / args.step
     print(f"Building the {args.step} page for {described} ...", flush=True)
     result = run_page(
-        args.step, params, out, stem, data_dir=data_dir, kernel_name=args.kernel,
+        args.step,
+        params,
+        out,
+        stem,
+        data_dir=data_dir,
+        kernel_name=args.kernel,
         execution_timeout=args.timeout,
         default_title=f"{STEP_TITLES[args.step]}: {place.display_name}",
     )
-    print(f"Page:       {result.html} ({_human_bytes(result.page_bytes)}, "
-          f"{result.seconds:.1f} s)")
+    print(f"Page:       {result.html} ({_human_bytes(result.page_bytes)}, {result.seconds:.1f} s)")
     print(f"Numbers:    {result.csv}")
     print(f"Provenance: {result.provenance}")
     return 0
@@ -173,7 +202,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        _say(f"unexpected error: {type(exc).__name__}: {exc}. "
-             "Run with --debug for the traceback.")
+        _say(f"unexpected error: {type(exc).__name__}: {exc}. Run with --debug for the traceback.")
         return 1
-

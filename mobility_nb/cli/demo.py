@@ -27,13 +27,15 @@ def register(subparsers: Any) -> None:
     from mobility_nb.cli.app import add_data_dir_option
 
     p = subparsers.add_parser(
-        "demo", help="build the demo pages (Steps 2, 5 and 8) and their index",
+        "demo",
+        help="build the demo pages (Steps 2, 5 and 8) and their index",
         description="Build the demo pages listed in params/demo.yaml into OUT, resumably "
-                    "(pages already up to date are skipped), then OUT/index.html.",
+        "(pages already up to date are skipped), then OUT/index.html.",
     )
     p.add_argument("--out", default="outputs", metavar="DIR", help="output folder")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="parallel workers (default: cores)")
+    p.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="parallel workers (default: cores)"
+    )
     p.add_argument("--force", action="store_true", help="rebuild every page")
     add_data_dir_option(p)
     p.set_defaults(func=cmd_demo)
@@ -63,9 +65,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     steps = list(STEPS)
     store = _demo_store(os.environ.get(CENSUS_ENV, ""))
     if store is None:
-        print(f"Step 5 demo skipped: set ${CENSUS_ENV} to a folder with ACS extracts "
-              "(e.g. ../shared/data/census), or fetch real data with `mobility-nb census "
-              "fetch` and run Step 5 pages with `mobility-nb run step5`.")
+        print(
+            f"Step 5 demo skipped: set ${CENSUS_ENV} to a folder with ACS extracts "
+            "(e.g. ../shared/data/census), or fetch real data with `mobility-nb census "
+            "fetch` and run Step 5 pages with `mobility-nb run step5`."
+        )
         steps.remove("step5")
     else:
         os.environ["MOBILITY_NB_ACS_STORE"] = str(store)  # kernels inherit it

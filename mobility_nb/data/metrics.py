@@ -420,9 +420,7 @@ def derived(frame: pd.DataFrame, name: str, build: Callable[[pd.DataFrame], T]) 
     return value
 
 
-def rows_for(
-    frame: pd.DataFrame, geoid: str, columns: Sequence[str] | None = None
-) -> pd.DataFrame:
+def rows_for(frame: pd.DataFrame, geoid: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """One jurisdiction's rows of a loaded table (optionally some columns only).
 
     A comparison on a million-row (or text) column costs milliseconds each time; a batch

@@ -14,7 +14,18 @@ from mobility_nb.plan.schema import Plan, PlanError, load_plan
 from mobility_nb.plan.sources import IndicatorSource, LocalSource, MetricsSource, Sources
 
 __all__ = [
-    "IndicatorResult", "IndicatorSource", "LocalSource", "MetricsSource", "Plan", "PlanError",
-    "PlanResult", "STATUSES", "Sources", "assess_plan", "export_plan", "load_plan",
-    "plan_frame", "status_counts",
+    "IndicatorResult",
+    "IndicatorSource",
+    "LocalSource",
+    "MetricsSource",
+    "Plan",
+    "PlanError",
+    "PlanResult",
+    "STATUSES",
+    "Sources",
+    "assess_plan",
+    "export_plan",
+    "load_plan",
+    "plan_frame",
+    "status_counts",
 ]

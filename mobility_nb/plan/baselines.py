@@ -81,8 +81,10 @@ def pick(history: pd.DataFrame, year_cap: int | None = None) -> Observation | No
     row = rows.iloc[-1]
     quality = row.get("quality")
     return Observation(
-        year=int(row["year"]), value=float(row["value"]),
-        lower=_float(row.get("lower")), upper=_float(row.get("upper")),
+        year=int(row["year"]),
+        value=float(row["value"]),
+        lower=_float(row.get("lower")),
+        upper=_float(row.get("upper")),
         quality=None if quality is None or pd.isna(quality) else str(quality),
     )
 
@@ -96,13 +98,16 @@ def trend(history: pd.DataFrame, up_to_year: int) -> Trend | None:
     years = rows["year"].to_numpy(dtype=float)
     values = rows["value"].to_numpy(dtype=float)
     slope = float(np.polyfit(years, values, 1)[0])
-    return Trend(slope=slope, n_years=len(rows), first_year=int(years[0]),
-                 last_year=int(years[-1]))
+    return Trend(slope=slope, n_years=len(rows), first_year=int(years[0]), last_year=int(years[-1]))
 
 
 def feasibility(
-    baseline: Observation, target_value: float, target_year: int, direction: int,
-    history_trend: Trend | None, fmt_change=lambda x: f"{x:+.3g}",
+    baseline: Observation,
+    target_value: float,
+    target_year: int,
+    direction: int,
+    history_trend: Trend | None,
+    fmt_change=lambda x: f"{x:+.3g}",
 ) -> Feasibility:
     """Compare the pace the target needs with the historical trend.
 
@@ -111,15 +116,22 @@ def feasibility(
     years = target_year - baseline.year
     required = (target_value - baseline.value) / years
     if direction * (target_value - baseline.value) <= 0:
-        return Feasibility(required, ALREADY_MET,
-                           "the baseline already meets the target; the aim is to keep it there")
+        return Feasibility(
+            required,
+            ALREADY_MET,
+            "the baseline already meets the target; the aim is to keep it there",
+        )
     if history_trend is None:
-        return Feasibility(required, NO_TREND,
-                           f"needs {fmt_change(required)} a year; too few years of data to "
-                           "compare with a trend")
+        return Feasibility(
+            required,
+            NO_TREND,
+            f"needs {fmt_change(required)} a year; too few years of data to compare with a trend",
+        )
     span = f"{history_trend.first_year}-{history_trend.last_year}"
-    pace = (f"needs {fmt_change(required)} a year; the {span} trend is "
-            f"{fmt_change(history_trend.slope)} a year")
+    pace = (
+        f"needs {fmt_change(required)} a year; the {span} trend is "
+        f"{fmt_change(history_trend.slope)} a year"
+    )
     along = direction * history_trend.slope
     if along <= 0:
         return Feasibility(required, OUT_OF_REACH, pace + " (the wrong way)")

@@ -76,10 +76,12 @@ def plan_row(r: IndicatorResult) -> dict[str, object]:
         "Target rule": _words(t.rule) if t else "",
         "How the target was set": t.explanation if t else "",
         "Required change per year": r.units.per_year(r.feasibility.required_per_year)
-        if r.feasibility else "",
+        if r.feasibility
+        else "",
         "Historical trend per year": r.units.per_year(r.trend.slope) if r.trend else "",
         "Trend years": f"{r.trend.first_year}-{r.trend.last_year} ({r.trend.n_years} values)"
-        if r.trend else "",
+        if r.trend
+        else "",
         "Feasibility": r.feasibility.verdict if r.feasibility else "",
         "Feasibility detail": r.feasibility.reason if r.feasibility else "",
         "Current year": c.year if c else None,
@@ -128,8 +130,16 @@ def write_xlsx(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
         cell.font = bold
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    long_text = {"How the target was set", "Status detail", "Data gaps", "Notes",
-                 "Feasibility detail", "Strategic action", "Indicator", "Data source"}
+    long_text = {
+        "How the target was set",
+        "Status detail",
+        "Data gaps",
+        "Notes",
+        "Feasibility detail",
+        "Strategic action",
+        "Indicator",
+        "Data source",
+    }
     for i, col in enumerate(frame.columns, start=1):
         width = 45 if col in long_text else max(12, min(30, len(col) + 2))
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -147,8 +157,11 @@ def write_xlsx(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
         ("Jurisdiction", f"{name} ({jur.geoid})"),
         ("Current year used", str(result.current_year or "latest data")),
         ("Statuses", ", ".join(STATUSES)),
-        ("Values", "Value columns hold raw numbers as in the source (shares as fractions "
-                   "0-1); the columns without 'value' hold the text shown on the page."),
+        (
+            "Values",
+            "Value columns hold raw numbers as in the source (shares as fractions "
+            "0-1); the columns without 'value' hold the text shown on the page.",
+        ),
         ("Confidence bounds", "95% confidence intervals where the source publishes them."),
         ("Data files", "; ".join(p.name for p in result.files)),
     ]

@@ -67,8 +67,7 @@ def judge(
     if target is None or target_year is None:
         return Progress(NOT_ENOUGH_DATA, "no target value")
     if current is None or current.year <= baseline.year:
-        return Progress(NOT_ENOUGH_DATA,
-                        f"no data newer than the baseline ({baseline.year}) yet")
+        return Progress(NOT_ENOUGH_DATA, f"no data newer than the baseline ({baseline.year}) yet")
     if direction not in (1, -1):
         return Progress(NOT_ENOUGH_DATA, "no better direction known for this measure")
     now = f"{fmt(current.value)} in {current.year}"
@@ -80,22 +79,32 @@ def judge(
         within = ""
         if current.has_ci and current.lower <= target <= current.upper:
             within = "; the target is inside the margin of error"
-        return Progress(MET, f"{now} reached the target {fmt(target)}{within}",
-                        detectable, expected)
+        return Progress(
+            MET, f"{now} reached the target {fmt(target)}{within}", detectable, expected
+        )
     moved = direction * (current.value - baseline.value)
     if detectable and moved < 0:
         return Progress(WORSE, f"{now}, worse than {was}{basis}", True, expected)
     if not detectable:
-        why = ("the confidence intervals overlap" if on_ci else "the value did not change")
-        return Progress(OFF_TRACK, f"no detectable change from {was} to {now}: {why}",
-                        False, expected)
+        why = "the confidence intervals overlap" if on_ci else "the value did not change"
+        return Progress(
+            OFF_TRACK, f"no detectable change from {was} to {now}: {why}", False, expected
+        )
     best = current.value
     if current.has_ci:
         best = current.upper if direction > 0 else current.lower
     if moved > 0 and direction * (best - expected) >= 0:
-        return Progress(ON_TRACK, f"{now}, improved from {was}; the straight path to the "
-                        f"target expects {fmt(expected)} by {current.year}{basis}",
-                        True, expected)
-    return Progress(OFF_TRACK, f"{now}, improved from {was} but short of the "
-                    f"{fmt(expected)} the straight path expects by {current.year}{basis}",
-                    True, expected)
+        return Progress(
+            ON_TRACK,
+            f"{now}, improved from {was}; the straight path to the "
+            f"target expects {fmt(expected)} by {current.year}{basis}",
+            True,
+            expected,
+        )
+    return Progress(
+        OFF_TRACK,
+        f"{now}, improved from {was} but short of the "
+        f"{fmt(expected)} the straight path expects by {current.year}{basis}",
+        True,
+        expected,
+    )

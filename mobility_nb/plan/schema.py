@@ -45,11 +45,21 @@ RULES = (
 CROSS_SECTION_RULES = ("reach_state_median", "reach_peer_top_quartile")
 NAMED_BENCHMARKS = ("national_median", "state_median")
 FREQUENCIES = (
-    "monthly", "quarterly", "semiannual", "annual", "biennial", "every_5_years", "one_time",
+    "monthly",
+    "quarterly",
+    "semiannual",
+    "annual",
+    "biennial",
+    "every_5_years",
+    "one_time",
 )
 DIRECTIONS = ("higher", "lower")
 COMPONENTS = (
-    "input", "output", "short_term_outcome", "medium_term_outcome", "long_term_outcome",
+    "input",
+    "output",
+    "short_term_outcome",
+    "medium_term_outcome",
+    "long_term_outcome",
 )
 MEASURE_TYPES = ("how_much", "how_well", "better_off", "systems_change")
 # Plan wording -> the subgroup_type values used in the tidy Mobility Metrics tables.
@@ -87,6 +97,7 @@ class PlanError(MobilityNBError):
 
 
 # --- the plan as data ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Source:
@@ -167,6 +178,7 @@ class Plan:
 
 # --- reading --------------------------------------------------------------------------------
 
+
 def load_plan(
     plan: str | os.PathLike[str] | Mapping[str, Any],
     base_dir: str | os.PathLike[str] | None = None,
@@ -212,8 +224,12 @@ def parse_plan(
         raise PlanError(where, v.problems)
     assert plan is not None
     return Plan(
-        title=plan.title, actions=plan.actions, jurisdiction=plan.jurisdiction,
-        baseline_year=plan.baseline_year, peers=plan.peers, path=path,
+        title=plan.title,
+        actions=plan.actions,
+        jurisdiction=plan.jurisdiction,
+        baseline_year=plan.baseline_year,
+        peers=plan.peers,
+        path=path,
     )
 
 
@@ -278,8 +294,14 @@ class _Validator:
             return ""
         return str(value).strip()
 
-    def choice(self, m: Mapping[str, Any], key: str, path: str, allowed: Sequence[str],
-               required: bool = False) -> str:
+    def choice(
+        self,
+        m: Mapping[str, Any],
+        key: str,
+        path: str,
+        allowed: Sequence[str],
+        required: bool = False,
+    ) -> str:
         value = self.text(m, key, path, required)
         if value and value not in allowed:
             self.bad(
@@ -298,8 +320,7 @@ class _Validator:
                 self.bad(where, "is required (a year such as 2030)")
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.bad(where, f"must be a year written as a whole number such as 2030, not "
-                     f"{value!r}")
+            self.bad(where, f"must be a year written as a whole number such as 2030, not {value!r}")
             return None
         if not MIN_YEAR <= value <= MAX_YEAR:
             self.bad(where, f"{value} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})")
@@ -318,8 +339,10 @@ class _Validator:
     def percent(self, m: Mapping[str, Any], key: str, path: str) -> float | None:
         value = self.number(m, key, path)
         if value is not None and not 0 < value <= 100:
-            self.bad(_join(path, key), f"{value:g} is not a percentage between 0 and 100 "
-                     "(write 50 for half the gap)")
+            self.bad(
+                _join(path, key),
+                f"{value:g} is not a percentage between 0 and 100 (write 50 for half the gap)",
+            )
             return None
         return value
 
@@ -330,8 +353,10 @@ class _Validator:
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, list):
-            self.bad(_join(path, key), f"must be a list of FIPS codes such as "
-                     f"[\"17043\", \"17197\"], not {_kind(value)}")
+            self.bad(
+                _join(path, key),
+                f'must be a list of FIPS codes such as ["17043", "17197"], not {_kind(value)}',
+            )
             return ()
         out = []
         for i, item in enumerate(value):
@@ -345,27 +370,36 @@ class _Validator:
             return str(value)  # unambiguous: YAML turned a quoteless code into a number
         if isinstance(value, str) and value.isdigit() and len(value) in (5, 7):
             return value
-        self.bad(where, f"{value!r} is not a 5-digit county FIPS or 7-digit place GEOID; "
-                 "write it in quotes, e.g. \"06037\"")
+        self.bad(
+            where,
+            f"{value!r} is not a 5-digit county FIPS or 7-digit place GEOID; "
+            'write it in quotes, e.g. "06037"',
+        )
         return ""
 
-    def text_list(self, m: Mapping[str, Any], key: str, path: str,
-                  allowed: Sequence[str]) -> tuple[str, ...]:
+    def text_list(
+        self, m: Mapping[str, Any], key: str, path: str, allowed: Sequence[str]
+    ) -> tuple[str, ...]:
         value = m.get(key, _MISSING)
         if value is _MISSING or value is None:
             return ()
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            self.bad(_join(path, key), f"must be a list such as [race_ethnicity, income], "
-                     f"not {_kind(value)}")
+            self.bad(
+                _join(path, key),
+                f"must be a list such as [race_ethnicity, income], not {_kind(value)}",
+            )
             return ()
         out = []
         for i, item in enumerate(value):
             where = f"{_join(path, key)}[{i}]"
             if not isinstance(item, str) or item not in allowed:
-                self.bad(where, f"{item!r} is not a known {key} value"
-                         f"{_suggest(str(item), allowed)}; use one of " + ", ".join(allowed))
+                self.bad(
+                    where,
+                    f"{item!r} is not a known {key} value"
+                    f"{_suggest(str(item), allowed)}; use one of " + ", ".join(allowed),
+                )
             else:
                 out.append(item)
         return tuple(out)
@@ -374,24 +408,35 @@ class _Validator:
 
     def plan(self, data: Any) -> Plan | None:
         if isinstance(data, Mapping) and "plan" in data:
-            top = self.mapping(data, "", ("jurisdiction", "plan", "current_year", "data_dir",
-                                          "artifacts_dir", "plan_file"))
+            top = self.mapping(
+                data,
+                "",
+                ("jurisdiction", "plan", "current_year", "data_dir", "artifacts_dir", "plan_file"),
+            )
             if top is None:
                 return None
-            jurisdiction = self.geoid(top["jurisdiction"], "jurisdiction") \
-                if top.get("jurisdiction") is not None else ""
+            jurisdiction = (
+                self.geoid(top["jurisdiction"], "jurisdiction")
+                if top.get("jurisdiction") is not None
+                else ""
+            )
             body_path, body = "plan", top["plan"]
         else:
             jurisdiction, body_path, body = "", "", data
-        m = self.mapping(body, body_path or "(top level)", (
-            "title", "jurisdiction", "baseline_year", "peers", "actions"))
+        m = self.mapping(
+            body,
+            body_path or "(top level)",
+            ("title", "jurisdiction", "baseline_year", "peers", "actions"),
+        )
         if m is None:
             return None
         if m.get("jurisdiction") is not None:
             inner = self.geoid(m["jurisdiction"], _join(body_path, "jurisdiction"))
             if jurisdiction and inner and inner != jurisdiction:
-                self.bad(_join(body_path, "jurisdiction"),
-                         f"{inner!r} differs from the file's jurisdiction {jurisdiction!r}")
+                self.bad(
+                    _join(body_path, "jurisdiction"),
+                    f"{inner!r} differs from the file's jurisdiction {jurisdiction!r}",
+                )
             jurisdiction = jurisdiction or inner
         title = self.text(m, "title", body_path) or "Measurement plan"
         baseline_year = self.year(m, "baseline_year", body_path)
@@ -406,8 +451,13 @@ class _Validator:
                 action = self.action(raw, f"{apath}[{i}]", baseline_year)
                 if action is not None:
                     actions.append(action)
-        return Plan(title=title, actions=tuple(actions), jurisdiction=jurisdiction,
-                    baseline_year=baseline_year, peers=peers)
+        return Plan(
+            title=title,
+            actions=tuple(actions),
+            jurisdiction=jurisdiction,
+            baseline_year=baseline_year,
+            peers=peers,
+        )
 
     def action(self, raw: Any, path: str, plan_baseline: int | None) -> Action | None:
         m = self.mapping(raw, path, ("name", "description", "indicators"))
@@ -424,14 +474,33 @@ class _Validator:
                 ind = self.indicator(item, f"{ipath}[{j}]", plan_baseline)
                 if ind is not None:
                     indicators.append(ind)
-        return Action(name=name, description=self.text(m, "description", path),
-                      indicators=tuple(indicators))
+        return Action(
+            name=name, description=self.text(m, "description", path), indicators=tuple(indicators)
+        )
 
     def indicator(self, raw: Any, path: str, plan_baseline: int | None) -> Indicator | None:
-        m = self.mapping(raw, path, (
-            "name", "source", "target", "component", "measure_type", "direction", "unit",
-            "baseline_year", "data_source", "collection_method", "frequency", "responsible",
-            "collected_by", "disaggregation", "reporting", "notes"))
+        m = self.mapping(
+            raw,
+            path,
+            (
+                "name",
+                "source",
+                "target",
+                "component",
+                "measure_type",
+                "direction",
+                "unit",
+                "baseline_year",
+                "data_source",
+                "collection_method",
+                "frequency",
+                "responsible",
+                "collected_by",
+                "disaggregation",
+                "reporting",
+                "notes",
+            ),
+        )
         if m is None:
             return None
         name = self.text(m, "name", path, required=True)
@@ -447,8 +516,10 @@ class _Validator:
             rp = _join(path, "reporting")
             rm = self.mapping(m["reporting"], rp, ("cadence", "audience"))
             if rm is not None:
-                reporting = Reporting(cadence=self.choice(rm, "cadence", rp, FREQUENCIES),
-                                      audience=self.text(rm, "audience", rp))
+                reporting = Reporting(
+                    cadence=self.choice(rm, "cadence", rp, FREQUENCIES),
+                    audience=self.text(rm, "audience", rp),
+                )
         ind = Indicator(
             name=name,
             source=source or Source(kind="local"),
@@ -473,11 +544,26 @@ class _Validator:
 
     def source(self, raw: Any, path: str) -> Source | None:
         if raw is _MISSING or raw is None:
-            self.bad(path, "is required: e.g. {kind: mobility_metric, metric: share_employed}, "
-                     "{kind: acs, indicator: ...} or {kind: local, file: my_data.csv}")
+            self.bad(
+                path,
+                "is required: e.g. {kind: mobility_metric, metric: share_employed}, "
+                "{kind: acs, indicator: ...} or {kind: local, file: my_data.csv}",
+            )
             return None
-        m = self.mapping(raw, path, ("kind", "metric", "indicator", "file", "sheet", "measure",
-                                     "subgroup_type", "subgroup"))
+        m = self.mapping(
+            raw,
+            path,
+            (
+                "kind",
+                "metric",
+                "indicator",
+                "file",
+                "sheet",
+                "measure",
+                "subgroup_type",
+                "subgroup",
+            ),
+        )
         if m is None:
             return None
         kind = self.choice(m, "kind", path, SOURCE_KINDS, required=True)
@@ -487,8 +573,11 @@ class _Validator:
         sub_type = self.text(m, "subgroup_type", path)
         subgroup = self.text(m, "subgroup", path)
         if bool(sub_type) != bool(subgroup):
-            self.bad(path, "give both subgroup_type and subgroup (e.g. gender / Female), or "
-                     "neither for the overall value")
+            self.bad(
+                path,
+                "give both subgroup_type and subgroup (e.g. gender / Female), or "
+                "neither for the overall value",
+            )
         wrong = {
             "mobility_metric": ("indicator", "file", "sheet", "measure"),
             "acs": ("metric", "file", "sheet", "measure"),
@@ -499,8 +588,11 @@ class _Validator:
                 self.bad(_join(path, key), f"does not apply to a {kind} source")
         if kind == "mobility_metric":
             if not metric:
-                self.bad(_join(path, "metric"), "is required for a mobility_metric source "
-                         "(a catalog name such as share_employed)")
+                self.bad(
+                    _join(path, "metric"),
+                    "is required for a mobility_metric source "
+                    "(a catalog name such as share_employed)",
+                )
             else:
                 try:
                     self.check_metric(metric)
@@ -508,34 +600,61 @@ class _Validator:
                     self.bad(_join(path, "metric"), str(exc))
                     metric = ""
         elif kind == "acs" and not indicator:
-            self.bad(_join(path, "indicator"), "is required for an acs source (an indicator "
-                     "name from the Step 5 ACS layer)")
+            self.bad(
+                _join(path, "indicator"),
+                "is required for an acs source (an indicator name from the Step 5 ACS layer)",
+            )
         elif kind == "acs":
             known = _acs_indicator_names()
             if known and indicator not in known:
-                self.bad(_join(path, "indicator"), f"{indicator!r} is not an ACS indicator of "
-                         f"the Step 5 layer{_suggest(indicator, known)}; use one of "
-                         + ", ".join(known))
+                self.bad(
+                    _join(path, "indicator"),
+                    f"{indicator!r} is not an ACS indicator of "
+                    f"the Step 5 layer{_suggest(indicator, known)}; use one of " + ", ".join(known),
+                )
         elif kind == "local" and file:
             resolved = Path(file).expanduser()
             if not resolved.is_absolute():
                 resolved = self.base_dir / resolved
             if not resolved.is_file():
-                self.bad(_join(path, "file"), f"{file!r} does not exist (looked for "
-                         f"{resolved}); give a CSV or XLSX path relative to the plan file, or "
-                         "leave `file` out while the data are not collected yet")
+                self.bad(
+                    _join(path, "file"),
+                    f"{file!r} does not exist (looked for "
+                    f"{resolved}); give a CSV or XLSX path relative to the plan file, or "
+                    "leave `file` out while the data are not collected yet",
+                )
             elif resolved.suffix.lower() not in (".csv", ".xlsx"):
                 self.bad(_join(path, "file"), f"{file!r} must be a .csv or .xlsx file")
             file = str(resolved)
         if not kind:
             return None
-        return Source(kind=kind, metric=metric, indicator=indicator, file=file,
-                      sheet=self.text(m, "sheet", path), measure=self.text(m, "measure", path),
-                      subgroup_type=sub_type or "all", subgroup=subgroup or "All")
+        return Source(
+            kind=kind,
+            metric=metric,
+            indicator=indicator,
+            file=file,
+            sheet=self.text(m, "sheet", path),
+            measure=self.text(m, "measure", path),
+            subgroup_type=sub_type or "all",
+            subgroup=subgroup or "All",
+        )
 
     def target(self, raw: Any, path: str, baseline_year: int | None) -> Target | None:
-        m = self.mapping(raw, path, ("year", "rule", "value", "percent", "benchmark", "peers",
-                                     "subgroup_type", "group", "reference"))
+        m = self.mapping(
+            raw,
+            path,
+            (
+                "year",
+                "rule",
+                "value",
+                "percent",
+                "benchmark",
+                "peers",
+                "subgroup_type",
+                "group",
+                "reference",
+            ),
+        )
         if m is None:
             return None
         year = self.year(m, "year", path, required=True)
@@ -548,9 +667,12 @@ class _Validator:
             if raw_bench in NAMED_BENCHMARKS:
                 benchmark = raw_bench
             else:
-                self.bad(_join(path, "benchmark"), f"{raw_bench!r} is not a number or a known "
-                         f"benchmark{_suggest(raw_bench, NAMED_BENCHMARKS)}; use a number or "
-                         + " / ".join(NAMED_BENCHMARKS))
+                self.bad(
+                    _join(path, "benchmark"),
+                    f"{raw_bench!r} is not a number or a known "
+                    f"benchmark{_suggest(raw_bench, NAMED_BENCHMARKS)}; use a number or "
+                    + " / ".join(NAMED_BENCHMARKS),
+                )
         elif raw_bench is not None:
             benchmark = self.number(m, "benchmark", path)
         peers = self.geoids(m, "peers", path)
@@ -575,19 +697,34 @@ class _Validator:
             for key in needs[rule]:
                 if m.get(key) is None:
                     self.bad(_join(path, key), f"is required for rule {rule!r}")
-            for key in ("value", "percent", "benchmark", "peers", "subgroup_type", "group",
-                        "reference"):
+            for key in (
+                "value",
+                "percent",
+                "benchmark",
+                "peers",
+                "subgroup_type",
+                "group",
+                "reference",
+            ):
                 if m.get(key) is not None and key not in allows[rule]:
                     self.bad(_join(path, key), f"does not apply to rule {rule!r}")
         if group and reference and group == reference:
             self.bad(_join(path, "reference"), "must differ from group")
         if year is not None and baseline_year is not None and year <= baseline_year:
-            self.bad(_join(path, "year"), f"{year} must be after the baseline year "
-                     f"{baseline_year}")
+            self.bad(_join(path, "year"), f"{year} must be after the baseline year {baseline_year}")
         if year is None or not rule:
             return None
-        return Target(year=year, rule=rule, value=value, percent=percent, benchmark=benchmark,
-                      peers=peers, subgroup_type=sub_type, group=group, reference=reference)
+        return Target(
+            year=year,
+            rule=rule,
+            value=value,
+            percent=percent,
+            benchmark=benchmark,
+            peers=peers,
+            subgroup_type=sub_type,
+            group=group,
+            reference=reference,
+        )
 
     def cross_check(self, ind: Indicator, path: str) -> None:
         """Checks that need several fields, or the catalog, together."""
@@ -600,32 +737,58 @@ class _Validator:
             return
         tpath = _join(path, "target")
         needs_others = target.rule in CROSS_SECTION_RULES or (
-            target.rule == "close_gap_to_benchmark" and isinstance(target.benchmark, str))
+            target.rule == "close_gap_to_benchmark" and isinstance(target.benchmark, str)
+        )
         if src.kind == "local" and needs_others:
-            self.bad(_join(tpath, "rule"), f"{target.rule!r} compares with other jurisdictions, "
-                     "which a local file does not have; use an absolute value or "
-                     "close_gap_to_benchmark with a number as benchmark")
+            self.bad(
+                _join(tpath, "rule"),
+                f"{target.rule!r} compares with other jurisdictions, "
+                "which a local file does not have; use an absolute value or "
+                "close_gap_to_benchmark with a number as benchmark",
+            )
         if src.kind == "local" and not src.file and target.rule != "value":
-            self.bad(_join(tpath, "rule"), f"{target.rule!r} is computed from data, but this "
-                     "indicator has no data file yet; give an absolute target value")
+            self.bad(
+                _join(tpath, "rule"),
+                f"{target.rule!r} is computed from data, but this "
+                "indicator has no data file yet; give an absolute target value",
+            )
         if target.rule == "close_subgroup_gap" and src.subgroup_type != "all":
-            self.bad(_join(tpath, "rule"), "close_subgroup_gap compares two subgroups; remove "
-                     "subgroup_type/subgroup from the source")
-        if target.rule in CROSS_SECTION_RULES and not ind.direction and metric is not None \
-                and getattr(metric, "direction", "") not in DIRECTIONS:
-            self.bad(_join(path, "direction"), f"is required for rule {target.rule!r}: the "
-                     f"catalog gives {src.metric} no better direction; write higher or lower")
-        if src.kind in ("acs", "local") and not ind.direction \
-                and target.rule in CROSS_SECTION_RULES:
-            self.bad(_join(path, "direction"), f"is required for rule {target.rule!r} with "
-                     f"a {src.kind} source (higher or lower is better)")
+            self.bad(
+                _join(tpath, "rule"),
+                "close_subgroup_gap compares two subgroups; remove "
+                "subgroup_type/subgroup from the source",
+            )
+        if (
+            target.rule in CROSS_SECTION_RULES
+            and not ind.direction
+            and metric is not None
+            and getattr(metric, "direction", "") not in DIRECTIONS
+        ):
+            self.bad(
+                _join(path, "direction"),
+                f"is required for rule {target.rule!r}: the "
+                f"catalog gives {src.metric} no better direction; write higher or lower",
+            )
+        if (
+            src.kind in ("acs", "local")
+            and not ind.direction
+            and target.rule in CROSS_SECTION_RULES
+        ):
+            self.bad(
+                _join(path, "direction"),
+                f"is required for rule {target.rule!r} with "
+                f"a {src.kind} source (higher or lower is better)",
+            )
         if unit == "share":
             for key in ("value", "benchmark"):
                 number = getattr(target, key)
                 if isinstance(number, float) and not 0 <= number <= 1:
-                    self.bad(_join(tpath, key), f"{number:g} is outside 0-1, but this indicator "
-                             f"is a share stored as a fraction; write {number / 100:g} for "
-                             f"{number:g}%")
+                    self.bad(
+                        _join(tpath, key),
+                        f"{number:g} is outside 0-1, but this indicator "
+                        f"is a share stored as a fraction; write {number / 100:g} for "
+                        f"{number:g}%",
+                    )
 
 
 def _join(path: str, key: str) -> str:
@@ -635,6 +798,11 @@ def _join(path: str, key: str) -> str:
 def _kind(value: Any) -> str:
     if value is _MISSING or value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: f"the text {value!r}", bool: str(value),
-            int: f"the number {value}", float: f"the number {value}"}.get(
-        type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: f"the text {value!r}",
+        bool: str(value),
+        int: f"the number {value}",
+        float: f"the number {value}",
+    }.get(type(value), type(value).__name__)

@@ -63,30 +63,40 @@ def supports_cross_section(source: Any) -> bool:
 
 
 def empty_history() -> pd.DataFrame:
-    return pd.DataFrame({
-        "year": pd.Series(dtype=int), "value": pd.Series(dtype=float),
-        "lower": pd.Series(dtype=float), "upper": pd.Series(dtype=float),
-        "quality": pd.Series(dtype=object), "subgroup_type": pd.Series(dtype=object),
-        "subgroup": pd.Series(dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "year": pd.Series(dtype=int),
+            "value": pd.Series(dtype=float),
+            "lower": pd.Series(dtype=float),
+            "upper": pd.Series(dtype=float),
+            "quality": pd.Series(dtype=object),
+            "subgroup_type": pd.Series(dtype=object),
+            "subgroup": pd.Series(dtype=object),
+        }
+    )
 
 
 def _normalise_history(df: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "year": df["year"].astype(int).to_numpy(),
-        "value": pd.to_numeric(df["value"], errors="coerce").to_numpy(dtype=float),
-        "lower": pd.to_numeric(df.get("lower", np.nan), errors="coerce"),
-        "upper": pd.to_numeric(df.get("upper", np.nan), errors="coerce"),
-        "quality": df["quality"].astype(object).where(df["quality"].notna(), None)
-        if "quality" in df else None,
-        "subgroup_type": df["subgroup_type"].astype(str).to_numpy()
-        if "subgroup_type" in df else "all",
-        "subgroup": df["subgroup"].astype(str).to_numpy() if "subgroup" in df else "All",
-    })
+    out = pd.DataFrame(
+        {
+            "year": df["year"].astype(int).to_numpy(),
+            "value": pd.to_numeric(df["value"], errors="coerce").to_numpy(dtype=float),
+            "lower": pd.to_numeric(df.get("lower", np.nan), errors="coerce"),
+            "upper": pd.to_numeric(df.get("upper", np.nan), errors="coerce"),
+            "quality": df["quality"].astype(object).where(df["quality"].notna(), None)
+            if "quality" in df
+            else None,
+            "subgroup_type": df["subgroup_type"].astype(str).to_numpy()
+            if "subgroup_type" in df
+            else "all",
+            "subgroup": df["subgroup"].astype(str).to_numpy() if "subgroup" in df else "All",
+        }
+    )
     return out.sort_values(["subgroup_type", "subgroup", "year"]).reset_index(drop=True)
 
 
 # --- Mobility Metrics -------------------------------------------------------------------------
+
 
 class MetricsSource:
     """Urban's Mobility Metrics through :mod:`mobility_nb.data.metrics` (or given frames).
@@ -139,10 +149,18 @@ class MetricsSource:
         wanted.discard("all")
         if wanted:
             sub = self.subgroups(jurisdiction.level)
-            parts.append(sub[(sub["geoid"] == jurisdiction.geoid) & (sub["metric"] == metric)
-                             & sub["subgroup_type"].astype(str).isin(wanted)])
-        rows = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
-            len(p) for p in parts) else frame.iloc[0:0]
+            parts.append(
+                sub[
+                    (sub["geoid"] == jurisdiction.geoid)
+                    & (sub["metric"] == metric)
+                    & sub["subgroup_type"].astype(str).isin(wanted)
+                ]
+            )
+        rows = (
+            pd.concat([p for p in parts if len(p)], ignore_index=True)
+            if any(len(p) for p in parts)
+            else frame.iloc[0:0]
+        )
         if rows.empty:
             return empty_history()
         return _normalise_history(rows)
@@ -150,21 +168,29 @@ class MetricsSource:
     def subgroup_types(self, indicator: Indicator, jurisdiction: Place) -> set[str]:
         """Subgroup types with at least one value for this metric and jurisdiction."""
         sub = self.subgroups(jurisdiction.level)
-        rows = sub[(sub["geoid"] == jurisdiction.geoid)
-                   & (sub["metric"] == indicator.source.metric) & sub["value"].notna()]
+        rows = sub[
+            (sub["geoid"] == jurisdiction.geoid)
+            & (sub["metric"] == indicator.source.metric)
+            & sub["value"].notna()
+        ]
         return set(rows["subgroup_type"].astype(str))
 
     def cross_section(self, indicator: Indicator, level: str, year: int) -> pd.DataFrame:
         """Every jurisdiction's overall value of the metric in ``year`` (non-missing only)."""
         frame = self.overall(level)
-        rows = frame[(frame["metric"] == indicator.source.metric) & (frame["year"] == year)
-                     & frame["value"].notna()]
-        return pd.DataFrame({
-            "geoid": rows["geoid"].astype(str).to_numpy(),
-            "name": rows["name"].astype(str).to_numpy(),
-            "state": rows["state"].astype(str).to_numpy(),
-            "value": rows["value"].to_numpy(dtype=float),
-        })
+        rows = frame[
+            (frame["metric"] == indicator.source.metric)
+            & (frame["year"] == year)
+            & frame["value"].notna()
+        ]
+        return pd.DataFrame(
+            {
+                "geoid": rows["geoid"].astype(str).to_numpy(),
+                "name": rows["name"].astype(str).to_numpy(),
+                "state": rows["state"].astype(str).to_numpy(),
+                "value": rows["value"].to_numpy(dtype=float),
+            }
+        )
 
     def describe(self, indicator: Indicator) -> str:
         text = f"Urban Institute Mobility Metrics ({indicator.source.metric})"
@@ -194,8 +220,7 @@ class AcsSource:
     local store at ``store_dir`` ($MOBILITY_NB_ACS_STORE or the user cache) is read.
     """
 
-    def __init__(self, store: Any = None, store_dir: str | os.PathLike[str] | None = None
-                 ) -> None:
+    def __init__(self, store: Any = None, store_dir: str | os.PathLike[str] | None = None) -> None:
         self._store = store
         self.store_dir = store_dir
         self._used: dict[str, None] = {}
@@ -212,8 +237,9 @@ class AcsSource:
     def history(self, indicator: Indicator, jurisdiction: Place) -> pd.DataFrame:
         if self._store is not None:
             frame = self._store.history(indicator.source.indicator, jurisdiction.geoid)
-            return empty_history() if frame is None or len(frame) == 0 else \
-                _normalise_history(frame)
+            return (
+                empty_history() if frame is None or len(frame) == 0 else _normalise_history(frame)
+            )
         try:
             from mobility_nb.acs import indicators as acs_indicators
             from mobility_nb.acs import moe as acs_moe
@@ -224,19 +250,22 @@ class AcsSource:
         if definition is None:
             raise SourceUnavailableError(
                 f"{indicator.source.indicator!r} is not an ACS indicator of the Step 5 layer; "
-                f"known: {', '.join(acs_indicators.BY_KEY)}")
+                f"known: {', '.join(acs_indicators.BY_KEY)}"
+            )
         root = acs_store.resolve_store_dir(self.store_dir)
         years = acs_store.available_years(root, jurisdiction.state, level=jurisdiction.level)
         if not years:
             command = acs_store.fetch_command(jurisdiction.state, None, [jurisdiction.level])
-            raise SourceUnavailableError(f"ACS store not available: run `{command}` (store: "
-                                         f"{root})")
+            raise SourceUnavailableError(
+                f"ACS store not available: run `{command}` (store: {root})"
+            )
         frames = []
         for year in sorted(years):
             key = acs_store.StoreKey("acs5", year, jurisdiction.level, jurisdiction.state)
             try:
-                part = acs_store.read_slice(root, key, variables=definition.variables,
-                                            geoid_prefix=jurisdiction.geoid)
+                part = acs_store.read_slice(
+                    root, key, variables=definition.variables, geoid_prefix=jurisdiction.geoid
+                )
             except MobilityNBError:
                 continue
             self._used.setdefault(str(part.path))
@@ -248,15 +277,21 @@ class AcsSource:
             if values.empty:
                 continue
             half = acs_moe.rescale_moe(values["moe"].to_numpy(dtype=float), 95)
-            frames.append(pd.DataFrame({
-                "year": year, "value": values["estimate"].to_numpy(dtype=float),
-                "lower": values["estimate"].to_numpy(dtype=float) - half,
-                "upper": values["estimate"].to_numpy(dtype=float) + half,
-                "quality": None,
-                "subgroup_type": np.where(values["group"] == acs_indicators.ALL, "all",
-                                          "race-ethnicity"),
-                "subgroup": values["group"].to_numpy(),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "year": year,
+                        "value": values["estimate"].to_numpy(dtype=float),
+                        "lower": values["estimate"].to_numpy(dtype=float) - half,
+                        "upper": values["estimate"].to_numpy(dtype=float) + half,
+                        "quality": None,
+                        "subgroup_type": np.where(
+                            values["group"] == acs_indicators.ALL, "all", "race-ethnicity"
+                        ),
+                        "subgroup": values["group"].to_numpy(),
+                    }
+                )
+            )
         if not frames:
             return empty_history()
         return _normalise_history(pd.concat(frames, ignore_index=True))
@@ -292,30 +327,39 @@ def _read_local(path: str, sheet: str, mtime_ns: int) -> pd.DataFrame:
         if file.suffix.lower() == ".xlsx":
             df = pd.read_excel(file, sheet_name=sheet or 0, dtype={"geography": str})
         else:
-            df = pd.read_csv(file, dtype={"geography": str, "subgroup": str, "measure": str},
-                             keep_default_na=True)
+            df = pd.read_csv(
+                file,
+                dtype={"geography": str, "subgroup": str, "measure": str},
+                keep_default_na=True,
+            )
     except (ValueError, OSError, KeyError) as exc:
         raise DataFileError(path, f"it is not a readable {file.suffix} table ({exc})") from None
     df.columns = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in LOCAL_REQUIRED if c not in df.columns]
     if missing:
         raise DataFileError(
-            path, f"it lacks the column(s) {', '.join(missing)}; a local indicator file needs "
-            f"columns {', '.join(LOCAL_REQUIRED)} and may add {', '.join(LOCAL_OPTIONAL)}")
+            path,
+            f"it lacks the column(s) {', '.join(missing)}; a local indicator file needs "
+            f"columns {', '.join(LOCAL_REQUIRED)} and may add {', '.join(LOCAL_OPTIONAL)}",
+        )
     years = pd.to_numeric(df["year"], errors="coerce")
     bad = df.index[years.isna() | (years % 1 != 0)]
     if len(bad):
         row = int(bad[0])
-        raise DataFileError(path, f"year {df['year'].iloc[row]!r} is not a whole-number year",
-                            line=row + 2)
+        raise DataFileError(
+            path, f"year {df['year'].iloc[row]!r} is not a whole-number year", line=row + 2
+        )
     for col in ("value", "lower", "upper"):
         if col in df.columns:
             numbers = pd.to_numeric(df[col], errors="coerce")
             bad = df.index[numbers.isna() & df[col].notna()]
             if len(bad):
                 row = int(bad[0])
-                raise DataFileError(path, f"column {col!r} holds {df[col].iloc[row]!r}, which "
-                                    "is not a number", line=row + 2)
+                raise DataFileError(
+                    path,
+                    f"column {col!r} holds {df[col].iloc[row]!r}, which is not a number",
+                    line=row + 2,
+                )
             df[col] = numbers
     df["year"] = years.astype(int)
     df["geography"] = df["geography"].astype(str).str.strip()
@@ -332,7 +376,8 @@ class LocalSource:
         src = indicator.source
         if not src.file:
             raise SourceUnavailableError(
-                f"{indicator.name!r} has no data file yet: the plan names no `file` for it.")
+                f"{indicator.name!r} has no data file yet: the plan names no `file` for it."
+            )
         path = Path(src.file)
         if not path.is_file():
             raise DataFileError(src.file, "the file does not exist")
@@ -340,8 +385,11 @@ class LocalSource:
         self._used.setdefault(str(path))
         if src.measure:
             if "measure" not in df.columns:
-                raise DataFileError(src.file, f"the plan asks for measure {src.measure!r} but the "
-                                    "file has no `measure` column")
+                raise DataFileError(
+                    src.file,
+                    f"the plan asks for measure {src.measure!r} but the "
+                    "file has no `measure` column",
+                )
             df = df[df["measure"].astype(str).str.strip() == src.measure]
         return df
 
@@ -372,7 +420,8 @@ class LocalSource:
     def has_subgroups(self, indicator: Indicator) -> bool:
         df = self.table(indicator)
         return "subgroup" in df.columns and bool(
-            df["subgroup"].dropna().astype(str).str.strip().str.lower().ne("all").any())
+            df["subgroup"].dropna().astype(str).str.strip().str.lower().ne("all").any()
+        )
 
     def describe(self, indicator: Indicator) -> str:
         if not indicator.source.file:
@@ -384,6 +433,7 @@ class LocalSource:
 
 
 # --- one object for the page -------------------------------------------------------------------
+
 
 class Sources:
     """The three providers a page uses, chosen per indicator by ``source.kind``."""
@@ -400,7 +450,8 @@ class Sources:
 
     def for_indicator(self, indicator: Indicator) -> Any:
         return {"mobility_metric": self.metrics, "acs": self.acs, "local": self.local}[
-            indicator.source.kind]
+            indicator.source.kind
+        ]
 
     def files(self) -> list[Path]:
         seen: dict[str, Path] = {}

@@ -59,25 +59,49 @@ def median_of(values: Sequence[float] | pd.Series) -> float:
 
 
 def reach_state_median(
-    cross: pd.DataFrame, state: str, where: str, data_year: int, target_year: int, fmt: Fmt,
+    cross: pd.DataFrame,
+    state: str,
+    where: str,
+    data_year: int,
+    target_year: int,
+    fmt: Fmt,
 ) -> ComputedTarget:
     """``where`` names the group in words, e.g. 'Pennsylvania cities'."""
     values = state_values(cross, state)
     n = len(values)
     rule = "reach_state_median"
     if n < MIN_STATE_VALUES:
-        return ComputedTarget(None, target_year, rule, (
-            f"Cannot compute the state median: only {n} {where} have a value in {data_year} "
-            f"(at least {MIN_STATE_VALUES} needed). Set an absolute target instead."))
+        return ComputedTarget(
+            None,
+            target_year,
+            rule,
+            (
+                f"Cannot compute the state median: only {n} {where} have a value in {data_year} "
+                f"(at least {MIN_STATE_VALUES} needed). Set an absolute target instead."
+            ),
+        )
     median = median_of(values)
-    return ComputedTarget(median, target_year, rule, (
-        f"Median of the {n} {where} with a value in {data_year} (this jurisdiction "
-        f"included): {fmt(median)}. Target: reach it by {target_year}."))
+    return ComputedTarget(
+        median,
+        target_year,
+        rule,
+        (
+            f"Median of the {n} {where} with a value in {data_year} (this jurisdiction "
+            f"included): {fmt(median)}. Target: reach it by {target_year}."
+        ),
+    )
 
 
 def reach_peer_top_quartile(
-    cross: pd.DataFrame, peers: Sequence[str], focal: str, direction: int, data_year: int,
-    target_year: int, fmt: Fmt, names: dict[str, str] | None = None, peer_note: str = "",
+    cross: pd.DataFrame,
+    peers: Sequence[str],
+    focal: str,
+    direction: int,
+    data_year: int,
+    target_year: int,
+    fmt: Fmt,
+    names: dict[str, str] | None = None,
+    peer_note: str = "",
 ) -> ComputedTarget:
     """Quartile boundary of the peers' values; ``direction`` +1 higher is better, -1 lower."""
     rule = "reach_peer_top_quartile"
@@ -86,17 +110,24 @@ def reach_peer_top_quartile(
     missing = [p for p in peer_ids if p not in set(have["geoid"])]
     n = len(have)
     if n < MIN_PEER_VALUES:
-        return ComputedTarget(None, target_year, rule, (
-            f"Cannot compute the peer top quartile: only {n} of {len(peer_ids)} peers have a "
-            f"value in {data_year} (at least {MIN_PEER_VALUES} needed). Name more peers or "
-            "set an absolute target."))
+        return ComputedTarget(
+            None,
+            target_year,
+            rule,
+            (
+                f"Cannot compute the peer top quartile: only {n} of {len(peer_ids)} peers have a "
+                f"value in {data_year} (at least {MIN_PEER_VALUES} needed). Name more peers or "
+                "set an absolute target."
+            ),
+        )
     q = 0.75 if direction > 0 else 0.25
     value = float(np.quantile(have["value"].to_numpy(dtype=float), q))
     side = "highest" if direction > 0 else "lowest"
     text = (
         f"Top quartile of {n} peers in {data_year}{peer_note}: the {int(q * 100)}th percentile "
         f"of their values (linear interpolation, as Excel's QUARTILE.INC) is {fmt(value)}, "
-        f"the threshold of the {side} quarter. Target: reach it by {target_year}.")
+        f"the threshold of the {side} quarter. Target: reach it by {target_year}."
+    )
     if missing:
         label = [names.get(p, p) if names else p for p in missing]
         text += f" Peers without a value in {data_year}: {', '.join(label)}."
@@ -104,28 +135,52 @@ def reach_peer_top_quartile(
 
 
 def close_gap_to_benchmark(
-    baseline: float, baseline_year: int, benchmark: float, benchmark_label: str,
-    percent: float, target_year: int, fmt: Fmt,
+    baseline: float,
+    baseline_year: int,
+    benchmark: float,
+    benchmark_label: str,
+    percent: float,
+    target_year: int,
+    fmt: Fmt,
 ) -> ComputedTarget:
     value = baseline + percent / 100 * (benchmark - baseline)
-    return ComputedTarget(value, target_year, "close_gap_to_benchmark", (
-        f"Close {_pct(percent)} of the gap between the baseline ({fmt(baseline)} in "
-        f"{baseline_year}) and {benchmark_label} ({fmt(benchmark)}): {fmt(baseline)} + "
-        f"{percent / 100:g} x ({fmt(benchmark)} - {fmt(baseline)}) = {fmt(value)} by "
-        f"{target_year}."))
+    return ComputedTarget(
+        value,
+        target_year,
+        "close_gap_to_benchmark",
+        (
+            f"Close {_pct(percent)} of the gap between the baseline ({fmt(baseline)} in "
+            f"{baseline_year}) and {benchmark_label} ({fmt(benchmark)}): {fmt(baseline)} + "
+            f"{percent / 100:g} x ({fmt(benchmark)} - {fmt(baseline)}) = {fmt(value)} by "
+            f"{target_year}."
+        ),
+    )
 
 
 def close_subgroup_gap(
-    group: str, group_value: float, reference: str, reference_value: float, data_year: int,
-    percent: float, target_year: int, fmt: Fmt, fmt_gap: Fmt,
+    group: str,
+    group_value: float,
+    reference: str,
+    reference_value: float,
+    data_year: int,
+    percent: float,
+    target_year: int,
+    fmt: Fmt,
+    fmt_gap: Fmt,
 ) -> ComputedTarget:
     gap = abs(reference_value - group_value)
     value = (1 - percent / 100) * gap
-    return ComputedTarget(value, target_year, "close_subgroup_gap", (
-        f"In {data_year} {reference} was at {fmt(reference_value)} and {group} at "
-        f"{fmt(group_value)}: a gap of {fmt_gap(gap)}. Closing {_pct(percent)} of it leaves "
-        f"(1 - {percent / 100:g}) x {fmt_gap(gap)} = {fmt_gap(value)} by {target_year}. "
-        "Progress is measured on the gap."))
+    return ComputedTarget(
+        value,
+        target_year,
+        "close_subgroup_gap",
+        (
+            f"In {data_year} {reference} was at {fmt(reference_value)} and {group} at "
+            f"{fmt(group_value)}: a gap of {fmt_gap(gap)}. Closing {_pct(percent)} of it leaves "
+            f"(1 - {percent / 100:g}) x {fmt_gap(gap)} = {fmt_gap(value)} by {target_year}. "
+            "Progress is measured on the gap."
+        ),
+    )
 
 
 def unavailable(rule: str, year: int, reason: str) -> ComputedTarget:

@@ -14,8 +14,17 @@ from typing import Any
 
 Fmt = Callable[[float], str]
 
-_DECIMALS = {"share": 1, "percent": 1, "dollars": 0, "count": 0, "rate": 1, "ratio": 2,
-             "index": 0, "number": 2, "parity": 2}
+_DECIMALS = {
+    "share": 1,
+    "percent": 1,
+    "dollars": 0,
+    "count": 0,
+    "rate": 1,
+    "ratio": 2,
+    "index": 0,
+    "number": 2,
+    "parity": 2,
+}
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,9 @@ class Units:
             return f"{'-' if x < 0 else ''}${abs(x):,.{self._dec()}f}"
         return f"{x:,.{self._dec()}f}"
 
-    def difference(self, x: float | None, signed: bool = False, extra: int = 0,
-                   short: bool = False) -> str:
+    def difference(
+        self, x: float | None, signed: bool = False, extra: int = 0, short: bool = False
+    ) -> str:
         """A difference between two values (a gap, a change); shares in percentage points."""
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "NA"

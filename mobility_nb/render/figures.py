@@ -89,9 +89,13 @@ class _SVGCanvas(FigureCanvasSVG):
             try:
                 width, height = self.figure.get_size_inches()
                 renderer = MixedModeRenderer(
-                    self.figure, width, height, dpi,
-                    _SharedMetricsRenderer(width * 72, height * 72, fh, image_dpi=dpi,
-                                           metadata=metadata),
+                    self.figure,
+                    width,
+                    height,
+                    dpi,
+                    _SharedMetricsRenderer(
+                        width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata
+                    ),
                     bbox_inches_restore=bbox_inches_restore,
                 )
                 self.figure.draw(renderer)

@@ -81,15 +81,24 @@ def _exporter_class() -> type:
         def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[override]
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            self.register_filter(
+                "highlight_code",
+                self.filters.get(
+                    "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+                ),
+            )
             resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(
+                    notebook_metadata=self._nb_metadata, parent=self, resources=resources
+                ),
+            )
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             html = _OUTPUT_DIV.sub(r'<div class="\1" tabindex="0"', html)
             html = _IMG_NO_ALT.sub(
-                '<img alt="No description has been provided for this image"', html)
+                '<img alt="No description has been provided for this image"', html
+            )
             return html, resources
 
     return PageExporter
@@ -150,8 +159,9 @@ _FETCH_ATTR = re.compile(
     r"[^>]*?\b(?P<attr>src|href|data|srcset|poster)\s*=\s*[\"']?\s*(?P<url>(?:https?:)?//[^\s\"'>]+)",
     re.IGNORECASE,
 )
-_CSS_URL = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"'])(?P<url>(?:https?:)?//[^\s\"')]+)",
-                      re.IGNORECASE)
+_CSS_URL = re.compile(
+    r"(?:url\(\s*[\"']?|@import\s+[\"'])(?P<url>(?:https?:)?//[^\s\"')]+)", re.IGNORECASE
+)
 
 
 def external_references(page: str) -> list[str]:

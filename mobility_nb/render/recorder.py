@@ -145,8 +145,9 @@ class PageRecorder:
         if known is not None:
             if years and years != known.years:
                 merged = ", ".join(y for y in (known.years, years) if y)
-                self._sources[key] = Source(known.name, known.path, known.size, known.sha256,
-                                            merged)
+                self._sources[key] = Source(
+                    known.name, known.path, known.size, known.sha256, merged
+                )
             return
         self._sources[key] = Source(
             name=file.name,
@@ -212,8 +213,13 @@ class PageRecorder:
             "package_version": __version__,
             "run_at": self.run_at,
             "data_files": [
-                {"name": s.name, "path": s.path, "size": s.size, "sha256": s.sha256,
-                 "years": s.years}
+                {
+                    "name": s.name,
+                    "path": s.path,
+                    "size": s.size,
+                    "sha256": s.sha256,
+                    "years": s.years,
+                }
                 for s in self._sources.values()
             ],
             "data_years": years,
@@ -239,16 +245,21 @@ class PageRecorder:
             "of the data used.</p>"
         )
         files = pd.DataFrame(
-            [[s["name"], s["years"] or "", _human_size(s["size"]), s["sha256"]]
-             for s in prov["data_files"]],
+            [
+                [s["name"], s["years"] or "", _human_size(s["size"]), s["sha256"]]
+                for s in prov["data_files"]
+            ],
             columns=["File", "Data years", "Size", "SHA-256"],
         )
         params = pd.DataFrame(
             [[k, _show_value(v)] for k, v in prov["parameters"].items()],
             columns=["Parameter", "Value"],
         )
-        parts = ['<section class="mnb-provenance" aria-labelledby="mnb-about">',
-                 '<h2 id="mnb-about">About this page</h2>', intro]
+        parts = [
+            '<section class="mnb-provenance" aria-labelledby="mnb-about">',
+            '<h2 id="mnb-about">About this page</h2>',
+            intro,
+        ]
         if len(files):
             parts.append(html_table(files, caption="Data files used"))
         else:

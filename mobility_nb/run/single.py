@@ -70,6 +70,7 @@ class CellFailure:
 
 # --- locating ------------------------------------------------------------------------------
 
+
 def page_paths(out_dir: Path, stem: str) -> tuple[Path, Path, Path]:
     """The HTML, CSV and provenance paths of a page."""
     check_stem(stem)
@@ -103,6 +104,7 @@ def check_stem(stem: str) -> None:
 
 # --- publishing ----------------------------------------------------------------------------
 
+
 def read_artifacts(artifacts_dir: Path, notebook: str) -> tuple[str, dict[str, Any]]:
     """The numbers CSV text and provenance dict a notebook's PageRecorder wrote."""
     numbers = Path(artifacts_dir) / NUMBERS_FILE
@@ -122,7 +124,8 @@ def extra_artifacts(artifacts_dir: Path) -> dict[str, bytes]:
     return {
         f.name: f.read_bytes()
         for f in sorted(folder.iterdir())
-        if f.is_file() and f.name not in (NUMBERS_FILE, PROVENANCE_FILE)
+        if f.is_file()
+        and f.name not in (NUMBERS_FILE, PROVENANCE_FILE)
         and _SAFE_STEM.fullmatch(f.name)
     }
 
@@ -183,6 +186,7 @@ def publish_page(
 
 
 # --- failures ------------------------------------------------------------------------------
+
 
 def find_failure(nb: NotebookNode) -> CellFailure | None:
     """The first cell error in an executed notebook (a clean ``SystemExit`` is not one)."""
@@ -267,32 +271,45 @@ def save_failed_notebook(nb: NotebookNode, out_dir: Path, stem: str) -> Path:
     return write_atomic(Path(out_dir) / FAILED_DIR / f"{stem}.ipynb", text)
 
 
-def _stopped(exc: Exception, notebook: str, what: str, timeout: int, kernel_name: str,
-             executed: Path, out_dir: Path, stem: str) -> NotebookRunError:
+def _stopped(
+    exc: Exception,
+    notebook: str,
+    what: str,
+    timeout: int,
+    kernel_name: str,
+    executed: Path,
+    out_dir: Path,
+    stem: str,
+) -> NotebookRunError:
     """A run that ended without a cell error: timeout, dead kernel, kernel not starting."""
     failed_path = None
     if executed.exists():
         with contextlib.suppress(Exception):
-            failed_path = save_failed_notebook(nbformat.read(executed, as_version=4),
-                                               out_dir, stem)
+            failed_path = save_failed_notebook(nbformat.read(executed, as_version=4), out_dir, stem)
     saved = f" The partial notebook is saved at {failed_path}." if failed_path else ""
     kind = type(exc).__name__
     first = redact_secrets(str(exc)).strip().splitlines()
     detail = first[0].rstrip(".") if first else kind
     if kind == "CellTimeoutError" or "timed out" in detail.lower():
-        why = (f"a cell ran longer than the {timeout}-second limit. Allow more time with "
-               "--timeout, or check that the data directory is on a fast local disk")
+        why = (
+            f"a cell ran longer than the {timeout}-second limit. Allow more time with "
+            "--timeout, or check that the data directory is on a fast local disk"
+        )
     elif "kernel" in f"{kind} {detail}".lower():
-        why = (f"the Jupyter kernel {kernel_name!r} failed ({kind}: {detail}). Check that it "
-               "is installed (python -m ipykernel install --user) and that memory is not "
-               "exhausted")
+        why = (
+            f"the Jupyter kernel {kernel_name!r} failed ({kind}: {detail}). Check that it "
+            "is installed (python -m ipykernel install --user) and that memory is not "
+            "exhausted"
+        )
     else:
         why = f"{kind}: {detail}"
-    return NotebookRunError(f"Running {notebook} for {what} stopped: {why}.{saved}",
-                            ename=kind, evalue=detail)
+    return NotebookRunError(
+        f"Running {notebook} for {what} stopped: {why}.{saved}", ename=kind, evalue=detail
+    )
 
 
 # --- running -------------------------------------------------------------------------------
+
 
 def _describe_target(params: Mapping[str, Any], stem: str) -> str:
     jur = params.get("jurisdiction")
@@ -330,7 +347,7 @@ def run_page(
     if "artifacts_dir" not in notebook_parameters(notebook_path):
         raise NotebookRunError(
             f"{notebook_path.name} has no artifacts_dir parameter, so its numbers and "
-            "provenance cannot be collected. Add `artifacts_dir: str = \"\"` to its "
+            'provenance cannot be collected. Add `artifacts_dir: str = ""` to its '
             "parameters cell and pass it to PageRecorder."
         )
     name = notebook_path.name
@@ -357,20 +374,34 @@ def run_page(
         except PapermillExecutionError as exc:
             failed_nb = nbformat.read(executed, as_version=4) if executed.exists() else None
             failed_path = save_failed_notebook(failed_nb, out, stem) if failed_nb else None
-            failure = CellFailure(exc.cell_index, exc.exec_count, exc.ename, exc.evalue,
-                                  exc.source, tuple(exc.traceback or ()))
+            failure = CellFailure(
+                exc.cell_index,
+                exc.exec_count,
+                exc.ename,
+                exc.evalue,
+                exc.source,
+                tuple(exc.traceback or ()),
+            )
             raise NotebookRunError(
                 failure_message(failure, name, what, failed_path),
-                cell_index=exc.cell_index, ename=exc.ename, evalue=redact_secrets(exc.evalue),
+                cell_index=exc.cell_index,
+                ename=exc.ename,
+                evalue=redact_secrets(exc.evalue),
             ) from None
         except (KeyboardInterrupt, ParamsError):
             raise
         except Exception as exc:  # kernel died, timed out, could not start
-            raise _stopped(exc, name, what, execution_timeout, kernel_name, executed,
-                           out, stem) from None
+            raise _stopped(
+                exc, name, what, execution_timeout, kernel_name, executed, out, stem
+            ) from None
 
         html, csv, prov, size = publish_page(
-            nb, artifacts, out, stem, title=title, notebook=name,
+            nb,
+            artifacts,
+            out,
+            stem,
+            title=title,
+            notebook=name,
             default_title=default_title
             or f"{STEP_TITLES[step]}: {checked.get('jurisdiction', stem)}",
         )

@@ -64,9 +64,7 @@ def get_step(key: str) -> Step:
     try:
         return REGISTRY[key]
     except KeyError:
-        raise ParamsError(
-            f"Unknown step {key!r}. Choose one of: {', '.join(REGISTRY)}."
-        ) from None
+        raise ParamsError(f"Unknown step {key!r}. Choose one of: {', '.join(REGISTRY)}.") from None
 
 
 def locate_notebook(key: str) -> Path:

@@ -40,8 +40,11 @@ from mobility_nb.data import states
 REPLAY_KEY = "offline-replay"  # the census package refuses an empty key
 REPLAY_SOURCE = "replay"
 SUMLEV = {"county": "0500000US", "place": "1600000US", "tract": "1400000US"}
-GEO_COLUMNS = {"county": ("state", "county"), "place": ("state", "place"),
-               "tract": ("state", "county", "tract")}
+GEO_COLUMNS = {
+    "county": ("state", "county"),
+    "place": ("state", "place"),
+    "tract": ("state", "county", "tract"),
+}
 
 NYC_TRACTS = "acs/nyc/nycgeo_tract_acs_data_acs5_2017.csv"
 NYC_BOROUGHS = "acs/nyc/nycgeo_borough_acs_data_acs5_2017.csv"
@@ -64,38 +67,54 @@ NYC_COLUMNS: dict[str, tuple[str, str | None]] = {
     "B17021_002": ("pop_inpov_est", "pop_inpov_moe"),
 }
 MAPPINGS: dict[str, dict[str, str]] = {
-    "nyc": {v: f"nycgeo column {e} / {m or '(no MOE column)'}"
-            for v, (e, m) in NYC_COLUMNS.items()},
+    "nyc": {
+        v: f"nycgeo column {e} / {m or '(no MOE column)'}" for v, (e, m) in NYC_COLUMNS.items()
+    },
     "philadelphia": {
         "B19013_001": "AmericanFactFinder S1901 export, column HC01_EST_VC13 / HC01_MOE_VC13 "
-                      "(median household income, which the Bureau publishes identically in "
-                      "S1901 and B19013)",
+        "(median household income, which the Bureau publishes identically in "
+        "S1901 and B19013)",
         "B03002_001": "DVRPC U_TPopEst / U_TPopMOE (total population; DVRPC's published "
-                      "Hispanic percentages and their MOEs reproduce exactly with it as "
-                      "the B03002_001 universe)",
+        "Hispanic percentages and their MOEs reproduce exactly with it as "
+        "the B03002_001 universe)",
         "B03002_012": "DVRPC EM_CntEst / EM_CntMOE (Hispanic or Latino, B03002_012 per "
-                      "DVRPC's script)",
+        "DVRPC's script)",
     },
-    "cook": {"B19013_001": "tidycensus GeoJSON properties estimate / moe "
-                           "(variable medincome = B19013_001)"},
+    "cook": {
+        "B19013_001": "tidycensus GeoJSON properties estimate / moe "
+        "(variable medincome = B19013_001)"
+    },
 }
 SOURCES: dict[str, dict[str, Any]] = {
-    "nyc": {"year": 2017, "state": "36", "files": [NYC_TRACTS, NYC_BOROUGHS],
-            "label": "offline replay of ACS 2013\u20132017 5-year extracts (nycgeo tract and "
-                     "borough tables, via tidycensus)"},
-    "philadelphia": {"year": 2017, "state": "42", "files": [PHILA_S1901, PHILA_DVRPC],
-                     "label": "offline replay of ACS 2013\u20132017 5-year extracts "
-                              "(AmericanFactFinder S1901 tract export; DVRPC Indicators of "
-                              "Potential Disadvantage 2017)"},
-    "cook": {"year": 2020, "state": "17", "files": [COOK_GEOJSON],
-             "label": "offline replay of an ACS 2016\u20132020 5-year extract (B19013 by "
-                      "tract with geometry, via tidycensus)"},
+    "nyc": {
+        "year": 2017,
+        "state": "36",
+        "files": [NYC_TRACTS, NYC_BOROUGHS],
+        "label": "offline replay of ACS 2013\u20132017 5-year extracts (nycgeo tract and "
+        "borough tables, via tidycensus)",
+    },
+    "philadelphia": {
+        "year": 2017,
+        "state": "42",
+        "files": [PHILA_S1901, PHILA_DVRPC],
+        "label": "offline replay of ACS 2013\u20132017 5-year extracts "
+        "(AmericanFactFinder S1901 tract export; DVRPC Indicators of "
+        "Potential Disadvantage 2017)",
+    },
+    "cook": {
+        "year": 2020,
+        "state": "17",
+        "files": [COOK_GEOJSON],
+        "label": "offline replay of an ACS 2016\u20132020 5-year extract (B19013 by "
+        "tract with geometry, via tidycensus)",
+    },
 }
 
 
 # --- locating the extracts --------------------------------------------------------------
 
 # --- building API-shaped tables from the extracts ----------------------------------------
+
 
 def _api_text(value: Any) -> str | None:
     """A cell as the API sends it: text ('1382', '48.4') or None for a blank."""
@@ -148,14 +167,22 @@ class ReplayTable:
         return sorted({c[:-1] for c in self.frame.columns if c != "NAME"})
 
 
-def _table(year: int, level: str, state: str, geoids: pd.Series, names: Iterable[str],
-           columns: dict[str, tuple[pd.Series, pd.Series | None]], region: str) -> ReplayTable:
+def _table(
+    year: int,
+    level: str,
+    state: str,
+    geoids: pd.Series,
+    names: Iterable[str],
+    columns: dict[str, tuple[pd.Series, pd.Series | None]],
+    region: str,
+) -> ReplayTable:
     data: dict[str, list[str | None]] = {"NAME": list(names)}
     for var, (est, moe) in columns.items():
         data[f"{var}E"] = [_api_text(v) for v in est]
         data[f"{var}M"] = [_api_text(v) for v in moe] if moe is not None else [None] * len(est)
-    frame = pd.DataFrame(data, index=pd.Index(geoids.astype(str).to_list(), name="geoid"),
-                         dtype=object)
+    frame = pd.DataFrame(
+        data, index=pd.Index(geoids.astype(str).to_list(), name="geoid"), dtype=object
+    )
     return ReplayTable(year, level, state, frame, region)
 
 
@@ -167,8 +194,11 @@ def _nyc(root: Path) -> list[ReplayTable]:
         if not path.exists():
             continue
         df = pd.read_csv(path, dtype={"geoid": str})
-        columns = {v: (df[e], df[m] if m and m in df.columns else None)
-                   for v, (e, m) in NYC_COLUMNS.items() if e in df.columns}
+        columns = {
+            v: (df[e], df[m] if m and m in df.columns else None)
+            for v, (e, m) in NYC_COLUMNS.items()
+            if e in df.columns
+        }
         if level == "tract":
             names = [tract_name(g, counties) for g in df["geoid"]]
         else:
@@ -188,18 +218,29 @@ def _philadelphia(root: Path) -> list[ReplayTable]:
         s = pd.read_csv(s1901_path, dtype=str, keep_default_na=False)
         s = s.set_index("GEO.id2")
         names.update(s["GEO.display-label"].to_dict())
-        parts.append(pd.DataFrame({"B19013_001E": s["HC01_EST_VC13"],
-                                   "B19013_001M": s["HC01_MOE_VC13"]}))
+        parts.append(
+            pd.DataFrame({"B19013_001E": s["HC01_EST_VC13"], "B19013_001M": s["HC01_MOE_VC13"]})
+        )
     if dvrpc_path.exists():
         d = pd.read_csv(dvrpc_path, dtype=str, keep_default_na=False)
         d = d[d["STATEFP10"] == "42"].set_index("GEOID10")
-        parts.append(pd.DataFrame({"B03002_001E": d["U_TPopEst"], "B03002_001M": d["U_TPopMOE"],
-                                   "B03002_012E": d["EM_CntEst"], "B03002_012M": d["EM_CntMOE"]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "B03002_001E": d["U_TPopEst"],
+                    "B03002_001M": d["U_TPopMOE"],
+                    "B03002_012E": d["EM_CntEst"],
+                    "B03002_012M": d["EM_CntMOE"],
+                }
+            )
+        )
     merged = pd.concat(parts, axis=1).sort_index()
     columns = {}
     for var in sorted({c[:-1] for c in merged.columns}):
-        columns[var] = (merged[f"{var}E"].where(merged[f"{var}E"].notna(), None),
-                        merged[f"{var}M"].where(merged[f"{var}M"].notna(), None))
+        columns[var] = (
+            merged[f"{var}E"].where(merged[f"{var}E"].notna(), None),
+            merged[f"{var}M"].where(merged[f"{var}M"].notna(), None),
+        )
     geoids = pd.Series(merged.index, dtype=str)
     row_names = [names.get(g) or tract_name(g, counties) for g in geoids]
     return [_table(2017, "tract", "42", geoids, row_names, columns, "philadelphia")]
@@ -213,12 +254,12 @@ def _cook(root: Path) -> list[ReplayTable]:
     props = pd.DataFrame([f["properties"] for f in features])
     props = props.sort_values("GEOID")
     columns = {"B19013_001": (props["estimate"], props["moe"])}
-    return [_table(2020, "tract", "17", props["GEOID"].astype(str), props["NAME"], columns,
-                   "cook")]
+    return [_table(2020, "tract", "17", props["GEOID"].astype(str), props["NAME"], columns, "cook")]
 
 
-def load_extracts(census_data_dir: str | os.PathLike[str] | None = None
-                  ) -> dict[tuple[int, str, str], ReplayTable]:
+def load_extracts(
+    census_data_dir: str | os.PathLike[str] | None = None,
+) -> dict[tuple[int, str, str], ReplayTable]:
     """API-shaped tables from every extract present, keyed by (year, level, state)."""
     root = resolve_census_data_dir(census_data_dir)
     tables: dict[tuple[int, str, str], ReplayTable] = {}
@@ -228,8 +269,9 @@ def load_extracts(census_data_dir: str | os.PathLike[str] | None = None
     return tables
 
 
-def load_variable_metadata(census_data_dir: str | os.PathLike[str] | None = None
-                           ) -> dict[str, dict[str, Any]]:
+def load_variable_metadata(
+    census_data_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, dict[str, Any]]:
     path = resolve_census_data_dir(census_data_dir) / METADATA
     if not path.exists():
         return {}
@@ -237,6 +279,7 @@ def load_variable_metadata(census_data_dir: str | os.PathLike[str] | None = None
 
 
 # --- the fake API ----------------------------------------------------------------------------
+
 
 @dataclass
 class Reply:
@@ -246,8 +289,14 @@ class Reply:
 
     @property
     def reason(self) -> str:
-        return {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found",
-                500: "Internal Server Error", 503: "Service Unavailable"}.get(self.status, "")
+        return {
+            200: "OK",
+            204: "No Content",
+            400: "Bad Request",
+            404: "Not Found",
+            500: "Internal Server Error",
+            503: "Service Unavailable",
+        }.get(self.status, "")
 
 
 INVALID_KEY_PAGE = (
@@ -291,9 +340,13 @@ class ReplayAPI:
         doc = self.variables.get(name)
         if doc is None and name.endswith("M") and f"{name[:-1]}E" in self.variables:
             est = self.variables[f"{name[:-1]}E"]
-            doc = {"label": str(est.get("label", "")).replace("Estimate!!", "Margin of Error!!"),
-                   "concept": est.get("concept", ""), "predicateType": "int",
-                   "group": est.get("group", ""), "limit": 0}
+            doc = {
+                "label": str(est.get("label", "")).replace("Estimate!!", "Margin of Error!!"),
+                "concept": est.get("concept", ""),
+                "predicateType": "int",
+                "group": est.get("group", ""),
+                "limit": 0,
+            }
         if doc is None:
             return Reply(404, f"error: unknown variable '{name}'".encode(), "text/plain")
         return Reply(200, json.dumps({"name": name, **doc}).encode())
@@ -307,8 +360,11 @@ class ReplayAPI:
             return Reply(400, f"error: unknown geography '{level}'".encode(), "text/plain")
         within = dict(p.split(":", 1) for p in query.get("in", "").split() if ":" in p)
         state = within.get("state", "*")
-        tables = [t for (y, lv, st), t in self.tables.items()
-                  if y == year and lv == level and state in ("*", st)]
+        tables = [
+            t
+            for (y, lv, st), t in self.tables.items()
+            if y == year and lv == level and state in ("*", st)
+        ]
         known = {v for t in tables for v in t.variables}
         for f in fields:
             if f in ("NAME", "GEO_ID"):
@@ -330,11 +386,19 @@ class ReplayAPI:
             picked = frame[keep]
             columns = {c: picked[c].tolist() for c in fields if c in picked.columns}
             for i, geoid in enumerate(picked.index):
-                values = [SUMLEV[level] + geoid if f == "GEO_ID"
-                          else _json_cell(columns[f][i]) if f in columns else None
-                          for f in fields]
-                cuts = {"county": [geoid[:2], geoid[2:5]], "place": [geoid[:2], geoid[2:]],
-                        "tract": [geoid[:2], geoid[2:5], geoid[5:]]}[level]
+                values = [
+                    SUMLEV[level] + geoid
+                    if f == "GEO_ID"
+                    else _json_cell(columns[f][i])
+                    if f in columns
+                    else None
+                    for f in fields
+                ]
+                cuts = {
+                    "county": [geoid[:2], geoid[2:5]],
+                    "place": [geoid[:2], geoid[2:]],
+                    "tract": [geoid[:2], geoid[2:5], geoid[5:]],
+                }[level]
                 rows.append(values + cuts)
         if not rows:
             return Reply(204, b"", "application/json;charset=utf-8")
@@ -359,19 +423,31 @@ class ReplayAdapter(HTTPAdapter):
         super().__init__()
         self.handle = api.handle if isinstance(api, ReplayAPI) else api
 
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None,  # type: ignore[override]
-             proxies=None):
+    def send(
+        self,
+        request,
+        stream=False,
+        timeout=None,
+        verify=True,
+        cert=None,  # type: ignore[override]
+        proxies=None,
+    ):
         reply = self.handle(request.method or "GET", request.url or "")
         raw = HTTPResponse(
-            body=io.BytesIO(reply.body), headers={"Content-Type": reply.content_type,
-                                                  "Content-Length": str(len(reply.body))},
-            status=reply.status, reason=reply.reason, preload_content=False,
-            decode_content=False, request_method=request.method, request_url=request.url,
+            body=io.BytesIO(reply.body),
+            headers={"Content-Type": reply.content_type, "Content-Length": str(len(reply.body))},
+            status=reply.status,
+            reason=reply.reason,
+            preload_content=False,
+            decode_content=False,
+            request_method=request.method,
+            request_url=request.url,
         )
         return self.build_response(request, raw)
 
 
 # --- filling the store ------------------------------------------------------------------------
+
 
 def populate_store_from_extracts(
     census_data_dir: str | os.PathLike[str] | None = None,
@@ -402,12 +478,21 @@ def populate_store_from_extracts(
         if not mine:
             continue
         report = fetch.FetchReport(info["state"], info["year"], "acs5", info["label"])
-        extra = {"source_files": info["files"], "variable_notes": MAPPINGS[region],
-                 "replay": True}
+        extra = {"source_files": info["files"], "variable_notes": MAPPINGS[region], "replay": True}
         for t in sorted(mine, key=lambda t: t.level):
-            report.levels.append(fetch.fetch_level(
-                client, dataset="acs5", year=t.year, level=t.level, state=t.state,
-                variables=t.variables, store_dir=directory, source=REPLAY_SOURCE,
-                source_label=info["label"], extra_meta=extra))
+            report.levels.append(
+                fetch.fetch_level(
+                    client,
+                    dataset="acs5",
+                    year=t.year,
+                    level=t.level,
+                    state=t.state,
+                    variables=t.variables,
+                    store_dir=directory,
+                    source=REPLAY_SOURCE,
+                    source_label=info["label"],
+                    extra_meta=extra,
+                )
+            )
         reports.append(report)
     return reports

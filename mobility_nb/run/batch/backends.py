@@ -51,7 +51,9 @@ def default_workers() -> int:
 
 def _crash_outcome(job: Job, exc: BaseException) -> Outcome:
     return Outcome.crashed(
-        job, exc, f"the batch worker failed unexpectedly ({type(exc).__name__}: {exc}). "
+        job,
+        exc,
+        f"the batch worker failed unexpectedly ({type(exc).__name__}: {exc}). "
         "Rerun the batch to retry this page; report it if it persists.",
     )
 

@@ -85,6 +85,9 @@ class Outcome:
     def crashed(cls, job: Job, exc: BaseException, what: str) -> Outcome:
         """A page lost to an error outside the notebook (worker, pool or Dask task)."""
         return cls.for_job(
-            job, "failed", ename=type(exc).__name__, evalue=str(exc)[:600],
+            job,
+            "failed",
+            ename=type(exc).__name__,
+            evalue=str(exc)[:600],
             message=f"{job.label}: {what}",
         )

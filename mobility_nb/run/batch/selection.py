@@ -117,7 +117,10 @@ def _params_file(item: Mapping[str, Any], where: str, base: Path | None) -> dict
 
 
 def _row_from_mapping(
-    item: Mapping[str, Any], number: int, where: str, defaults: Mapping[str, Any],
+    item: Mapping[str, Any],
+    number: int,
+    where: str,
+    defaults: Mapping[str, Any],
     base: Path | None = None,
 ) -> Row:
     from_file = _params_file(item, where, base)
@@ -133,7 +136,10 @@ def _row_from_mapping(
     if not isinstance(extra, Mapping):
         raise BatchListError(f"{where}: params must be a mapping of name: value.")
     params = {
-        **defaults, **from_file, **{k: v for k, v in item.items() if k not in RESERVED}, **extra
+        **defaults,
+        **from_file,
+        **{k: v for k, v in item.items() if k not in RESERVED},
+        **extra,
     }
     level = item.get("level") or None
     if level is not None and level not in ("county", "place"):

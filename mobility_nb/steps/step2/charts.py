@@ -36,8 +36,16 @@ def _row_labels(ax, labels: list[str], fontsize: float = 7.5) -> None:
 
 def _panel_title(ax, text: str, fontsize: float = 8) -> None:
     """A title as plain text (``set_title`` re-measures every axis to place itself)."""
-    ax.annotate(text, (0, 1), xycoords="axes fraction", xytext=(0, 5),
-                textcoords="offset points", fontsize=fontsize, fontweight="bold", va="bottom")
+    ax.annotate(
+        text,
+        (0, 1),
+        xycoords="axes fraction",
+        xytext=(0, 5),
+        textcoords="offset points",
+        fontsize=fontsize,
+        fontweight="bold",
+        va="bottom",
+    )
 
 
 def standing_chart(table: pd.DataFrame, name: str, level: str) -> tuple[Figure, str] | None:
@@ -141,12 +149,20 @@ def _trend_panel(
         ax.plot([px(yr)] * 2, [y0, y0 - 0.04], color="#333333", lw=0.8)
         ax.text(px(yr), y0 - 0.07, str(int(yr)), ha="center", va="top", fontsize=7)
     if np.isfinite(lower).any():
-        ax.fill_between(px(years), py(lower), py(upper), color=PALETTE["neutral"], alpha=0.3,
-                        lw=0, zorder=2)
+        ax.fill_between(
+            px(years), py(lower), py(upper), color=PALETTE["neutral"], alpha=0.3, lw=0, zorder=2
+        )
     ax.plot(px(years), py(values), color=PALETTE["focal"], marker="o", ms=3, lw=1.5, zorder=3)
     title = "\n".join(textwrap.wrap(metric.label, 46, max_lines=2, placeholder="…"))
-    ax.text(x0 - _PANEL_LEFT + 0.05, y0 + _PANEL_HEIGHT + 0.1, title, fontsize=8,
-            fontweight="bold", va="bottom", linespacing=1.15)
+    ax.text(
+        x0 - _PANEL_LEFT + 0.05,
+        y0 + _PANEL_HEIGHT + 0.1,
+        title,
+        fontsize=8,
+        fontweight="bold",
+        va="bottom",
+        linespacing=1.15,
+    )
 
 
 def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, name: str) -> tuple[Figure, str] | None:
@@ -165,8 +181,14 @@ def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, name: str) -> tuple[
     ax.set_axis_off()
     ax.set_xlim(0, _TREND_WIDTH)
     ax.set_ylim(0, height)
-    ax.text(0.1, height - 0.08, f"{name}: change over time (shaded = 95% confidence bounds)",
-            fontsize=9, fontweight="bold", va="top")
+    ax.text(
+        0.1,
+        height - 0.08,
+        f"{name}: change over time (shaded = 95% confidence bounds)",
+        fontsize=9,
+        fontweight="bold",
+        va="top",
+    )
     by_metric = dict(tuple(series.groupby("metric", observed=True, sort=False)))
     for i, metric in enumerate(chosen["metric"]):
         r, c = divmod(i, cols)
@@ -203,8 +225,7 @@ def gap_chart(
     k = len(top)
     height = 0.55 * k + 1.0
     fig, ax = new_figure(7.2, height)
-    fig.subplots_adjust(left=_GAP_LEFT, right=_GAP_RIGHT, top=1 - 0.3 / height,
-                        bottom=0.7 / height)
+    fig.subplots_adjust(left=_GAP_LEFT, right=_GAP_RIGHT, top=1 - 0.3 / height, bottom=0.7 / height)
     labels, xs, ys, colors, spans, ends = [], [], [], [], [], []
     for y, (i, g) in enumerate(zip(top.index, top.to_dict("records"), strict=True)):
         m = catalog.get_metric(g["metric"])
@@ -234,8 +255,7 @@ def gap_chart(
             needed = (len(low_name) + len(high_name)) / 2 * _GAP_LABEL_CHAR + 6
             close = (high - low) * points_per_unit < needed
             for x, group, ha in ((low, low_name, "right"), (high, high_name, "left")):
-                ax.text(x, y - 0.17, group, ha=ha if close else "center", va="bottom",
-                        fontsize=6.5)
+                ax.text(x, y - 0.17, group, ha=ha if close else "center", va="bottom", fontsize=6.5)
     _row_labels(ax, labels, fontsize=7)
     ax.set_ylim(k - 0.4, -0.6)
     ax.set_xlabel("Each group's value as % of the overall value (dashed line = overall)")

@@ -193,7 +193,5 @@ def subgroup_detail(
 ) -> pd.DataFrame:
     """Every group's value for one metric, type and year (for charts and the CSV)."""
     own = rows_for(subgroups, geoid)
-    d = own[
-        (own["metric"] == metric) & (own["subgroup_type"] == sub_type) & (own["year"] == year)
-    ]
+    d = own[(own["metric"] == metric) & (own["subgroup_type"] == sub_type) & (own["year"] == year)]
     return d[["subgroup", "value", "lower", "upper", "quality"]].reset_index(drop=True)

@@ -368,8 +368,9 @@ class Step2Page:
         self.recorder.record("gaps", g)
         widest = g.head(charts.MAX_GAP_PANELS)
         details = {
-            i: gaps.subgroup_detail(self.subgroups, self.place.geoid, r["metric"],
-                                    r["subgroup_type"], r["year"])
+            i: gaps.subgroup_detail(
+                self.subgroups, self.place.geoid, r["metric"], r["subgroup_type"], r["year"]
+            )
             for i, r in zip(widest.index, widest.to_dict("records"), strict=True)
         }
         self.recorder.record(

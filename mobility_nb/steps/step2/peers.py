@@ -62,8 +62,9 @@ def similar_peers(
     """The ``n`` places nearest to ``focal`` on standardised log population and median income."""
     income = derived(tidy, "peer-income", _income_rows)
     own = income[income["geoid"] == focal.geoid]
-    table = derived(jurisdiction_table(focal.level, data_dir), "by-geoid",
-                    lambda t: t.set_index("geoid"))
+    table = derived(
+        jurisdiction_table(focal.level, data_dir), "by-geoid", lambda t: t.set_index("geoid")
+    )
     if own.empty or focal.geoid not in table.index:
         return PeerSet(
             (),

@@ -75,8 +75,7 @@ def standing(tidy: pd.DataFrame, geoid: str, level: str) -> pd.DataFrame:
         if isinstance(r["quality"], str):
             flagged[r["metric"]] = r
     own_ranks = {
-        (str(k["metric"]), int(k["year"])): k
-        for k in rows_for(ranks, geoid).to_dict("records")
+        (str(k["metric"]), int(k["year"])): k for k in rows_for(ranks, geoid).to_dict("records")
     }
     rows = []
     for m in catalog.metrics_for(level):

@@ -16,13 +16,33 @@ import pandas as pd
 
 from mobility_nb.errors import ParamsError
 
-COLUMNS = ["Source", "Owner", "Geography", "Years", "Disaggregation", "Quality notes",
-           "Access", "Status"]
-ENTRY_KEYS = {"source": "Source", "owner": "Owner", "geography": "Geography", "years": "Years",
-              "disaggregation": "Disaggregation", "quality_notes": "Quality notes",
-              "access": "Access", "status": "Status"}
-ALIASES = {"name": "source", "dataset": "source", "agency": "owner", "notes": "quality_notes",
-           "subgroups": "disaggregation"}
+COLUMNS = [
+    "Source",
+    "Owner",
+    "Geography",
+    "Years",
+    "Disaggregation",
+    "Quality notes",
+    "Access",
+    "Status",
+]
+ENTRY_KEYS = {
+    "source": "Source",
+    "owner": "Owner",
+    "geography": "Geography",
+    "years": "Years",
+    "disaggregation": "Disaggregation",
+    "quality_notes": "Quality notes",
+    "access": "Access",
+    "status": "Status",
+}
+ALIASES = {
+    "name": "source",
+    "dataset": "source",
+    "agency": "owner",
+    "notes": "quality_notes",
+    "subgroups": "disaggregation",
+}
 
 
 def declared_rows(entries: Iterable[Mapping[str, Any]] | None) -> list[dict[str, str]]:
@@ -30,16 +50,20 @@ def declared_rows(entries: Iterable[Mapping[str, Any]] | None) -> list[dict[str,
     rows = []
     for n, entry in enumerate(entries or [], start=1):
         if not isinstance(entry, Mapping):
-            raise ParamsError(f"inventory entry {n} must be a mapping such as "
-                              "{source: ..., owner: ..., geography: ...}; got {entry!r}.")
+            raise ParamsError(
+                f"inventory entry {n} must be a mapping such as "
+                "{source: ..., owner: ..., geography: ...}; got {entry!r}."
+            )
         row = {col: "" for col in COLUMNS}
         for key, value in entry.items():
             name = ALIASES.get(str(key), str(key))
             if name not in ENTRY_KEYS:
                 close = difflib.get_close_matches(name, list(ENTRY_KEYS), n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
-                raise ParamsError(f"inventory entry {n} has an unknown setting {key!r}.{hint} "
-                                  f"Valid: {', '.join(ENTRY_KEYS)}.")
+                raise ParamsError(
+                    f"inventory entry {n} has an unknown setting {key!r}.{hint} "
+                    f"Valid: {', '.join(ENTRY_KEYS)}."
+                )
             row[ENTRY_KEYS[name]] = "" if value is None else str(value)
         if not row["Source"]:
             raise ParamsError(f"inventory entry {n} needs a 'source' (the dataset's name).")
@@ -48,8 +72,9 @@ def declared_rows(entries: Iterable[Mapping[str, Any]] | None) -> list[dict[str,
     return rows
 
 
-def build_inventory(declared: Iterable[Mapping[str, Any]] | None = None,
-                    loaded: Iterable[Mapping[str, str]] = ()) -> pd.DataFrame:
+def build_inventory(
+    declared: Iterable[Mapping[str, Any]] | None = None, loaded: Iterable[Mapping[str, str]] = ()
+) -> pd.DataFrame:
     """Loaded sources first (status says how they were used), then declared-only ones.
 
     A declared entry whose source name matches a loaded one fills its blanks instead of
@@ -73,14 +98,24 @@ def local_file_row(loaded_file: Any) -> dict[str, str]:
     from mobility_nb.steps.step5.local_data import years_text
 
     s = loaded_file.spec
-    years = years_text(loaded_file.data[s.year_column]) \
-        if s.year_column and len(loaded_file.data) else ""
+    years = (
+        years_text(loaded_file.data[s.year_column])
+        if s.year_column and len(loaded_file.data)
+        else ""
+    )
     notes = s.quality_notes
     if s.example:
         notes = ("EXAMPLE DATA - illustrative numbers, not real. " + notes).strip()
     problems = sum(1 for i in loaded_file.issues if i.severity == "problem")
     if problems:
         notes = (notes + f" Validation: {problems} problem(s) on this page.").strip()
-    return {"Source": s.name, "Owner": s.owner, "Geography": s.geography_level,
-            "Years": years, "Disaggregation": s.disaggregation, "Quality notes": notes,
-            "Access": s.access or "local file", "Status": f"loaded: {loaded_file.status}"}
+    return {
+        "Source": s.name,
+        "Owner": s.owner,
+        "Geography": s.geography_level,
+        "Years": years,
+        "Disaggregation": s.disaggregation,
+        "Quality notes": notes,
+        "Access": s.access or "local file",
+        "Status": f"loaded: {loaded_file.status}",
+    }

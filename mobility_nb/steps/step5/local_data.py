@@ -24,9 +24,25 @@ from mobility_nb.errors import MobilityNBError, ParamsError
 
 TYPES = ("text", "integer", "number", "year", "geoid", "date")
 GEOID_LENGTH = {"tract": 11, "county": 5, "place": 7, "block group": 12, "zcta": 5, "zip": 5}
-SPEC_KEYS = {"path", "name", "owner", "geography_key", "geography_level", "required_columns",
-             "year_column", "value_columns", "description", "disaggregation", "access",
-             "quality_notes", "sheet", "example", "years", "url", "contact"}
+SPEC_KEYS = {
+    "path",
+    "name",
+    "owner",
+    "geography_key",
+    "geography_level",
+    "required_columns",
+    "year_column",
+    "value_columns",
+    "description",
+    "disaggregation",
+    "access",
+    "quality_notes",
+    "sheet",
+    "example",
+    "years",
+    "url",
+    "contact",
+}
 MAX_EXAMPLES = 5
 MISSING_TEXT = {"", "na", "n/a", "nan", "null", "none", "-", "."}
 
@@ -90,6 +106,7 @@ class LoadedLocalFile:
 
 # --- parameters --------------------------------------------------------------------------------
 
+
 def _as_columns(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
@@ -98,12 +115,14 @@ def _as_columns(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     elif isinstance(value, (list, tuple)):
         pairs = [(str(v), "text") for v in value]
     else:
-        raise ParamsError(f"{where}: required_columns must be a list of column names or a "
-                          "mapping 'column: type'.")
+        raise ParamsError(
+            f"{where}: required_columns must be a list of column names or a mapping 'column: type'."
+        )
     for col, kind in pairs:
         if kind not in TYPES:
-            raise ParamsError(f"{where}: column {col!r} has type {kind!r}; use one of "
-                              f"{', '.join(TYPES)}.")
+            raise ParamsError(
+                f"{where}: column {col!r} has type {kind!r}; use one of {', '.join(TYPES)}."
+            )
     return tuple(pairs)
 
 
@@ -117,8 +136,9 @@ def _resolve(path: Path, bases: list[Path]) -> Path:
     return bases[0] / path
 
 
-def parse_specs(entries: Iterable[Mapping[str, Any]] | None,
-                base_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[LocalFileSpec]:
+def parse_specs(
+    entries: Iterable[Mapping[str, Any]] | None, base_dirs: Iterable[str | os.PathLike[str]] = ()
+) -> list[LocalFileSpec]:
     """Turn the ``local_files`` parameter into specs.
 
     Relative paths are looked up in ``base_dirs`` in order (by default the current
@@ -129,42 +149,58 @@ def parse_specs(entries: Iterable[Mapping[str, Any]] | None,
     for n, entry in enumerate(entries or [], start=1):
         where = f"local_files entry {n}"
         if not isinstance(entry, Mapping):
-            raise ParamsError(f"{where} must be a mapping with at least 'path' and 'name', "
-                              f"got {entry!r}.")
+            raise ParamsError(
+                f"{where} must be a mapping with at least 'path' and 'name', got {entry!r}."
+            )
         unknown = sorted(set(entry) - SPEC_KEYS)
         if unknown:
-            hints = [f"{u!r} (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(
-                u, sorted(SPEC_KEYS), n=1)) else repr(u) for u in unknown]
-            raise ParamsError(f"{where} has unknown setting(s) {', '.join(hints)}. Valid: "
-                              f"{', '.join(sorted(SPEC_KEYS))}.")
+            hints = [
+                f"{u!r} (did you mean {m[0]!r}?)"
+                if (m := difflib.get_close_matches(u, sorted(SPEC_KEYS), n=1))
+                else repr(u)
+                for u in unknown
+            ]
+            raise ParamsError(
+                f"{where} has unknown setting(s) {', '.join(hints)}. Valid: "
+                f"{', '.join(sorted(SPEC_KEYS))}."
+            )
         if not entry.get("path"):
             raise ParamsError(f"{where} has no 'path' (the CSV or Excel file to read).")
         path = _resolve(Path(str(entry["path"])).expanduser(), bases)
         level = str(entry.get("geography_level", "") or "").lower()
         if level and level not in GEOID_LENGTH and level != "other":
-            raise ParamsError(f"{where}: geography_level {level!r} is not one of "
-                              f"{', '.join(GEOID_LENGTH)}, other.")
+            raise ParamsError(
+                f"{where}: geography_level {level!r} is not one of "
+                f"{', '.join(GEOID_LENGTH)}, other."
+            )
         value_cols = entry.get("value_columns") or ()
         if isinstance(value_cols, str):
             value_cols = [value_cols]
-        specs.append(LocalFileSpec(
-            path=path, name=str(entry.get("name") or path.name),
-            owner=str(entry.get("owner", "") or ""),
-            geography_key=str(entry.get("geography_key", "") or ""), geography_level=level,
-            required_columns=_as_columns(entry.get("required_columns"), where),
-            year_column=str(entry.get("year_column", "") or ""),
-            value_columns=tuple(str(v) for v in value_cols),
-            description=str(entry.get("description", "") or ""),
-            disaggregation=str(entry.get("disaggregation", "") or ""),
-            access=str(entry.get("access", "") or ""),
-            quality_notes=str(entry.get("quality_notes", "") or ""),
-            sheet=entry.get("sheet"), example=bool(entry.get("example", False)),
-            url=str(entry.get("url", "") or ""), contact=str(entry.get("contact", "") or ""),
-        ))
+        specs.append(
+            LocalFileSpec(
+                path=path,
+                name=str(entry.get("name") or path.name),
+                owner=str(entry.get("owner", "") or ""),
+                geography_key=str(entry.get("geography_key", "") or ""),
+                geography_level=level,
+                required_columns=_as_columns(entry.get("required_columns"), where),
+                year_column=str(entry.get("year_column", "") or ""),
+                value_columns=tuple(str(v) for v in value_cols),
+                description=str(entry.get("description", "") or ""),
+                disaggregation=str(entry.get("disaggregation", "") or ""),
+                access=str(entry.get("access", "") or ""),
+                quality_notes=str(entry.get("quality_notes", "") or ""),
+                sheet=entry.get("sheet"),
+                example=bool(entry.get("example", False)),
+                url=str(entry.get("url", "") or ""),
+                contact=str(entry.get("contact", "") or ""),
+            )
+        )
     return specs
 
 
 # --- reading -----------------------------------------------------------------------------------
+
 
 def _excel_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -182,8 +218,12 @@ def read_table(spec: LocalFileSpec) -> pd.DataFrame:
     if suffix in (".csv", ".txt"):
         return pd.read_csv(spec.path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if suffix in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(spec.path, sheet_name=spec.sheet if spec.sheet is not None else 0,
-                              dtype=object, engine="openpyxl")
+        frame = pd.read_excel(
+            spec.path,
+            sheet_name=spec.sheet if spec.sheet is not None else 0,
+            dtype=object,
+            engine="openpyxl",
+        )
         return frame.apply(lambda col: col.map(_excel_text)).astype(str)
     raise ValueError(f"unsupported file type {suffix!r}: use .csv or .xlsx")
 
@@ -223,20 +263,30 @@ def _number(text: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce")
 
 
-def check_file(spec: LocalFileSpec, valid_geoids: Iterable[str] | None = None,
-               jurisdiction: str = "") -> LoadedLocalFile:
+def check_file(
+    spec: LocalFileSpec, valid_geoids: Iterable[str] | None = None, jurisdiction: str = ""
+) -> LoadedLocalFile:
     """Read and check one file; never raises for a bad file (issues say what is wrong)."""
     issues: list[Issue] = []
     if not spec.path.exists():
-        issues.append(Issue("error", "", f"The file {spec.path} does not exist. Check the "
-                            "'path' in local_files (relative paths are looked up from the "
-                            "folder the page runs in, then the project folder)."))
+        issues.append(
+            Issue(
+                "error",
+                "",
+                f"The file {spec.path} does not exist. Check the "
+                "'path' in local_files (relative paths are looked up from the "
+                "folder the page runs in, then the project folder).",
+            )
+        )
         return LoadedLocalFile(spec, pd.DataFrame(), issues)
     try:
         raw = read_table(spec)
     except (ValueError, OSError, UnicodeDecodeError, KeyError) as exc:
-        issues.append(Issue("error", "", f"Cannot read {spec.path.name}: {exc}. Save it as "
-                            "UTF-8 CSV or .xlsx."))
+        issues.append(
+            Issue(
+                "error", "", f"Cannot read {spec.path.name}: {exc}. Save it as UTF-8 CSV or .xlsx."
+            )
+        )
         return LoadedLocalFile(spec, pd.DataFrame(), issues)
     raw.columns = [str(c).strip() for c in raw.columns]
     columns = list(raw.columns)
@@ -254,8 +304,11 @@ def check_file(spec: LocalFileSpec, valid_geoids: Iterable[str] | None = None,
     missing = [c for c in required if c not in columns]
     for col in missing:
         close = difflib.get_close_matches(col, columns, n=1, cutoff=0.6)
-        hint = f" A column named {close[0]!r} exists - rename it or fix the parameters." \
-            if close else f" The file has: {', '.join(columns[:12])}."
+        hint = (
+            f" A column named {close[0]!r} exists - rename it or fix the parameters."
+            if close
+            else f" The file has: {', '.join(columns[:12])}."
+        )
         issues.append(Issue("error", col, f"Required column {col!r} is missing.{hint}"))
     if missing:
         return LoadedLocalFile(spec, pd.DataFrame(), issues, rows_read=len(raw))
@@ -266,9 +319,16 @@ def check_file(spec: LocalFileSpec, valid_geoids: Iterable[str] | None = None,
         bad = _bad_values(raw[col], kind)
         if bad.any():
             shown, rows = _examples(raw[col], bad)
-            issues.append(Issue("problem", col, f"Column {col!r} should hold {kind} values but "
-                                f"{int(bad.sum())} cell(s) do not: {shown}. Those rows are left "
-                                "out.", rows))
+            issues.append(
+                Issue(
+                    "problem",
+                    col,
+                    f"Column {col!r} should hold {kind} values but "
+                    f"{int(bad.sum())} cell(s) do not: {shown}. Those rows are left "
+                    "out.",
+                    rows,
+                )
+            )
             keep &= ~bad
     if spec.geography_key:
         keep &= _check_geoids(spec, raw, valid_geoids, jurisdiction, issues)
@@ -281,20 +341,37 @@ def check_file(spec: LocalFileSpec, valid_geoids: Iterable[str] | None = None,
     for col in spec.value_columns:
         empty = raw[col].str.strip().str.lower().isin(MISSING_TEXT)
         if empty.any():
-            issues.append(Issue("problem", col, f"{int(empty.sum())} empty value(s) in "
-                                f"{col!r} (shown as missing).", _examples(raw[col], empty)[1]))
+            issues.append(
+                Issue(
+                    "problem",
+                    col,
+                    f"{int(empty.sum())} empty value(s) in {col!r} (shown as missing).",
+                    _examples(raw[col], empty)[1],
+                )
+            )
     if spec.geography_key and spec.year_column and len(data):
         dup = data.duplicated([spec.geography_key, spec.year_column], keep=False)
         if dup.any():
             shown, rows = _examples(data[spec.geography_key], dup)
-            issues.append(Issue("problem", spec.geography_key, f"{int(dup.sum())} rows repeat a "
-                                f"geography and year: {shown}. Check for double counting.",
-                                rows))
+            issues.append(
+                Issue(
+                    "problem",
+                    spec.geography_key,
+                    f"{int(dup.sum())} rows repeat a "
+                    f"geography and year: {shown}. Check for double counting.",
+                    rows,
+                )
+            )
     return LoadedLocalFile(spec, data.reset_index(drop=True), issues, rows_read=len(raw))
 
 
-def _check_geoids(spec: LocalFileSpec, raw: pd.DataFrame, valid: Iterable[str] | None,
-                  jurisdiction: str, issues: list[Issue]) -> pd.Series:
+def _check_geoids(
+    spec: LocalFileSpec,
+    raw: pd.DataFrame,
+    valid: Iterable[str] | None,
+    jurisdiction: str,
+    issues: list[Issue],
+) -> pd.Series:
     col = spec.geography_key
     text = raw[col].str.strip()
     width = GEOID_LENGTH.get(spec.geography_level)
@@ -302,18 +379,32 @@ def _check_geoids(spec: LocalFileSpec, raw: pd.DataFrame, valid: Iterable[str] |
         short = text.str.fullmatch(r"\d+") & (text.str.len() == width - 1)
         if short.any():
             shown, rows = _examples(raw[col], short)
-            issues.append(Issue("problem", col, f"{int(short.sum())} {spec.geography_level} "
-                                f"code(s) have {width - 1} digits instead of {width}, which "
-                                f"usually means a spreadsheet dropped a leading zero ({shown}). "
-                                "They were padded with a zero; store codes as text to avoid "
-                                "this.", rows))
+            issues.append(
+                Issue(
+                    "problem",
+                    col,
+                    f"{int(short.sum())} {spec.geography_level} "
+                    f"code(s) have {width - 1} digits instead of {width}, which "
+                    f"usually means a spreadsheet dropped a leading zero ({shown}). "
+                    "They were padded with a zero; store codes as text to avoid "
+                    "this.",
+                    rows,
+                )
+            )
             text = text.where(~short, text.str.zfill(width))
         malformed = ~text.str.fullmatch(rf"\d{{{width}}}")
         if malformed.any():
             shown, rows = _examples(raw[col], malformed)
-            issues.append(Issue("problem", col, f"{int(malformed.sum())} value(s) in {col!r} are "
-                                f"not {width}-digit {spec.geography_level} codes: {shown}. "
-                                "Those rows are left out.", rows))
+            issues.append(
+                Issue(
+                    "problem",
+                    col,
+                    f"{int(malformed.sum())} value(s) in {col!r} are "
+                    f"not {width}-digit {spec.geography_level} codes: {shown}. "
+                    "Those rows are left out.",
+                    rows,
+                )
+            )
     else:
         malformed = pd.Series(False, index=raw.index)
     raw[col] = text
@@ -324,17 +415,27 @@ def _check_geoids(spec: LocalFileSpec, raw: pd.DataFrame, valid: Iterable[str] |
         if unknown.any():
             shown, rows = _examples(raw[col], unknown)
             where = f" in {jurisdiction}" if jurisdiction else ""
-            issues.append(Issue("problem", col, f"{int(unknown.sum())} {spec.geography_level or ''}"
-                                f" code(s) are not geographies{where}: {shown}. Check the "
-                                "codes and their vintage (tract codes changed in 2020). Those "
-                                "rows are left out.", rows))
+            issues.append(
+                Issue(
+                    "problem",
+                    col,
+                    f"{int(unknown.sum())} {spec.geography_level or ''}"
+                    f" code(s) are not geographies{where}: {shown}. Check the "
+                    "codes and their vintage (tract codes changed in 2020). Those "
+                    "rows are left out.",
+                    rows,
+                )
+            )
             ok &= ~unknown
     return ok
 
 
-def load_local_files(specs: Iterable[LocalFileSpec], valid_geoids: Mapping[str, Iterable[str]]
-                     | None = None, jurisdiction: str = "", strict: bool = False
-                     ) -> list[LoadedLocalFile]:
+def load_local_files(
+    specs: Iterable[LocalFileSpec],
+    valid_geoids: Mapping[str, Iterable[str]] | None = None,
+    jurisdiction: str = "",
+    strict: bool = False,
+) -> list[LoadedLocalFile]:
     """Check every file; ``valid_geoids`` maps geography level -> codes in the jurisdiction."""
     loaded = []
     for spec in specs:
@@ -348,6 +449,7 @@ def load_local_files(specs: Iterable[LocalFileSpec], valid_geoids: Mapping[str, 
 
 
 # --- summaries ---------------------------------------------------------------------------------
+
 
 def years_text(values: Iterable[Any]) -> str:
     years = sorted({int(v) for v in values if pd.notna(v)})
@@ -365,19 +467,44 @@ def summary_table(loaded: Iterable[LoadedLocalFile]) -> pd.DataFrame:
         s = f.spec
         years = years_text(f.data[s.year_column]) if s.year_column and len(f.data) else ""
         geos = int(f.data[s.geography_key].nunique()) if s.geography_key and len(f.data) else 0
-        rows.append({
-            "File": s.name + (" (example data)" if s.example else ""), "Owner": s.owner,
-            "Geography": s.geography_level or "-", "Years": years or "-",
-            "Rows read": f.rows_read, "Rows used": len(f.data), "Geographies": geos,
-            "Status": f.status,
-        })
-    return pd.DataFrame(rows, columns=["File", "Owner", "Geography", "Years", "Rows read",
-                                       "Rows used", "Geographies", "Status"])
+        rows.append(
+            {
+                "File": s.name + (" (example data)" if s.example else ""),
+                "Owner": s.owner,
+                "Geography": s.geography_level or "-",
+                "Years": years or "-",
+                "Rows read": f.rows_read,
+                "Rows used": len(f.data),
+                "Geographies": geos,
+                "Status": f.status,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "File",
+            "Owner",
+            "Geography",
+            "Years",
+            "Rows read",
+            "Rows used",
+            "Geographies",
+            "Status",
+        ],
+    )
 
 
 def issues_table(loaded: Iterable[LoadedLocalFile]) -> pd.DataFrame:
-    rows = [{"File": f.spec.name, "Column": i.column or "-", "Severity": i.severity,
-             "Problem": i.message} for f in loaded for i in f.issues]
+    rows = [
+        {
+            "File": f.spec.name,
+            "Column": i.column or "-",
+            "Severity": i.severity,
+            "Problem": i.message,
+        }
+        for f in loaded
+        for i in f.issues
+    ]
     return pd.DataFrame(rows, columns=["File", "Column", "Severity", "Problem"])
 
 
@@ -396,9 +523,14 @@ def value_summary(f: LoadedLocalFile) -> pd.DataFrame:
         for key, part in frames:
             v = part["_v"].dropna()
             year = key[0] if isinstance(key, tuple) else key
-            rows.append({"Measure": col, "Year": int(year) if year is not None else "-",
-                         "Geographies reporting": int(v.size),
-                         "Median": float(v.median()) if v.size else np.nan,
-                         "Lowest": float(v.min()) if v.size else np.nan,
-                         "Highest": float(v.max()) if v.size else np.nan})
+            rows.append(
+                {
+                    "Measure": col,
+                    "Year": int(year) if year is not None else "-",
+                    "Geographies reporting": int(v.size),
+                    "Median": float(v.median()) if v.size else np.nan,
+                    "Lowest": float(v.min()) if v.size else np.nan,
+                    "Highest": float(v.max()) if v.size else np.nan,
+                }
+            )
     return pd.DataFrame(rows)

@@ -40,14 +40,35 @@ from mobility_nb.render.tables import html_table, show_html
 from mobility_nb.steps.step5 import inventory as inventory_mod
 from mobility_nb.steps.step5 import local_data
 
-RACE_INDICATORS = ("median_household_income", "poverty_rate", "unemployment_rate",
-                   "employment_rate", "bachelors_or_higher", "homeownership_rate",
-                   "uninsured_rate")
-TRACT_INDICATORS = ("median_household_income", "poverty_rate", "unemployment_rate",
-                    "bachelors_or_higher", "rent_burden", "owner_cost_burden",
-                    "homeownership_rate", "uninsured_rate", "broadband", "race_ethnicity_share")
-MAP_PREFERENCE = ("poverty_rate", "median_household_income", "race_ethnicity_share",
-                  "unemployment_rate", "bachelors_or_higher", "rent_burden")
+RACE_INDICATORS = (
+    "median_household_income",
+    "poverty_rate",
+    "unemployment_rate",
+    "employment_rate",
+    "bachelors_or_higher",
+    "homeownership_rate",
+    "uninsured_rate",
+)
+TRACT_INDICATORS = (
+    "median_household_income",
+    "poverty_rate",
+    "unemployment_rate",
+    "bachelors_or_higher",
+    "rent_burden",
+    "owner_cost_burden",
+    "homeownership_rate",
+    "uninsured_rate",
+    "broadband",
+    "race_ethnicity_share",
+)
+MAP_PREFERENCE = (
+    "poverty_rate",
+    "median_household_income",
+    "race_ethnicity_share",
+    "unemployment_rate",
+    "bachelors_or_higher",
+    "rent_burden",
+)
 NO_ESTIMATE = "no estimate"
 COUNT_COLUMNS = ("Tracts", "With an estimate", "Low reliability (CV > 30%)")
 
@@ -84,6 +105,7 @@ def fmt_cv(value: float) -> str:
 
 # --- jurisdiction ------------------------------------------------------------------------------
 
+
 def resolve_place(jurisdiction: str, data_dir: str | os.PathLike[str] | None) -> Jurisdiction:
     """Resolve with the Mobility Metrics list; without those files, accept a bare FIPS code.
 
@@ -115,6 +137,7 @@ def _fallback_name(code: str) -> str:
 
 # --- ACS data for one jurisdiction -------------------------------------------------------------
 
+
 @dataclass
 class ACSView:
     """What the local store holds for one jurisdiction and one ACS vintage."""
@@ -145,13 +168,16 @@ class ACSView:
         return bool(self.slices)
 
 
-def load_acs(place: Jurisdiction, store_dir: str | os.PathLike[str] | None,
-             year: int = 0) -> ACSView:
+def load_acs(
+    place: Jurisdiction, store_dir: str | os.PathLike[str] | None, year: int = 0
+) -> ACSView:
     """Read the jurisdiction's row(s) and its tracts from the store for one vintage."""
     directory = store.resolve_store_dir(store_dir)
     levels = ("county", "tract") if place.level == "county" else ("place",)
-    years = sorted({y for lv in levels
-                    for y in store.available_years(directory, place.state, lv)}, reverse=True)
+    years = sorted(
+        {y for lv in levels for y in store.available_years(directory, place.state, lv)},
+        reverse=True,
+    )
     view = ACSView(directory, years_available=years)
     if year:
         view.year = int(year)
@@ -183,6 +209,7 @@ def load_acs(place: Jurisdiction, store_dir: str | os.PathLike[str] | None,
 
 # --- charts ------------------------------------------------------------------------------------
 
+
 def group_chart(rows: pd.DataFrame, overall: float, title: str, unit: str) -> tuple[Any, str]:
     """Dot chart of group estimates with 90% MOE bars and the overall value as a line."""
     rows = rows.sort_values("estimate")
@@ -190,17 +217,41 @@ def group_chart(rows: pd.DataFrame, overall: float, title: str, unit: str) -> tu
     y = np.arange(len(rows))
     low = (rows["reliability"] == moe_mod.LOW).to_numpy()
     err = np.nan_to_num(rows["moe"].to_numpy(dtype=float))
-    ax.errorbar(rows["estimate"], y, xerr=err, fmt="none", ecolor=PALETTE["focal"],
-                elinewidth=1.6, capsize=3)
-    ax.scatter(rows["estimate"][~low], y[~low], color=PALETTE["focal"], zorder=3, s=36,
-               label="Estimate with 90% margin of error")
+    ax.errorbar(
+        rows["estimate"],
+        y,
+        xerr=err,
+        fmt="none",
+        ecolor=PALETTE["focal"],
+        elinewidth=1.6,
+        capsize=3,
+    )
+    ax.scatter(
+        rows["estimate"][~low],
+        y[~low],
+        color=PALETTE["focal"],
+        zorder=3,
+        s=36,
+        label="Estimate with 90% margin of error",
+    )
     if low.any():
-        ax.scatter(rows["estimate"][low], y[low], facecolors="white",
-                   edgecolors=PALETTE["focal"], zorder=3, s=36,
-                   label="Low reliability (CV above 30%)")
+        ax.scatter(
+            rows["estimate"][low],
+            y[low],
+            facecolors="white",
+            edgecolors=PALETTE["focal"],
+            zorder=3,
+            s=36,
+            label="Low reliability (CV above 30%)",
+        )
     if np.isfinite(overall):
-        ax.axvline(overall, color=PALETTE["compare"], linestyle="--", linewidth=1.2,
-                   label=f"All: {fmt_value(overall, unit)}")
+        ax.axvline(
+            overall,
+            color=PALETTE["compare"],
+            linestyle="--",
+            linewidth=1.2,
+            label=f"All: {fmt_value(overall, unit)}",
+        )
     ax.set_yticks(y)
     ax.set_yticklabels([_short_group(g) for g in rows["group"]])
     ax.set_title(title, loc="left")
@@ -213,11 +264,19 @@ def group_chart(rows: pd.DataFrame, overall: float, title: str, unit: str) -> tu
     parts = []
     for r in rows.itertuples():
         low_note = ", low reliability" if r.reliability == moe_mod.LOW else ""
-        parts.append(f"{_short_group(r.group)} {fmt_value(r.estimate, unit)} "
-                     f"({fmt_moe(r.moe, unit)}{low_note})")
-    alt = (f"Dot chart: {title}. " + "; ".join(parts) + ". Horizontal bars show 90% margins "
-           "of error" + (f"; the dashed line marks all residents at {fmt_value(overall, unit)}."
-                         if np.isfinite(overall) else "."))
+        parts.append(
+            f"{_short_group(r.group)} {fmt_value(r.estimate, unit)} "
+            f"({fmt_moe(r.moe, unit)}{low_note})"
+        )
+    alt = (
+        f"Dot chart: {title}. " + "; ".join(parts) + ". Horizontal bars show 90% margins "
+        "of error"
+        + (
+            f"; the dashed line marks all residents at {fmt_value(overall, unit)}."
+            if np.isfinite(overall)
+            else "."
+        )
+    )
     return fig, alt
 
 
@@ -232,13 +291,16 @@ def _table_span(variables: pd.Series) -> str:
 
 
 def _short_group(group: str) -> str:
-    return (group.replace(", not Hispanic or Latino", " (non-Hispanic)")
-            .replace("Native Hawaiian and Other Pacific Islander", "Native Hawaiian/Pac. Isl.")
-            .replace("American Indian and Alaska Native", "American Indian/Alaska Native")
-            .replace("Black or African American", "Black"))
+    return (
+        group.replace(", not Hispanic or Latino", " (non-Hispanic)")
+        .replace("Native Hawaiian and Other Pacific Islander", "Native Hawaiian/Pac. Isl.")
+        .replace("American Indian and Alaska Native", "American Indian/Alaska Native")
+        .replace("Black or African American", "Black")
+    )
 
 
 # --- the page ----------------------------------------------------------------------------------
+
 
 class Step5Page:
     """All sections of one jurisdiction's Step 5 page."""
@@ -270,11 +332,14 @@ class Step5Page:
         self.map_indicator = map_indicator
         self.threshold = float(high_poverty_threshold)
         # Parse parameters now so a typo fails at the top of the page, not halfway down.
-        self.local_specs = local_data.parse_specs(self.local_file_entries,
-                                                  base_dirs=project_dirs())
+        self.local_specs = local_data.parse_specs(self.local_file_entries, base_dirs=project_dirs())
         inventory_mod.declared_rows(self.inventory_entries)
-        self.recorder = PageRecorder("step5", dict(params or {}), artifacts_dir,
-                                     title=f"Local conditions: {self.place.display_name}")
+        self.recorder = PageRecorder(
+            "step5",
+            dict(params or {}),
+            artifacts_dir,
+            title=f"Local conditions: {self.place.display_name}",
+        )
         self._flags_seen: set[str] = set()
 
     # ---- data -------------------------------------------------------------------------------
@@ -317,12 +382,16 @@ class Step5Page:
                 valid["tract"] = set(self.acs.tracts.index)
             elif self.geometry is not None:
                 valid["tract"] = self.geometry.geoids
-        loaded = local_data.load_local_files(self.local_specs, valid,
-                                             jurisdiction=self.place.display_name)
+        loaded = local_data.load_local_files(
+            self.local_specs, valid, jurisdiction=self.place.display_name
+        )
         for f in loaded:
             if f.spec.path.exists():
-                years = local_data.years_text(f.data[f.spec.year_column]) \
-                    if f.spec.year_column and len(f.data) else ""
+                years = (
+                    local_data.years_text(f.data[f.spec.year_column])
+                    if f.spec.year_column and len(f.data)
+                    else ""
+                )
                 self.recorder.add_source(f.spec.path, years=years)
         return loaded
 
@@ -335,8 +404,11 @@ class Step5Page:
             table = headline(self.place.geoid, data_dir=self.data_dir, level=self.place.level)
             data = metrics_data.load_metrics(self.place.level, self.data_dir)
             for path in data.attrs.get("sources", []):
-                years = f"{int(table['year'].min())}\u2013{int(table['year'].max())}" \
-                    if len(table) else ""
+                years = (
+                    f"{int(table['year'].min())}\u2013{int(table['year'].max())}"
+                    if len(table)
+                    else ""
+                )
                 self.recorder.add_source(path, years=years)
             return table
         except (ImportError, MobilityNBError):
@@ -369,7 +441,7 @@ class Step5Page:
                 "everything else is marked <em>not in the local store</em>. Fetch current data "
                 "with <code>mobility-nb census fetch</code> before publishing.</div>"
             )
-        return (f"<p class='mnb-note'>ACS source: {_esc(labels)}; {_esc(view.vintage)}.</p>")
+        return f"<p class='mnb-note'>ACS source: {_esc(labels)}; {_esc(view.vintage)}.</p>"
 
     def _flags(self, frame: pd.DataFrame) -> None:
         for text in frame.get("flags", pd.Series(dtype=str)).dropna():
@@ -392,18 +464,26 @@ class Step5Page:
     def show_mobility_recap(self) -> None:
         table = self.headline
         if table is None or table.empty:
-            show_html("<div class='mnb-missing'>The Mobility Metrics recap is not available: "
-                      "the Step 2 layer could not load the Mobility Metrics files for this "
-                      "jurisdiction. Set <code>data_dir</code> (or $MOBILITY_NB_DATA) to the "
-                      "folder with Urban's files.</div>")
+            show_html(
+                "<div class='mnb-missing'>The Mobility Metrics recap is not available: "
+                "the Step 2 layer could not load the Mobility Metrics files for this "
+                "jurisdiction. Set <code>data_dir</code> (or $MOBILITY_NB_DATA) to the "
+                "folder with Urban's files.</div>"
+            )
             return
         self.recorder.record("mobility_metrics_recap", table)
-        shown = pd.DataFrame({
-            "Pillar": table["pillar"], "Metric": table["label"], "Year": table["year"],
-            "Value": table["value_text"], "Data quality": table["quality"].fillna("n/a"),
-            "Better than % of US": [
-                "-" if pd.isna(v) else f"{v:.0f}%" for v in table["national_better"]],
-        })
+        shown = pd.DataFrame(
+            {
+                "Pillar": table["pillar"],
+                "Metric": table["label"],
+                "Year": table["year"],
+                "Value": table["value_text"],
+                "Data quality": table["quality"].fillna("n/a"),
+                "Better than % of US": [
+                    "-" if pd.isna(v) else f"{v:.0f}%" for v in table["national_better"]
+                ],
+            }
+        )
         classes = ["weak" if q == "Weak" else "" for q in table["quality"].fillna("")]
         counts = table["quality"].value_counts()
         show_html(
@@ -411,8 +491,12 @@ class Step5Page:
             f"Strong, {counts.get('Marginal', 0)} Marginal, {counts.get('Weak', 0)} Weak; Weak "
             "rows are greyed). The Step 2 page explains them; they are repeated here so the "
             "ACS and local data below can be read against them.</p>"
-            + html_table(shown, caption=f"Mobility Metrics recap, {self.place.display_name}",
-                         row_classes=classes, numeric=("Year", "Value", "Better than % of US"))
+            + html_table(
+                shown,
+                caption=f"Mobility Metrics recap, {self.place.display_name}",
+                row_classes=classes,
+                numeric=("Year", "Value", "Better than % of US"),
+            )
         )
 
     def show_acs_summary(self) -> None:
@@ -434,13 +518,13 @@ class Step5Page:
                 f"{_esc(self.place.name)} in this vintage, so counts were added up from its {n} "
                 "tracts (margins of error by the Census Bureau's sum formula, which is an "
                 "approximation). Medians cannot be added up and are shown only by tract.</p>"
-                if summed else
-                f"<p class='mnb-note'>The store has no {self.place.level}-level ACS table for "
+                if summed
+                else f"<p class='mnb-note'>The store has no {self.place.level}-level ACS table for "
                 f"{_esc(self.place.name)} in this vintage, and its tract data (medians) cannot "
-                "be added up into a county figure: see the tract section below.</p>")
+                "be added up into a county figure: see the tract section below.</p>"
+            )
             tr = self.tract_results
-            tract_only = set(tr.loc[np.isfinite(tr["estimate"].to_numpy(dtype=float)),
-                                    "indicator"])
+            tract_only = set(tr.loc[np.isfinite(tr["estimate"].to_numpy(dtype=float)), "indicator"])
         else:
             basis, origin_note = f"{self.place.level} table", ""
         rows, classes = [], []
@@ -450,26 +534,38 @@ class Step5Page:
             if missing and r.indicator in tract_only and ind.get(r.indicator).kind == "median":
                 status = "by tract only (see below)"
             label = r.label if r.group == ind.ALL else f"{r.label}: {r.group}"
-            rows.append({
-                "Indicator": label,
-                "Estimate": status if missing else fmt_value(r.estimate, r.unit),
-                "90% MOE": "" if missing else fmt_moe(r.moe, r.unit),
-                "CV": "" if missing else fmt_cv(r.cv),
-                "Reliability": "" if missing else r.reliability,
-                "Based on": "-" if missing else basis,
-                "ACS variables": r.variables,
-            })
-            classes.append("missing" if missing or not np.isfinite(r.estimate) else
-                           "weak" if r.reliability == moe_mod.LOW else "")
+            rows.append(
+                {
+                    "Indicator": label,
+                    "Estimate": status if missing else fmt_value(r.estimate, r.unit),
+                    "90% MOE": "" if missing else fmt_moe(r.moe, r.unit),
+                    "CV": "" if missing else fmt_cv(r.cv),
+                    "Reliability": "" if missing else r.reliability,
+                    "Based on": "-" if missing else basis,
+                    "ACS variables": r.variables,
+                }
+            )
+            classes.append(
+                "missing"
+                if missing or not np.isfinite(r.estimate)
+                else "weak"
+                if r.reliability == moe_mod.LOW
+                else ""
+            )
         table = pd.DataFrame(rows)
         have = int((overall["status"] != ind.NOT_IN_STORE).sum())
         show_html(
-            self._source_note() + origin_note
-            + html_table(table, caption=f"ACS indicators, {self.place.display_name}, "
-                         f"{view.vintage}", row_classes=classes,
-                         numeric=("Estimate", "90% MOE", "CV"))
+            self._source_note()
+            + origin_note
+            + html_table(
+                table,
+                caption=f"ACS indicators, {self.place.display_name}, {view.vintage}",
+                row_classes=classes,
+                numeric=("Estimate", "90% MOE", "CV"),
+            )
             + f"<p>{have} of {len(overall)} indicator rows have data in the local store. "
-            + _esc(moe_mod.reliability_rule_text()) + "</p>"
+            + _esc(moe_mod.reliability_rule_text())
+            + "</p>"
         )
 
     def show_race_ethnicity(self) -> None:
@@ -492,35 +588,53 @@ class Step5Page:
             indicator = ind.get(key)
             usable = rows[np.isfinite(rows["estimate"].to_numpy(dtype=float))]
             if usable.empty:
-                unavailable.append(f"{indicator.label} by race/ethnicity "
-                                   f"({_table_span(rows['variables'])})")
+                unavailable.append(
+                    f"{indicator.label} by race/ethnicity ({_table_span(rows['variables'])})"
+                )
                 continue
             recorded.append(rows)
             self._flags(rows)
-            what = indicator.label if key == "race_ethnicity_share" else \
-                f"{indicator.label} by race and ethnicity"
+            what = (
+                indicator.label
+                if key == "race_ethnicity_share"
+                else f"{indicator.label} by race and ethnicity"
+            )
             title = f"{what}, {self.place.name}, {view.vintage}"
             fig, alt = group_chart(usable, overall, what, indicator.unit)
             alt = alt.replace(f"Dot chart: {what}.", f"Dot chart: {title}.", 1)
-            table = pd.DataFrame({
-                "Group": rows["group"],
-                "Estimate": [r.status if r.status == ind.NOT_IN_STORE else
-                             fmt_value(r.estimate, r.unit) for r in rows.itertuples()],
-                "90% MOE": [fmt_moe(r.moe, r.unit) if np.isfinite(r.estimate) else ""
-                            for r in rows.itertuples()],
-                "CV": [fmt_cv(c) for c in rows["cv"]],
-                "Reliability": [r.reliability if np.isfinite(r.estimate) else ""
-                                for r in rows.itertuples()],
-            })
+            table = pd.DataFrame(
+                {
+                    "Group": rows["group"],
+                    "Estimate": [
+                        r.status if r.status == ind.NOT_IN_STORE else fmt_value(r.estimate, r.unit)
+                        for r in rows.itertuples()
+                    ],
+                    "90% MOE": [
+                        fmt_moe(r.moe, r.unit) if np.isfinite(r.estimate) else ""
+                        for r in rows.itertuples()
+                    ],
+                    "CV": [fmt_cv(c) for c in rows["cv"]],
+                    "Reliability": [
+                        r.reliability if np.isfinite(r.estimate) else "" for r in rows.itertuples()
+                    ],
+                }
+            )
             if np.isfinite(overall):
                 table["Differs from all (90%)?"] = self._differs(key, rows, overall)
-            classes = ["missing" if not np.isfinite(e) else "weak" if rel == moe_mod.LOW else ""
-                       for e, rel in zip(rows["estimate"], rows["reliability"], strict=True)]
-            caption = (f"{title}. Estimates with 90% margins of error; {len(usable)} of "
-                       f"{len(rows)} groups have data in the local store.")
-            parts.append(figure_html(fig, alt, caption=caption)
-                         + html_table(table, caption=title, row_classes=classes,
-                                      numeric=("Estimate", "90% MOE", "CV")))
+            classes = [
+                "missing" if not np.isfinite(e) else "weak" if rel == moe_mod.LOW else ""
+                for e, rel in zip(rows["estimate"], rows["reliability"], strict=True)
+            ]
+            caption = (
+                f"{title}. Estimates with 90% margins of error; {len(usable)} of "
+                f"{len(rows)} groups have data in the local store."
+            )
+            parts.append(
+                figure_html(fig, alt, caption=caption)
+                + html_table(
+                    table, caption=title, row_classes=classes, numeric=("Estimate", "90% MOE", "CV")
+                )
+            )
         if recorded:
             self.recorder.record("acs_by_race_ethnicity", pd.concat(recorded, ignore_index=True))
         if unavailable:
@@ -529,7 +643,8 @@ class Step5Page:
                 "<div class='mnb-missing'><strong>Not in the local store</strong> for this "
                 f"vintage: {_esc('; '.join(unavailable))}. Fetch them with "
                 f"<code>{_esc(cmd)}</code> (race iterations B-I are fetched with their base "
-                "tables).</div>")
+                "tables).</div>"
+            )
         show_html("".join(parts))
 
     def _differs(self, key: str, rows: pd.DataFrame, overall: float) -> list[str]:
@@ -552,16 +667,21 @@ class Step5Page:
 
     def show_tract_distribution(self) -> None:
         if self.place.level != "county":
-            show_html("<p class='mnb-missing'>Tract detail is shown for counties only: tracts "
-                      "nest in counties but not in cities, so a city's tracts cannot be "
-                      "selected without a tract-to-place crosswalk.</p>")
+            show_html(
+                "<p class='mnb-missing'>Tract detail is shown for counties only: tracts "
+                "nest in counties but not in cities, so a city's tracts cannot be "
+                "selected without a tract-to-place crosswalk.</p>"
+            )
             return
         if self.acs.tracts.empty:
-            show_html(self._missing_acs_html() if not self.acs.found else
-                      "<p class='mnb-missing'>The local store has no tract-level ACS data for "
-                      f"this county in {_esc(self.acs.vintage)}. Fetch it with <code>"
-                      f"{_esc(store.fetch_command(self.place.state, self.acs.year, ['tract']))}"
-                      "</code>.</p>")
+            show_html(
+                self._missing_acs_html()
+                if not self.acs.found
+                else "<p class='mnb-missing'>The local store has no tract-level ACS data for "
+                f"this county in {_esc(self.acs.vintage)}. Fetch it with <code>"
+                f"{_esc(store.fetch_command(self.place.state, self.acs.year, ['tract']))}"
+                "</code>.</p>"
+            )
             return
         rows, classes = [], []
         for key in TRACT_INDICATORS:
@@ -575,25 +695,35 @@ class Step5Page:
                 label = indicator.label if group == ind.ALL else f"{indicator.label}: {group}"
                 row = {"Indicator": label}
                 for name, value in dist.as_row().items():
-                    row[name] = value if name in COUNT_COLUMNS else fmt_value(value,
-                                                                             indicator.unit)
+                    row[name] = value if name in COUNT_COLUMNS else fmt_value(value, indicator.unit)
                 row["Interquartile range"] = fmt_value(dist.iqr, indicator.unit).replace(
-                    "%", " pts")
+                    "%", " pts"
+                )
                 rows.append(row)
                 classes.append("")
         n = len(self.acs.tracts)
-        text = [f"<p>{_esc(self.place.name)} has {n} census tracts in the local store "
-                f"({_esc(self.acs.vintage)}); the last column counts tract estimates of low "
-                "reliability.</p>"]
+        text = [
+            f"<p>{_esc(self.place.name)} has {n} census tracts in the local store "
+            f"({_esc(self.acs.vintage)}); the last column counts tract estimates of low "
+            "reliability.</p>"
+        ]
         if rows:
             table = pd.DataFrame(rows)
             self.recorder.record("tract_distribution", table)
-            text.append(html_table(table, caption=f"How indicators vary across "
-                                   f"{self.place.name}'s tracts, {self.acs.vintage}",
-                                   row_classes=classes, numeric=tuple(table.columns[1:])))
+            text.append(
+                html_table(
+                    table,
+                    caption=f"How indicators vary across "
+                    f"{self.place.name}'s tracts, {self.acs.vintage}",
+                    row_classes=classes,
+                    numeric=tuple(table.columns[1:]),
+                )
+            )
         else:
-            text.append("<p class='mnb-missing'>No tract-level indicator could be computed "
-                        "from the variables in the local store.</p>")
+            text.append(
+                "<p class='mnb-missing'>No tract-level indicator could be computed "
+                "from the variables in the local store.</p>"
+            )
         text.append(self._concentration_html())
         show_html("".join(text))
 
@@ -601,25 +731,45 @@ class Step5Page:
         poverty = ind.get("poverty_rate")
         part = self._tract_rows("poverty_rate", ind.ALL)
         weights = ind.denominator(poverty, self.acs.tracts)
-        if part.empty or weights is None or not np.isfinite(
-                part["estimate"].to_numpy(dtype=float)).any():
-            cmd = store.fetch_command(self.place.state, self.acs.year, ["tract"]) + \
-                " --tables B17001"
-            return ("<div class='mnb-missing'><strong>Share of residents in high-poverty "
-                    f"tracts:</strong> poverty by tract (B17001) is not in the local store for "
-                    f"{_esc(self.acs.vintage)}, so it cannot be shown. Fetch it with "
-                    f"<code>{_esc(cmd)}</code>.</div>")
-        conc = tracts.concentration(part["estimate"].to_numpy(dtype=float), weights[0],
-                                    weights[1], self.threshold)
-        self.recorder.record("high_poverty_concentration", pd.DataFrame([{
-            "threshold_percent": conc.threshold, "tracts_at_or_above": conc.tracts_above,
-            "tracts_counted": conc.tracts_counted, "people_in_those_tracts": conc.people_above,
-            "people_total": conc.people_total, "share_percent": conc.share,
-            "share_moe_points": conc.share_moe}]))
-        return ("<h3>Concentrated poverty</h3><p>"
-                + _esc(conc.sentence("poverty rate", "people whose poverty status is known"))
-                + " The margin of error treats each tract's classification as certain, so it "
-                "understates the uncertainty for tracts near the threshold.</p>")
+        if (
+            part.empty
+            or weights is None
+            or not np.isfinite(part["estimate"].to_numpy(dtype=float)).any()
+        ):
+            cmd = (
+                store.fetch_command(self.place.state, self.acs.year, ["tract"]) + " --tables B17001"
+            )
+            return (
+                "<div class='mnb-missing'><strong>Share of residents in high-poverty "
+                f"tracts:</strong> poverty by tract (B17001) is not in the local store for "
+                f"{_esc(self.acs.vintage)}, so it cannot be shown. Fetch it with "
+                f"<code>{_esc(cmd)}</code>.</div>"
+            )
+        conc = tracts.concentration(
+            part["estimate"].to_numpy(dtype=float), weights[0], weights[1], self.threshold
+        )
+        self.recorder.record(
+            "high_poverty_concentration",
+            pd.DataFrame(
+                [
+                    {
+                        "threshold_percent": conc.threshold,
+                        "tracts_at_or_above": conc.tracts_above,
+                        "tracts_counted": conc.tracts_counted,
+                        "people_in_those_tracts": conc.people_above,
+                        "people_total": conc.people_total,
+                        "share_percent": conc.share,
+                        "share_moe_points": conc.share_moe,
+                    }
+                ]
+            ),
+        )
+        return (
+            "<h3>Concentrated poverty</h3><p>"
+            + _esc(conc.sentence("poverty rate", "people whose poverty status is known"))
+            + " The margin of error treats each tract's classification as certain, so it "
+            "understates the uncertainty for tracts near the threshold.</p>"
+        )
 
     def _map_choice(self) -> tuple[str, str] | None:
         wanted = [self.map_indicator] if self.map_indicator else []
@@ -627,8 +777,11 @@ class Step5Page:
             key, _, group = choice.partition(":")
             if key not in ind.BY_KEY:
                 continue
-            groups = [group] if group else (
-                ind.get(key).groups if key == "race_ethnicity_share" else [ind.ALL])
+            groups = (
+                [group]
+                if group
+                else (ind.get(key).groups if key == "race_ethnicity_share" else [ind.ALL])
+            )
             for g in groups:
                 part = self._tract_rows(key, g)
                 if len(part) and np.isfinite(part["estimate"].to_numpy(dtype=float)).any():
@@ -644,11 +797,13 @@ class Step5Page:
             return
         geo = self.geometry
         if geo is None:
-            show_html("<div class='mnb-missing'><strong>No tract map:</strong> no tract "
-                      f"boundary file for {_esc(self.place.name)} was found locally. Set the "
-                      "<code>tract_geometry</code> parameter to a shapefile (.shp) or GeoJSON "
-                      "of the county's tracts, or put one under the census data folder "
-                      "($MOBILITY_NB_CENSUS_DATA/geo).</div>")
+            show_html(
+                "<div class='mnb-missing'><strong>No tract map:</strong> no tract "
+                f"boundary file for {_esc(self.place.name)} was found locally. Set the "
+                "<code>tract_geometry</code> parameter to a shapefile (.shp) or GeoJSON "
+                "of the county's tracts, or put one under the census data folder "
+                "($MOBILITY_NB_CENSUS_DATA/geo).</div>"
+            )
             return
         key, group = choice
         indicator = ind.get(key)
@@ -658,8 +813,11 @@ class Step5Page:
         label = indicator.label if group == ind.ALL else f"{indicator.label}: {group}"
         title = f"{label} by tract, {self.place.name}, {self.acs.vintage}"
         legend = {"dollars": "dollars", "percent": "percent"}.get(indicator.unit, indicator.unit)
-        fmt = "${:,.0f}" if indicator.unit == "dollars" else (
-            "{:.0f}%" if indicator.unit == "percent" else "{:,.0f}")
+        fmt = (
+            "${:,.0f}"
+            if indicator.unit == "dollars"
+            else ("{:.0f}%" if indicator.unit == "percent" else "{:,.0f}")
+        )
         fig = maps.choropleth(geo, values, title, legend, fmt)
         finite = values.dropna()
         no_est = len(geo.geoids) - len(set(finite.index) & geo.geoids)
@@ -676,40 +834,59 @@ class Step5Page:
         )
         warn = ""
         if matched < 0.8 * len(finite):
-            warn = ("<div class='mnb-warning'>Only "
-                    f"{matched} of {len(finite)} tracts with estimates match the boundary file; "
-                    "the boundaries are probably from a different census (tract codes changed "
-                    "in 2020). Use boundaries of the same vintage as the ACS data.</div>")
-        caption = (f"Boundaries: {geo.path.name}. {low} tracts have low reliability (CV above "
-                   "30%), so small differences between neighbouring tracts may not be real. "
-                   "Colours: cividis, readable with common colour-vision deficiencies.")
-        self.recorder.record("tract_map_values", part.reset_index()[
-            ["geoid", "name", "estimate", "moe", "cv", "reliability"]])
+            warn = (
+                "<div class='mnb-warning'>Only "
+                f"{matched} of {len(finite)} tracts with estimates match the boundary file; "
+                "the boundaries are probably from a different census (tract codes changed "
+                "in 2020). Use boundaries of the same vintage as the ACS data.</div>"
+            )
+        caption = (
+            f"Boundaries: {geo.path.name}. {low} tracts have low reliability (CV above "
+            "30%), so small differences between neighbouring tracts may not be real. "
+            "Colours: cividis, readable with common colour-vision deficiencies."
+        )
+        self.recorder.record(
+            "tract_map_values",
+            part.reset_index()[["geoid", "name", "estimate", "moe", "cv", "reliability"]],
+        )
         show_html(warn + figure_html(fig, alt, caption=caption, tight=True))
 
     def show_local_files(self) -> None:
         if not self.local_specs:
-            show_html("<p class='mnb-missing'>No local files are listed. Add them under "
-                      "<code>local_files</code> in the parameters (path, name, owner, "
-                      "geography_key, geography_level, required_columns, year_column, "
-                      "value_columns) to check and summarise them here.</p>")
+            show_html(
+                "<p class='mnb-missing'>No local files are listed. Add them under "
+                "<code>local_files</code> in the parameters (path, name, owner, "
+                "geography_key, geography_level, required_columns, year_column, "
+                "value_columns) to check and summarise them here.</p>"
+            )
             return
         loaded = self.local
         summary = local_data.summary_table(loaded)
         self.recorder.record("local_files", summary)
         parts = []
         if any(f.spec.example for f in loaded):
-            parts.append("<div class='mnb-warning'><strong>Example data.</strong> Files marked "
-                         "<em>example data</em> hold illustrative numbers written for the "
-                         "demo, not real measurements. Replace them with your own files.</div>")
-        parts.append(html_table(summary, caption="Local files listed in the parameters",
-                                numeric=("Rows read", "Rows used", "Geographies")))
+            parts.append(
+                "<div class='mnb-warning'><strong>Example data.</strong> Files marked "
+                "<em>example data</em> hold illustrative numbers written for the "
+                "demo, not real measurements. Replace them with your own files.</div>"
+            )
+        parts.append(
+            html_table(
+                summary,
+                caption="Local files listed in the parameters",
+                numeric=("Rows read", "Rows used", "Geographies"),
+            )
+        )
         issues = local_data.issues_table(loaded)
         if len(issues):
             self.recorder.record("local_file_problems", issues)
-            parts.append(html_table(issues, caption="Problems found while checking the files",
-                                    row_classes=["weak" if s == "problem" else ""
-                                                 for s in issues["Severity"]]))
+            parts.append(
+                html_table(
+                    issues,
+                    caption="Problems found while checking the files",
+                    row_classes=["weak" if s == "problem" else "" for s in issues["Severity"]],
+                )
+            )
         else:
             parts.append("<p>All listed files passed the checks.</p>")
         for f in loaded:
@@ -721,9 +898,13 @@ class Step5Page:
             for col in ("Median", "Lowest", "Highest"):
                 shown[col] = [f"{v:,.1f}" if np.isfinite(v) else "-" for v in shown[col]]
             label = f.spec.name + (" (example data)" if f.spec.example else "")
-            parts.append(html_table(shown, caption=f"{label}: values by year",
-                                    numeric=("Year", "Geographies reporting", "Median",
-                                             "Lowest", "Highest")))
+            parts.append(
+                html_table(
+                    shown,
+                    caption=f"{label}: values by year",
+                    numeric=("Year", "Geographies reporting", "Median", "Lowest", "Highest"),
+                )
+            )
         show_html("".join(parts))
 
     def _acs_inventory_row(self) -> dict[str, str] | None:
@@ -731,18 +912,28 @@ class Step5Page:
         if not view.found:
             return None
         res = self.results
-        races = sorted({g for g in res.loc[np.isfinite(res["estimate"].to_numpy(dtype=float)),
-                                           "group"] if g != ind.ALL})
+        races = sorted(
+            {
+                g
+                for g in res.loc[np.isfinite(res["estimate"].to_numpy(dtype=float)), "group"]
+                if g != ind.ALL
+            }
+        )
         levels = " and ".join(sorted({s.key.level for s in view.slices}))
-        low = int((self.tract_results["reliability"] == moe_mod.LOW).sum()) \
-            if len(self.tract_results) else 0
+        low = (
+            int((self.tract_results["reliability"] == moe_mod.LOW).sum())
+            if len(self.tract_results)
+            else 0
+        )
         return {
             "Source": f"American Community Survey 5-year ({view.vintage})",
-            "Owner": "US Census Bureau", "Geography": levels, "Years": view.vintage,
-            "Disaggregation": "race/ethnicity: " + (", ".join(_short_group(r) for r in races)
-                                                    if races else "none in the local store"),
+            "Owner": "US Census Bureau",
+            "Geography": levels,
+            "Years": view.vintage,
+            "Disaggregation": "race/ethnicity: "
+            + (", ".join(_short_group(r) for r in races) if races else "none in the local store"),
             "Quality notes": f"90% MOEs, CVs and reliability shown; {low} tract estimates have "
-                             "low reliability (CV above 30%).",
+            "low reliability (CV above 30%).",
             "Access": "; ".join(view.source_labels),
             "Status": "loaded from the local ACS store",
         }
@@ -753,34 +944,43 @@ class Step5Page:
             return None
         weak = int((table["quality"] == "Weak").sum())
         return {
-            "Source": "Mobility Metrics (Upward Mobility Framework)", "Owner": "Urban Institute",
-            "Geography": self.place.level, "Years": f"{int(table['year'].min())}\u2013"
-                                                    f"{int(table['year'].max())}",
+            "Source": "Mobility Metrics (Upward Mobility Framework)",
+            "Owner": "Urban Institute",
+            "Geography": self.place.level,
+            "Years": f"{int(table['year'].min())}\u2013{int(table['year'].max())}",
             "Disaggregation": "race/ethnicity and other subgroups for some metrics (Step 2)",
             "Quality notes": f"Strong/Marginal/Weak flags per metric; {weak} of {len(table)} "
-                             "metrics are Weak here.",
-            "Access": "public download", "Status": "loaded (Step 2 layer)",
+            "metrics are Weak here.",
+            "Access": "public download",
+            "Status": "loaded (Step 2 layer)",
         }
 
     def show_inventory(self) -> None:
-        loaded_rows = [r for r in (self._metrics_inventory_row(), self._acs_inventory_row())
-                       if r]
+        loaded_rows = [r for r in (self._metrics_inventory_row(), self._acs_inventory_row()) if r]
         loaded_rows += [inventory_mod.local_file_row(f) for f in self.local]
         table = inventory_mod.build_inventory(self.inventory_entries, loaded_rows)
         self.recorder.record("data_inventory", table)
-        show_html(html_table(table, caption="Step 5.2 data inventory: sources used or "
-                             "planned"))
+        show_html(html_table(table, caption="Step 5.2 data inventory: sources used or planned"))
 
     def show_methods(self) -> None:
         book = ind.codebook()
         self.recorder.record("acs_codebook", book)
         self._flags(self.tract_results)
         flags = sorted(self._flags_seen - {"derived_sum"})
-        flag_rows = pd.DataFrame({"Flag": flags,
-                                  "Meaning": [sentinels.flag_meaning(f) for f in flags]})
-        codes = pd.DataFrame([{"Code": s.code, "Shown on data.census.gov as": s.symbol,
-                               "Becomes": "MOE 0" if s.moe_value == 0 else "no value (NaN)",
-                               "Meaning": s.meaning} for s in sentinels.SENTINELS.values()])
+        flag_rows = pd.DataFrame(
+            {"Flag": flags, "Meaning": [sentinels.flag_meaning(f) for f in flags]}
+        )
+        codes = pd.DataFrame(
+            [
+                {
+                    "Code": s.code,
+                    "Shown on data.census.gov as": s.symbol,
+                    "Becomes": "MOE 0" if s.moe_value == 0 else "no value (NaN)",
+                    "Meaning": s.meaning,
+                }
+                for s in sentinels.SENTINELS.values()
+            ]
+        )
         view = self.acs
         notes = [
             "<p>Estimates are ACS 5-year period estimates with published 90% margins of error "
@@ -797,22 +997,35 @@ class Step5Page:
             "conservative.</p>",
         ]
         if view.found:
-            notes.append(f"<p>ACS data: {_esc(view.vintage)}; source: "
-                         f"{_esc('; '.join(view.source_labels))}.</p>")
+            notes.append(
+                f"<p>ACS data: {_esc(view.vintage)}; source: "
+                f"{_esc('; '.join(view.source_labels))}.</p>"
+            )
             var_notes = {}
             for sl in view.slices:
                 var_notes.update(sl.meta.get("variable_notes", {}))
             if var_notes:
-                table = pd.DataFrame({"ACS variable": list(var_notes),
-                                      "Taken from": list(var_notes.values())})
-                notes.append(html_table(table, caption="How the offline replay serves each "
-                                        "variable from the extracts"))
-        parts = ["".join(notes),
-                 html_table(book, caption="Codebook: how each ACS indicator is computed")]
+                table = pd.DataFrame(
+                    {"ACS variable": list(var_notes), "Taken from": list(var_notes.values())}
+                )
+                notes.append(
+                    html_table(
+                        table,
+                        caption="How the offline replay serves each variable from the extracts",
+                    )
+                )
+        parts = [
+            "".join(notes),
+            html_table(book, caption="Codebook: how each ACS indicator is computed"),
+        ]
         if flags:
             parts.append(html_table(flag_rows, caption="Special values met on this page"))
-        parts.append(html_table(codes, caption="Census special values and how they are "
-                                "treated (never used as numbers)"))
+        parts.append(
+            html_table(
+                codes,
+                caption="Census special values and how they are treated (never used as numbers)",
+            )
+        )
         show_html("".join(parts))
 
     def finish(self) -> None:

@@ -29,9 +29,13 @@ from mobility_nb.render.tables import html_table, show_html, show_table
 
 STEP = "step8"
 PLAN_GLOB = "step8_*.yaml"
-STATUS_COLOURS = {MET: PALETTE["good"], ON_TRACK: PALETTE["neutral"],
-                  OFF_TRACK: PALETTE["compare"], WORSE: PALETTE["bad"],
-                  NOT_ENOUGH_DATA: PALETTE["weak"]}
+STATUS_COLOURS = {
+    MET: PALETTE["good"],
+    ON_TRACK: PALETTE["neutral"],
+    OFF_TRACK: PALETTE["compare"],
+    WORSE: PALETTE["bad"],
+    NOT_ENOUGH_DATA: PALETTE["weak"],
+}
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Step8Page:
 
 # --- finding and loading the plan -----------------------------------------------------------
 
+
 def params_dirs() -> list[Path]:
     """Folders searched for plan files: ./params, ../params (notebooks/), the shipped examples."""
     here = Path.cwd()
@@ -70,16 +75,26 @@ def find_plan_file(geoid: str, plan_file: str = "") -> Path:
     """The plan file to use: ``plan_file`` if given, else the params file for ``geoid``."""
     if plan_file:
         path = Path(plan_file).expanduser()
-        candidates = [path] if path.is_absolute() else [
-            Path.cwd() / path, Path.cwd().parent / path,
-            *(folder / path for folder in project_dirs()[1:])]
+        candidates = (
+            [path]
+            if path.is_absolute()
+            else [
+                Path.cwd() / path,
+                Path.cwd().parent / path,
+                *(folder / path for folder in project_dirs()[1:]),
+            ]
+        )
         for candidate in candidates:
             if candidate.is_file():
                 return candidate
-        raise PlanError(repr(plan_file), [
-            f"plan_file: {plan_file!r} does not exist (looked in the working folder, its "
-            "parent and the project folder); give the path of a plan YAML such as "
-            "params/step8_philadelphia.yaml"])
+        raise PlanError(
+            repr(plan_file),
+            [
+                f"plan_file: {plan_file!r} does not exist (looked in the working folder, its "
+                "parent and the project folder); give the path of a plan YAML such as "
+                "params/step8_philadelphia.yaml"
+            ],
+        )
     from mobility_nb.params import load_params_file
 
     for folder in params_dirs():
@@ -90,10 +105,14 @@ def find_plan_file(geoid: str, plan_file: str = "") -> Path:
                 continue
             if str(data.get("jurisdiction", "")) == geoid and "plan" in data:
                 return path
-    raise PlanError("for " + geoid, [
-        f"plan_file: none given and no params/{PLAN_GLOB} file has jurisdiction: "
-        f"\"{geoid}\". Copy params/step8_philadelphia.yaml, set its jurisdiction and actions, "
-        "and pass it as plan_file (or name it params/step8_<place>.yaml)"])
+    raise PlanError(
+        "for " + geoid,
+        [
+            f"plan_file: none given and no params/{PLAN_GLOB} file has jurisdiction: "
+            f'"{geoid}". Copy params/step8_philadelphia.yaml, set its jurisdiction and actions, '
+            "and pass it as plan_file (or name it params/step8_<place>.yaml)"
+        ],
+    )
 
 
 def _resolve_jurisdiction(text: str, data_dir: str) -> Any:
@@ -124,19 +143,27 @@ def load_page(
         parsed = load_plan(found)
         path = str(found)
     if parsed.jurisdiction and parsed.jurisdiction != jur.geoid:
-        raise PlanError(path, [
-            f"jurisdiction: the plan is for {parsed.jurisdiction!r} but the page is for "
-            f"{jur.geoid!r} ({jur.name}); pass the matching plan_file or jurisdiction"])
+        raise PlanError(
+            path,
+            [
+                f"jurisdiction: the plan is for {parsed.jurisdiction!r} but the page is for "
+                f"{jur.geoid!r} ({jur.name}); pass the matching plan_file or jurisdiction"
+            ],
+        )
     if current_year and current_year < 1990:
-        raise PlanError(path, [f"current_year: {current_year} is not a plausible year; use 0 "
-                               "for the latest data"])
+        raise PlanError(
+            path,
+            [f"current_year: {current_year} is not a plausible year; use 0 for the latest data"],
+        )
     sources = sources or Sources(metrics=MetricsSource(data_dir or None))
     result = assess_plan(parsed, jur, sources, current_year)
-    return Step8Page(jurisdiction=jur, plan=parsed, result=result, plan_path=path,
-                     data_dir=data_dir)
+    return Step8Page(
+        jurisdiction=jur, plan=parsed, result=result, plan_path=path, data_dir=data_dir
+    )
 
 
 # --- sections -----------------------------------------------------------------------------
+
 
 def _with_year(text: str, year: int | None) -> str:
     return f"{text} ({year})" if text and year else (text or "—")
@@ -147,33 +174,40 @@ def plan_table(page: Step8Page) -> pd.DataFrame:
     rows = []
     for r in page.results:
         ind, b, c, t = r.indicator, r.baseline, r.current, r.target
-        rows.append({
-            "No.": r.number,
-            "Strategic action": r.action.name,
-            "Indicator": ind.name if r.tracked == "Overall" else f"{ind.name} ({r.tracked})",
-            "Data source": r.source_text,
-            "Baseline": _with_year(r.units.value(b.value), b.year) if b else "—",
-            "Target": _with_year(r.units.value(t.value), t.year)
-            if t and t.value is not None else "—",
-            "Current": _with_year(r.units.value(c.value), c.year) if c else "—",
-            "Status": r.status,
-            "Responsible": ind.responsible,
-            "Frequency": ind.frequency.replace("_", " "),
-            "Disaggregation": disaggregation_text(ind.disaggregation) or "none",
-        })
+        rows.append(
+            {
+                "No.": r.number,
+                "Strategic action": r.action.name,
+                "Indicator": ind.name if r.tracked == "Overall" else f"{ind.name} ({r.tracked})",
+                "Data source": r.source_text,
+                "Baseline": _with_year(r.units.value(b.value), b.year) if b else "—",
+                "Target": _with_year(r.units.value(t.value), t.year)
+                if t and t.value is not None
+                else "—",
+                "Current": _with_year(r.units.value(c.value), c.year) if c else "—",
+                "Status": r.status,
+                "Responsible": ind.responsible,
+                "Frequency": ind.frequency.replace("_", " "),
+                "Disaggregation": disaggregation_text(ind.disaggregation) or "none",
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def summary_html(page: Step8Page) -> str:
     counts = status_counts(page.result)
     total = int(counts["indicators"].sum())
-    parts = [f"{n} {s}" for s, n in zip(counts["status"], counts["indicators"], strict=True)
-             if n]
+    parts = [f"{n} {s}" for s, n in zip(counts["status"], counts["indicators"], strict=True) if n]
     years = sorted({r.baseline.year for r in page.results if r.baseline})
     latest = sorted({r.current.year for r in page.results if r.current})
     esc = html.escape
-    base = (f"Baselines are from {years[0]}-{years[-1]}" if len(years) > 1 else
-            f"Baselines are from {years[0]}" if years else "No indicator has a baseline yet")
+    base = (
+        f"Baselines are from {years[0]}-{years[-1]}"
+        if len(years) > 1
+        else f"Baselines are from {years[0]}"
+        if years
+        else "No indicator has a baseline yet"
+    )
     now = f"; the latest data are from {latest[-1]}" if latest else ""
     return (
         f"<p><strong>{esc(page.plan.title)}</strong> for "
@@ -194,10 +228,13 @@ def show_plan_table(page: Step8Page, recorder: Any = None) -> None:
         from mobility_nb.plan.export import plan_frame
 
         recorder.record("measurement_plan", plan_frame(page.result))
-    classes = ["weak" if r.baseline is not None and r.baseline.quality == "Weak" else ""
-               for r in page.results]
-    show_table(table, caption=f"Measurement plan for {page.jurisdiction.display_name}",
-               row_classes=classes)
+    classes = [
+        "weak" if r.baseline is not None and r.baseline.quality == "Weak" else ""
+        for r in page.results
+    ]
+    show_table(
+        table, caption=f"Measurement plan for {page.jurisdiction.display_name}", row_classes=classes
+    )
 
 
 def targets_table(page: Step8Page) -> pd.DataFrame:
@@ -205,15 +242,18 @@ def targets_table(page: Step8Page) -> pd.DataFrame:
     for r in page.results:
         if r.target is None:
             continue
-        rows.append({
-            "No.": r.number,
-            "Indicator": r.indicator.name,
-            "How the target was set": r.target.explanation,
-            "Required change a year": r.units.per_year(r.feasibility.required_per_year)
-            if r.feasibility else "—",
-            "Historical trend a year": r.units.per_year(r.trend.slope) if r.trend else "—",
-            "At the historical pace": r.feasibility.verdict if r.feasibility else "—",
-        })
+        rows.append(
+            {
+                "No.": r.number,
+                "Indicator": r.indicator.name,
+                "How the target was set": r.target.explanation,
+                "Required change a year": r.units.per_year(r.feasibility.required_per_year)
+                if r.feasibility
+                else "—",
+                "Historical trend a year": r.units.per_year(r.trend.slope) if r.trend else "—",
+                "At the historical pace": r.feasibility.verdict if r.feasibility else "—",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -225,16 +265,25 @@ def show_targets(page: Step8Page, recorder: Any = None) -> None:
     show_table(table, caption="How each target was computed, and whether it is within reach")
     if flagged:
         names = "; ".join(f"{r.number}. {r.indicator.name}" for r in flagged)
-        show_html(f"<p><strong>Out of reach at the historical pace:</strong> "
-                  f"{html.escape(names)}. These targets need a faster change than the data "
-                  "show so far: the plan should say what will change the trend.</p>")
+        show_html(
+            f"<p><strong>Out of reach at the historical pace:</strong> "
+            f"{html.escape(names)}. These targets need a faster change than the data "
+            "show so far: the plan should say what will change the trend.</p>"
+        )
 
 
 def progress_table(page: Step8Page) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "No.": r.number, "Indicator": r.indicator.name, "Status": r.status,
-        "Why": r.progress.detail,
-    } for r in page.results])
+    return pd.DataFrame(
+        [
+            {
+                "No.": r.number,
+                "Indicator": r.indicator.name,
+                "Status": r.status,
+                "Why": r.progress.detail,
+            }
+            for r in page.results
+        ]
+    )
 
 
 def show_progress(page: Step8Page, recorder: Any = None) -> None:
@@ -256,14 +305,20 @@ def _status_bar(counts: pd.DataFrame) -> str:
     ax.set_xlabel("Indicators")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", visible=False)
-    alt = "Bar chart of indicators by status: " + ", ".join(
-        f"{n} {s}" for s, n in zip(counts["status"], counts["indicators"], strict=True)) + "."
+    alt = (
+        "Bar chart of indicators by status: "
+        + ", ".join(f"{n} {s}" for s, n in zip(counts["status"], counts["indicators"], strict=True))
+        + "."
+    )
     return figure_html(fig, alt, "Indicators by progress status")
 
 
 def gaps_table(page: Step8Page) -> pd.DataFrame:
-    rows = [{"No.": r.number, "Indicator": r.indicator.name, "Gap": gap}
-            for r in page.results for gap in r.gaps]
+    rows = [
+        {"No.": r.number, "Indicator": r.indicator.name, "Gap": gap}
+        for r in page.results
+        for gap in r.gaps
+    ]
     return pd.DataFrame(rows, columns=["No.", "Indicator", "Gap"])
 
 
@@ -272,14 +327,20 @@ def show_gaps(page: Step8Page, recorder: Any = None) -> None:
     if recorder is not None:
         recorder.record("data_gaps", table)
     if table.empty:
-        show_html("<p>No data gaps: every indicator has a data source, data for this "
-                  "jurisdiction and the planned breakdowns.</p>")
+        show_html(
+            "<p>No data gaps: every indicator has a data source, data for this "
+            "jurisdiction and the planned breakdowns.</p>"
+        )
         return
-    show_table(table, caption="Data gaps: indicators without a source, without data for this "
-                              "jurisdiction, or without the planned breakdowns")
+    show_table(
+        table,
+        caption="Data gaps: indicators without a source, without data for this "
+        "jurisdiction, or without the planned breakdowns",
+    )
 
 
 # --- charts -------------------------------------------------------------------------------
+
 
 def indicator_chart(r: IndicatorResult, place: str) -> str | None:
     """Small chart: history (with 95% band), baseline, target and the straight path."""
@@ -291,25 +352,65 @@ def indicator_chart(r: IndicatorResult, place: str) -> str | None:
     u = r.units
     if not hist.empty:
         years = hist["year"].to_numpy()
-        ax.plot(years, hist["value"], color=PALETTE["focal"], marker="o", markersize=3.5,
-                linewidth=1.6, label=place if len(place) < 30 else "Value")
+        ax.plot(
+            years,
+            hist["value"],
+            color=PALETTE["focal"],
+            marker="o",
+            markersize=3.5,
+            linewidth=1.6,
+            label=place if len(place) < 30 else "Value",
+        )
         if hist["lower"].notna().any():
-            ax.fill_between(years, hist["lower"], hist["upper"], color=PALETTE["focal"],
-                            alpha=0.15, linewidth=0, label="95% confidence interval")
+            ax.fill_between(
+                years,
+                hist["lower"],
+                hist["upper"],
+                color=PALETTE["focal"],
+                alpha=0.15,
+                linewidth=0,
+                label="95% confidence interval",
+            )
         weak = hist[hist["quality"] == "Weak"]
         if not weak.empty:
-            ax.plot(weak["year"], weak["value"], linestyle="none", marker="o",
-                    markerfacecolor="white", markeredgecolor=PALETTE["weak"],
-                    label="Weak data")
+            ax.plot(
+                weak["year"],
+                weak["value"],
+                linestyle="none",
+                marker="o",
+                markerfacecolor="white",
+                markeredgecolor=PALETTE["weak"],
+                label="Weak data",
+            )
     if b is not None:
-        ax.plot([b.year], [b.value], linestyle="none", marker="s", markersize=6,
-                color="black", label=f"Baseline ({b.year})")
+        ax.plot(
+            [b.year],
+            [b.value],
+            linestyle="none",
+            marker="s",
+            markersize=6,
+            color="black",
+            label=f"Baseline ({b.year})",
+        )
     if has_target and t is not None and t.value is not None:
         if b is not None:
-            ax.plot([b.year, t.year], [b.value, t.value], linestyle="--", linewidth=1.2,
-                    color=PALETTE["compare"], label="Straight path to target")
-        ax.plot([t.year], [t.value], linestyle="none", marker="*", markersize=11,
-                color=PALETTE["accent"], label=f"Target ({t.year})")
+            ax.plot(
+                [b.year, t.year],
+                [b.value, t.value],
+                linestyle="--",
+                linewidth=1.2,
+                color=PALETTE["compare"],
+                label="Straight path to target",
+            )
+        ax.plot(
+            [t.year],
+            [t.value],
+            linestyle="none",
+            marker="*",
+            markersize=11,
+            color=PALETTE["accent"],
+            label=f"Target ({t.year})",
+        )
     ax.yaxis.set_major_formatter(_formatter(u.tick))
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title("\n".join(textwrap.wrap(f"{r.number}. {r.indicator.name}", 48)), loc="left")
@@ -328,8 +429,11 @@ def _formatter(fmt: Any) -> Any:
 def chart_alt(r: IndicatorResult, place: str) -> str:
     """Alt text that states what the chart shows, not just its title."""
     u, hist, b, c, t = r.units, r.history, r.baseline, r.current, r.target
-    parts = [f"Line chart of {r.indicator.name}"
-             + ("" if r.tracked == "Overall" else f" ({r.tracked})") + f" for {place}"]
+    parts = [
+        f"Line chart of {r.indicator.name}"
+        + ("" if r.tracked == "Overall" else f" ({r.tracked})")
+        + f" for {place}"
+    ]
     if not hist.empty:
         parts[0] += f", {int(hist['year'].min())} to {int(hist['year'].max())}"
     if b is not None:
@@ -352,9 +456,11 @@ def show_charts(page: Step8Page, recorder: Any = None) -> None:
             target = ""
             if r.target is not None and r.target.value is not None:
                 target = f" Target: {r.units.value(r.target.value)} by {r.target.year}."
-            figures.append(f'<p class="mnb-nochart">{r.number}. '
-                           f"{html.escape(r.indicator.name)}: no data to chart yet."
-                           f"{html.escape(target)}</p>")
+            figures.append(
+                f'<p class="mnb-nochart">{r.number}. '
+                f"{html.escape(r.indicator.name)}: no data to chart yet."
+                f"{html.escape(target)}</p>"
+            )
             continue
         figures.append(chart)
         if not r.history.empty:
@@ -363,11 +469,15 @@ def show_charts(page: Step8Page, recorder: Any = None) -> None:
             history.append(frame)
     if recorder is not None and history:
         recorder.record("indicator_history", pd.concat(history, ignore_index=True))
-    show_html('<div class="mnb-grid" style="display:flex;flex-wrap:wrap;gap:12px">'
-              + "".join(figures) + "</div>")
+    show_html(
+        '<div class="mnb-grid" style="display:flex;flex-wrap:wrap;gap:12px">'
+        + "".join(figures)
+        + "</div>"
+    )
 
 
 # --- provenance and export ------------------------------------------------------------------
+
 
 def record_sources(page: Step8Page, recorder: Any) -> None:
     """Name every data file the page read (Mobility Metrics, subgroup, local files, plan)."""
@@ -390,24 +500,37 @@ def export(page: Step8Page, artifacts_dir: str | os.PathLike[str] = "") -> list[
 def show_export(paths: list[Path]) -> None:
     """Say where the exported plan is (the runner publishes it beside the page)."""
     if not paths:
-        show_html("<p>Run this page with <code>mobility-nb run</code> to publish the plan as "
-                  "a CSV file and an Excel workbook beside it.</p>")
+        show_html(
+            "<p>Run this page with <code>mobility-nb run</code> to publish the plan as "
+            "a CSV file and an Excel workbook beside it.</p>"
+        )
         return
     names = " and ".join(f"<code>{html.escape(p.name)}</code>" for p in paths)
-    show_html(f"<p>The plan is exported as {names} (published beside this page, named "
-              "after it), ready to paste into the Mobility Action Plan. The Excel workbook "
-              "has the full plan on its first sheet and notes on the second.</p>")
+    show_html(
+        f"<p>The plan is exported as {names} (published beside this page, named "
+        "after it), ready to paste into the Mobility Action Plan. The Excel workbook "
+        "has the full plan on its first sheet and notes on the second.</p>"
+    )
 
 
 def definitions_html() -> str:
     """Status and target-rule definitions, printed once on the page."""
-    rows = pd.DataFrame([
-        (MET, "The latest value is at or beyond the target."),
-        (ON_TRACK, "The value improved by more than the margin of error and the latest "
-                   "confidence interval reaches the straight path from baseline to target."),
-        (OFF_TRACK, "Improved too slowly, or no detectable change: the baseline and latest "
-                    "95% confidence intervals overlap, so the data cannot tell them apart."),
-        (WORSE, "The value moved away from the target by more than the margin of error."),
-        (NOT_ENOUGH_DATA, "No baseline, no target, or no data newer than the baseline yet."),
-    ], columns=["Status", "Meaning"])
+    rows = pd.DataFrame(
+        [
+            (MET, "The latest value is at or beyond the target."),
+            (
+                ON_TRACK,
+                "The value improved by more than the margin of error and the latest "
+                "confidence interval reaches the straight path from baseline to target.",
+            ),
+            (
+                OFF_TRACK,
+                "Improved too slowly, or no detectable change: the baseline and latest "
+                "95% confidence intervals overlap, so the data cannot tell them apart.",
+            ),
+            (WORSE, "The value moved away from the target by more than the margin of error."),
+            (NOT_ENOUGH_DATA, "No baseline, no target, or no data newer than the baseline yet."),
+        ],
+        columns=["Status", "Meaning"],
+    )
     return html_table(rows, caption="What each status means")
