@@ -8,24 +8,18 @@ a reason when the folder is absent.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from support.paths import FIXTURES as FIXTURES_ROOT
+from support.paths import shared_census_path, shared_mm_path
 
-REPO = Path(__file__).resolve().parents[1]
-MM_FIXTURES = Path(__file__).parent / "fixtures" / "mm"
+MM_FIXTURES = FIXTURES_ROOT / "mm"
 # Files the real-data tests read; without them the shared tests skip.
 SHARED_MM_FILES = (
     "assembled/11_mobility-metrics_county_longitudinal.csv",
     "assembled/61_mobility-metrics_place_longitudinal.csv",
 )
-
-
-def shared_mm_path() -> Path:
-    """Where the real Mobility Metrics live: $MOBILITY_NB_DATA, else ../shared next to the repo."""
-    env = os.environ.get("MOBILITY_NB_DATA", "").strip()
-    return Path(env) if env else REPO.parent / "shared" / "data" / "mobility-metrics"
 
 
 @pytest.fixture
@@ -48,10 +42,8 @@ def shared_mm_dir() -> Path:
 
 
 def shared_atlas_path() -> Path:
-    """The real us-atlas county file: $MOBILITY_NB_CENSUS_DATA, else ../shared next to the repo."""
-    env = os.environ.get("MOBILITY_NB_CENSUS_DATA", "").strip()
-    root = Path(env) if env else REPO.parent / "shared" / "data" / "census"
-    return root / "geo" / "us-atlas-3.0.1" / "counties-10m.json"
+    """The real us-atlas county file below the shared Census folder."""
+    return shared_census_path() / "geo" / "us-atlas-3.0.1" / "counties-10m.json"
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.paths import FIXTURES as FIXTURES_ROOT
 
 from mobility_nb.errors import ParamsError
 from mobility_nb.params import (
@@ -16,7 +17,7 @@ from mobility_nb.params import (
     validate_params,
 )
 
-NOTEBOOK = Path(__file__).parent / "fixtures" / "notebooks" / "step2_mobility_metrics.ipynb"
+NOTEBOOK = FIXTURES_ROOT / "notebooks" / "step2_mobility_metrics.ipynb"
 
 
 def write(tmp_path: Path, text: str) -> Path:

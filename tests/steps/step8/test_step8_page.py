@@ -1,0 +1,86 @@
+"""Page-building functions of the Step 8 notebook, on fixture data."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from support.plan import FIXTURES, fixture_sources
+
+from mobility_nb.plan import PlanError, assess_plan, load_plan
+from mobility_nb.steps.step8 import page as step8
+
+ALPHA = SimpleNamespace(
+    geoid="42001",
+    level="county",
+    name="Alpha County",
+    state="42",
+    display_name="Alpha County, Pennsylvania",
+)
+
+
+@pytest.fixture(scope="module")
+def page():
+    plan = load_plan(FIXTURES / "plan_valid.yaml")
+    result = assess_plan(plan, ALPHA, fixture_sources())
+    return step8.Step8Page(jurisdiction=ALPHA, plan=plan, result=result, plan_path=plan.path)
+
+
+def test_plan_table_shows_values_with_years(page):
+    table = step8.plan_table(page)
+    first = table.iloc[0]
+    assert (first["Baseline"], first["Target"], first["Current"]) == (
+        "74.0% (2018)",
+        "76.0% (2030)",
+        "80.0% (2023)",
+    )
+    assert first["Status"] == "met"
+    assert first["Disaggregation"] == "gender"
+    gap = table.iloc[1]
+    assert gap["Indicator"] == "Employment gap, women vs men (Gap: Male vs Female)"
+    assert gap["Baseline"] == "10.0 percentage points (2018)"
+    assert table.iloc[5]["Baseline"] == "—"
+
+
+def test_summary_and_gaps(page):
+    text = step8.summary_html(page)
+    assert "2 strategic actions, 6 indicators" in text
+    assert "Status: 1 met, 4 off track, 1 not enough data." in text
+    gaps = step8.gaps_table(page)
+    assert set(gaps["No."]) == {4, 5, 6}
+
+
+def test_chart_has_descriptive_alt_text(page):
+    r = page.results[3]  # injury deaths
+    html = step8.indicator_chart(r, "Alpha County")
+    assert html.startswith('<figure class="mnb-figure">')
+    assert step8.chart_alt(r, "Alpha County") == (
+        "Line chart of Injury deaths for Alpha County, 2014 to 2023; baseline 48.0 in 2018; "
+        "target 34.5 by 2030; latest 47.0 in 2023; status: off track."
+    )
+    assert step8.indicator_chart(page.results[5], "Alpha County") is None  # no data yet
+
+
+def test_targets_table_flags_out_of_reach(page):
+    table = step8.targets_table(page)
+    injury = table[table["Indicator"] == "Injury deaths"].iloc[0]
+    assert injury["At the historical pace"] == "out of reach at the historical pace"
+    assert injury["Historical trend a year"] == "+2.00"
+
+
+def test_export_writes_both_files_only_with_an_artifacts_dir(page, tmp_path):
+    assert step8.export(page, "") == []
+    paths = step8.export(page, tmp_path)
+    assert [p.name for p in paths] == ["plan.csv", "plan.xlsx"]
+
+
+def test_find_plan_file():
+    assert step8.find_plan_file("17031").name == "step8_cook_county.yaml"
+    assert step8.find_plan_file("4260000").name == "step8_philadelphia.yaml"
+    assert step8.find_plan_file("", "params/step8_cook_county.yaml").is_file()
+    with pytest.raises(PlanError) as info:
+        step8.find_plan_file("06037")
+    assert 'no params/step8_*.yaml file has jurisdiction: "06037"' in str(info.value)
+    with pytest.raises(PlanError) as info:
+        step8.find_plan_file("06037", "params/step8_nowhere.yaml")
+    assert "plan_file: 'params/step8_nowhere.yaml' does not exist" in str(info.value)
