@@ -60,3 +60,7 @@ class NotebookRunError(MobilityNBError):
         self.cell_index = cell_index
         self.ename = ename
         self.evalue = evalue
+
+
+class BrowserUnavailableError(MobilityNBError):
+    """The page checker cannot start: Playwright or a Chromium executable is missing."""
