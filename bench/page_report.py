@@ -60,17 +60,19 @@ def summary_cell(report: PageReport) -> str:
 def table(reports: list[PageReport], root: Path) -> list[str]:
     lines = [
         "| page | KB | screens @1280 | print pages (Letter) | sideways scroll @390 (px) "
-        "| elements wider than viewport @1280 / @390 | axe @1280 rules/nodes "
+        "| elements wider than viewport @1280 / @390 | boxes with content wider than the box @1280 "
+        "| axe @1280 rules/nodes "
         "| axe @390 rules/nodes | top axe rules (nodes, both widths) | requests leaving the file "
         "| console errors | summary in first screen |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
     for r in reports:
         d, p = r.desktop, r.phone
         lines.append(
             f"| {r.path.relative_to(root)} | {r.html_bytes / 1024:.0f} | {d.screens:.1f} "
             f"| {r.print_pages} | {p.horizontal_scroll_px} "
-            f"| {d.wide_element_count} / {p.wide_element_count} | {axe_cell(d)} | {axe_cell(p)} "
+            f"| {d.wide_element_count} / {p.wide_element_count} | {len(d.inner_scrollers)} "
+            f"| {axe_cell(d)} | {axe_cell(p)} "
             f"| {top_rules(r)} | {len(r.blocked_requests)} "
             f"| {len(r.console_errors) + len(r.page_errors)} | {summary_cell(r)} |"
         )
@@ -111,7 +113,9 @@ def details(report: PageReport, root: Path) -> list[str]:
     return lines
 
 
-def report_markdown(reports: list[PageReport], root: Path, command: str, browser: str) -> str:
+def report_markdown(
+    reports: list[PageReport], root: Path, command: str, browser: str, note: str = ""
+) -> str:
     axe_version = next((r.axe_version for r in reports if r.axe_version), "?")
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -119,12 +123,15 @@ def report_markdown(reports: list[PageReport], root: Path, command: str, browser
         "",
         f"Command: `{command}`",
         "",
+        *([note, ""] if note else []),
         f"Chromium {browser} (headless, Playwright), axe-core {axe_version} with the "
         f"{', '.join(WCAG_TAGS)} rules; viewports {DESKTOP.width}×{DESKTOP.height} and "
         f"{PHONE.width}×{PHONE.height}; print: US Letter, 0.4 in margins, print media. "
         "Screens = page height / 800 px. Elements wider than the viewport count every "
         "element whose box leaves the viewport, except inside a keyboard-focusable, named "
-        "scroll box within the viewport. The summary is the element `[data-mnb-summary]`.",
+        "scroll box within the viewport; boxes with content wider than the box are scroll or "
+        "clip boxes (e.g. a table wider than its column). Rules/nodes: axe rules failed and "
+        "elements failing them. The summary is the element `[data-mnb-summary]`.",
         "",
         *table(reports, root),
         "",
@@ -141,13 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pages_dir", type=Path, help="folder of published pages (recursive)")
     parser.add_argument("--shots", type=Path, help="folder for screenshots, PDFs, print PNGs")
     parser.add_argument("--out", type=Path, help="Markdown file to write (default: stdout)")
+    parser.add_argument(
+        "--note", default="", help="a line under the command (e.g. how the pages were built)"
+    )
     args = parser.parse_args(argv)
     root = args.pages_dir.resolve()
     pages = sorted(root.rglob("*.html"))
     if not pages:
         print(f"No .html files under {root}.", file=sys.stderr)
         return 2
-    command = shlex.join(["python", "bench/page_report.py", *(argv or sys.argv[1:])])
+    shown = [a for a in (argv or sys.argv[1:]) if a != args.note and a != "--note"]
+    command = shlex.join(["python", "bench/page_report.py", *shown])
     reports = []
     try:
         with PageChecker() as checker:
@@ -158,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     except MobilityNBError as exc:
         print(exc, file=sys.stderr)
         return 2
-    text = report_markdown(reports, root, command, browser)
+    text = report_markdown(reports, root, command, browser, args.note)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n", encoding="utf-8")

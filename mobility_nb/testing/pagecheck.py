@@ -49,10 +49,11 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--disable-default-apps",
     "--disable-extensions",
+    "--disable-dev-shm-usage",  # small /dev/shm in containers crashes tabs
 )
 # Chrome's own default print margins (about 1 cm), so the page count is what a reader gets.
 PRINT_MARGIN = "0.4in"
-PRINT_DPI = 60  # PNG renderings of the printed pages: enough to see the layout
+PRINT_DPI = 80  # PNG renderings of the printed pages: enough to read the text
 TOLERANCE_PX = 1.0  # sub-pixel rounding is not overflow
 
 
