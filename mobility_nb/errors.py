@@ -69,3 +69,7 @@ class AtlasError(MobilityNBError):
 
 class MapError(MobilityNBError):
     """A county map was asked for with inputs it cannot draw (unknown state, no counties)."""
+
+
+class BrowserUnavailableError(MobilityNBError):
+    """The page checker cannot start: Playwright or a Chromium executable is missing."""

@@ -1,1 +1,1 @@
-"""Fakes for tests and the offline demo (never used by a real run)."""
+"""Helpers used by the tests, the benchmarks and the demo only (never by a published page)."""
