@@ -29,6 +29,7 @@ EXTENSIONS: list[str] = [
     "mobility_nb.demo",  # mobility-nb demo
     "mobility_nb.batch.cli",  # mobility-nb batch
     "mobility_nb.acs.cli",  # mobility-nb census
+    "mobility_nb.data.releases",  # mobility-nb data status|update|diff
 ]
 
 

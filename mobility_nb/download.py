@@ -32,9 +32,10 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from tqdm import tqdm
 
+from .data.origin import write_record
 from .datadir import ENV_VAR as DATA_ENV_VAR
 from .datadir import find_file
-from .errors import DownloadError
+from .errors import DownloadError, NotPublishedError
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,11 @@ def upstream_file(name: str) -> UpstreamFile:
 
 def upstream_url(name: str) -> str:
     """The URL ``name`` is downloaded from ($MOBILITY_NB_UPSTREAM_URL overrides the host)."""
-    spec = upstream_file(name)
+    return spec_url(upstream_file(name))
+
+
+def spec_url(spec: UpstreamFile) -> str:
+    """The URL of one manifest entry (its own ref and path) under the configured host."""
     template = os.environ.get(URL_ENV_VAR, "").strip() or DEFAULT_URL_TEMPLATE
     if "{path}" not in template:
         raise DownloadError(
@@ -134,8 +139,28 @@ def ensure_file(
     if existing is not None:
         return existing
     spec = upstream_file(name)
-    url = upstream_url(name)
-    target = root / name
+    return download_file(
+        spec, root, timeout=timeout, retries=retries, backoff=backoff, session=session
+    )
+
+
+def download_file(
+    spec: UpstreamFile,
+    root: Path,
+    *,
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 2.0,
+    session: requests.Session | None = None,
+) -> Path:
+    """Download ``spec`` (at its own ref) to ``root / spec.name``, replacing any file there.
+
+    Same checks, retries and guarantees as :func:`ensure_file`; on success a download
+    record (:mod:`mobility_nb.data.origin`) names the ref the file came from. A 404 raises
+    NotPublishedError, a DownloadError that callers may treat as "not in this release".
+    """
+    url = spec_url(spec)
+    target = root / spec.name
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -147,12 +172,13 @@ def ensure_file(
         attempt = 0
         while True:
             try:
-                with _temporary_file(root, name) as (tmp_path, fh):
+                with _temporary_file(root, spec.name) as (tmp_path, fh):
                     digest = _fetch(http, spec, url, fh, timeout, root)
                     fh.close()
                     _check(spec, url, root, tmp_path, digest)
                     os.replace(tmp_path, target)
-                log.info("Downloaded %s from %s", name, _redact(url))
+                _note_origin(target, spec, url, digest)
+                log.info("Downloaded %s from %s", spec.name, _redact(url))
                 return target
             except _Transient as exc:
                 if attempt >= retries:
@@ -161,7 +187,7 @@ def ensure_file(
                         spec, url, root, f"{exc} (gave up after {tries} attempt{'s' * (tries > 1)})"
                     ) from exc
                 wait = backoff * (2**attempt)
-                log.warning("Download of %s failed (%s); retrying in %.0fs", name, exc, wait)
+                log.warning("Download of %s failed (%s); retrying in %.0fs", spec.name, exc, wait)
                 time.sleep(wait)
                 attempt += 1
             except OSError as exc:  # disk full, no permission, ...
@@ -170,6 +196,14 @@ def ensure_file(
     finally:
         if own_session:
             http.close()
+
+
+def _note_origin(target: Path, spec: UpstreamFile, url: str, digest: str) -> None:
+    """Record which ref the file came from; a failure here must not undo a good download."""
+    try:
+        write_record(target, ref=spec.ref, url=_redact(url), sha256=digest)
+    except OSError as exc:
+        log.warning("Could not record where %s came from (%s)", spec.name, exc)
 
 
 class _Transient(Exception):
@@ -209,6 +243,7 @@ def _fetch(
                     root,
                     f"the server answered 404 Not Found: the file is not published at "
                     f"{spec.ref!r} in UI-Research/mobility-from-poverty (or under this URL)",
+                    kind=NotPublishedError,
                 )
             if resp.status_code >= 500:
                 raise _Transient(f"the server answered {resp.status_code} {resp.reason}")
@@ -269,9 +304,15 @@ def _check(spec: UpstreamFile, url: str, root: Path, path: Path, digest: str) ->
         )
 
 
-def _error(spec: UpstreamFile, url: str, root: Path, problem: str) -> DownloadError:
+def _error(
+    spec: UpstreamFile,
+    url: str,
+    root: Path,
+    problem: str,
+    kind: type[DownloadError] = DownloadError,
+) -> DownloadError:
     shown = _redact(url)
-    return DownloadError(
+    return kind(
         f"Could not download {spec.name} from {shown}: {problem}. Nothing was saved. "
         f"To fix it, check your internet connection and try again, or download the file "
         f"by hand (from {shown}, or the data/ folder of {REPOSITORY_PAGE} at {spec.ref}) "

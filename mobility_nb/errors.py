@@ -60,3 +60,11 @@ class NotebookRunError(MobilityNBError):
         self.cell_index = cell_index
         self.ename = ename
         self.evalue = evalue
+
+
+class NotPublishedError(DownloadError):
+    """The server answered 404: the file is not published at that release or commit."""
+
+
+class ReleaseError(MobilityNBError):
+    """A release of Urban's files could not be found, completed or compared."""
