@@ -176,6 +176,7 @@ def download_file(
                     digest = _fetch(http, spec, url, fh, timeout, root)
                     fh.close()
                     _check(spec, url, root, tmp_path, digest)
+                    os.chmod(tmp_path, 0o644)  # mkstemp's 0600 would hide it from the team
                     os.replace(tmp_path, target)
                 _note_origin(target, spec, url, digest)
                 log.info("Downloaded %s from %s", spec.name, _redact(url))
@@ -316,7 +317,10 @@ def _error(
         f"Could not download {spec.name} from {shown}: {problem}. Nothing was saved. "
         f"To fix it, check your internet connection and try again, or download the file "
         f"by hand (from {shown}, or the data/ folder of {REPOSITORY_PAGE} at {spec.ref}) "
-        f"and put it in {root}, or set ${DATA_ENV_VAR} to a folder that already holds it."
+        f"and put it in {root}, or set ${DATA_ENV_VAR} to a folder that already holds it.",
+        file=spec.name,
+        url=shown,
+        problem=problem,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import threading
@@ -435,3 +436,39 @@ def test_status_of_the_shared_folder_identifies_urban_bytes(shared_mm_dir: Path)
     rebuilt = by_name[COUNTY]  # our rebuild, not Urban's bytes
     assert rebuilt.release == "unknown" and rebuilt.years == "2014–2023"
     assert by_name[CITY].path.parent.name == "assembled"  # the copy the loaders read
+
+
+def test_files_pinned_to_a_commit_follow_the_switch_and_stale_partials_go(
+    server: FakeReleases, monkeypatch: pytest.MonkeyPatch
+):
+    from dataclasses import replace
+
+    from mobility_nb.data import releases
+
+    race = "02_mobility-metrics_race_longitudinal.csv"  # pinned to commit b412135
+    specs = [replace(s, sha256=None) if s.name == race else s for s in download.known_files()]
+    monkeypatch.setattr(releases, "known_files", lambda: specs)
+    _update()
+    old = _cache() / "releases" / "v2025.01"
+    (old / race).write_text("year,state,county,state_name,county_name,population\n")
+    ref = next(s.ref for s in specs if s.name == race)
+    origin.write_record(old / race, ref=ref, url="http://example/x", sha256=_sha(old / race))
+    new = _cache() / "releases" / "v2026.01"
+    new.mkdir(parents=True)
+    stale = new / f".{COUNTY}.abc.part"
+    stale.write_text("half")
+    os.utime(stale, (1, 1))
+
+    result = _update("v2026.01", manifest=MANIFEST_2026)
+    assert result.carried == [race]
+    assert origin.release_of(new / race) == "commit b412135"
+    assert not stale.exists()
+
+
+def test_years_are_written_compactly():
+    from mobility_nb.data.releases import years_compact
+
+    assert years_compact([2023, 2014, 2015, 2016, 2017, 2018, 2019, 2021]) == (
+        "2014–2019, 2021, 2023"
+    )
+    assert years_compact([2014, 2015, 2018]) == "2014, 2015, 2018"

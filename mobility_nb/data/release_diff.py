@@ -23,7 +23,6 @@ import pyarrow.compute as pc
 
 from .. import catalog, states
 from ..errors import MobilityNBError, ReleaseError
-from ..local_data import years_text
 from ..metrics_data import metric_columns, parse_ratio_text, read_wide
 from . import layout
 from .releases import (
@@ -36,6 +35,7 @@ from .releases import (
     plain,
     short_names,
     text_table,
+    years_compact,
 )
 
 _REL_TOL = 1e-9  # Urban's builds differ in the last binary digit between readers
@@ -629,4 +629,4 @@ def _num(value: float) -> str:
 
 
 def _years(values: Sequence[int]) -> str:
-    return years_text(values) or "none"
+    return years_compact(values) or "none"

@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -47,9 +48,8 @@ import pyarrow.csv as pacsv
 from ..atomic import write_atomic
 from ..datadir import ENV_VAR as DATA_ENV_VAR
 from ..datadir import default_cache_dir, find_file, resolve_data_dir
-from ..download import UpstreamFile, download_file, known_files
+from ..download import REPOSITORY_PAGE, UpstreamFile, download_file, known_files
 from ..errors import DownloadError, NotPublishedError, ReleaseError
-from ..local_data import years_text
 from ..metrics_data import MAIN_FILES, SUBGROUP_FILES
 from ..page import file_sha256
 from . import layout, origin
@@ -376,7 +376,19 @@ def _years_of(path: Path) -> str:
         )
     except (OSError, pa.ArrowInvalid):
         return "unreadable"
-    return years_text(table.column("year").to_pandas())
+    return years_compact(table.column("year").unique().to_pylist())
+
+
+def years_compact(values: Sequence[int | None]) -> str:
+    """'2014–2019, 2021, 2023': runs of three or more years as ranges, the rest listed."""
+    years = sorted({int(v) for v in values if v is not None})
+    parts, start = [], 0
+    for i in range(1, len(years) + 1):
+        if i == len(years) or years[i] != years[i - 1] + 1:
+            run = years[start:i]
+            parts += [f"{run[0]}\u2013{run[-1]}"] if len(run) >= 3 else [str(y) for y in run]
+            start = i
+    return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -456,6 +468,7 @@ def update(
         _mkdir(cache)
         layout.write_current(cache, previous)
     _mkdir(folder)
+    _remove_stale_partials(folder)
     result = UpdateResult(tag, cache, folder, previous, [], [], [], [], source)
     with _session() as http:
         for i, rf in enumerate(files, start=1):
@@ -523,6 +536,18 @@ def _cache_for_update(data_dir: str | os.PathLike[str] | None) -> Path:
     return root
 
 
+_STALE_SECONDS = 600  # a live download writes its temporary file every few milliseconds
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    """Delete temporary files a killed download left behind (hidden, never read as data)."""
+    now = time.time()
+    for tmp in folder.glob(".*.part"):
+        with contextlib.suppress(OSError):
+            if now - tmp.stat().st_mtime > _STALE_SECONDS:
+                tmp.unlink()
+
+
 def _verified(path: Path, spec: UpstreamFile) -> bool:
     """True when ``path`` is the file ``spec`` names, downloaded and unchanged since."""
     if not path.is_file():
@@ -579,10 +604,27 @@ def _write_completion(folder: Path, result: UpdateResult, files: list[ReleaseFil
 
 def _update_failed(result: UpdateResult, exc: DownloadError, total: int) -> ReleaseError:
     got = len(result.downloaded) + len(result.kept)
+    what = (
+        f"Could not download {exc.file} from {exc.url} for release {result.release}: "
+        + f"{exc.problem}."
+        if exc.file
+        else str(exc)
+    )
+    if got == 0:  # leave no empty folder that status would list as a partial release
+        with contextlib.suppress(OSError):
+            result.folder.rmdir()
+    if isinstance(exc, NotPublishedError):
+        return ReleaseError(
+            f"{what} Every release has this file, so {result.release!r} is probably not a "
+            f"release tag of {REPOSITORY_PAGE} (see its tags page), or the download address "
+            f"is wrong. Nothing changed: pages keep reading {result.previous}."
+        )
+    kept = f" {got} of {total} files had arrived and are kept in {result.folder}." if got else ""
     return ReleaseError(
-        f"{exc} Release {result.release} was not made current: pages keep reading "
-        f"{result.previous}. {got} of {total} files had arrived and are kept in "
-        f"{result.folder}; run the same update again to resume."
+        f"{what} Release {result.release} was not made current: pages keep reading "
+        f"{result.previous}.{kept} Check the connection and run the same update again to "
+        "resume. If the same file fails its checks again, it is not the file the release's "
+        "list describes: check the tag (and --manifest), or report it."
     )
 
 
@@ -795,12 +837,19 @@ def _cmd_update(args: argparse.Namespace) -> int:
     def echo(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    result = update(
-        args.release,
-        getattr(args, "data_dir", None),
-        manifest=args.manifest,
-        echo=None if args.json else echo,
-    )
+    try:
+        result = update(
+            args.release,
+            getattr(args, "data_dir", None),
+            manifest=args.manifest,
+            echo=None if args.json else echo,
+        )
+    except KeyboardInterrupt:
+        echo(
+            "mobility-nb: update interrupted. The release pages read has not changed; the "
+            "files that arrived are kept, so the same command resumes where it stopped."
+        )
+        return 130
     _print_json(result.to_dict()) if args.json else print(result.text())
     return 0
 
