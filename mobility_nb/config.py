@@ -4,16 +4,20 @@ Resolution order: an explicit path (CLI ``--data-dir`` or a notebook's ``data_di
 parameter), then the ``MOBILITY_NB_DATA`` environment variable, then a per-user cache
 directory that :mod:`mobility_nb.data.download` fills from the upstream repository.
 Files are found by *name* anywhere below the directory, because users keep them in
-different layouts (the shared copy uses ``assembled/`` and ``upstream/``).
+different layouts (the shared copy uses ``assembled/`` and ``upstream/``). A folder that is
+a release cache (it holds ``current.json``, see :mod:`mobility_nb.data.layout`) resolves to
+its current release's folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 from platformdirs import user_cache_dir
 
+from mobility_nb.data import layout
 from mobility_nb.errors import DataDirectoryError
 
 DATA_ENV = "MOBILITY_NB_DATA"  # Mobility Metrics folder
@@ -71,7 +75,7 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
                 "parameter) does not exist. Check the path, or leave it out to use "
                 f"${ENV_VAR} or the download cache."
             )
-        return path.resolve()
+        return layout.data_folder(path.resolve())
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
         path = Path(env).expanduser()
@@ -80,8 +84,13 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
                 f"The data directory {env!r} set in ${ENV_VAR} does not exist. Fix or unset "
                 f"${ENV_VAR}; when unset, files are downloaded into {default_cache_dir()}."
             )
-        return path.resolve()
-    return default_cache_dir()
+        return layout.data_folder(path.resolve())
+    folder = layout.data_folder(default_cache_dir(), default_cache=True)
+    # Created now so the loaders, which re-resolve it as an explicit path, find it on a
+    # fresh machine (downloads then fill it); an unwritable cache fails later, by name.
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 _INDEX: dict[str, dict[str, str]] = {}

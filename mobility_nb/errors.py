@@ -36,6 +36,12 @@ class DataFileError(MobilityNBError):
 class DownloadError(MobilityNBError):
     """An upstream file could not be downloaded or failed its checks."""
 
+    def __init__(self, message: str, file: str = "", url: str = "", problem: str = "") -> None:
+        super().__init__(message)
+        self.file = file  # which file, the URL without secrets, and what went wrong,
+        self.url = url  # so callers (release updates) can word their own advice
+        self.problem = problem
+
 
 class JurisdictionError(MobilityNBError):
     """A jurisdiction could not be resolved to exactly one county or city."""
@@ -73,3 +79,11 @@ class MapError(MobilityNBError):
 
 class BrowserUnavailableError(MobilityNBError):
     """The page checker cannot start: Playwright or a Chromium executable is missing."""
+
+
+class NotPublishedError(DownloadError):
+    """The server answered 404: the file is not published at that release or commit."""
+
+
+class ReleaseError(MobilityNBError):
+    """A release of Urban's files could not be found, completed or compared."""

@@ -29,6 +29,7 @@ EXTENSIONS: list[str] = [
     "mobility_nb.cli.demo",  # mobility-nb demo
     "mobility_nb.cli.batch",  # mobility-nb batch
     "mobility_nb.cli.census",  # mobility-nb census
+    "mobility_nb.data.releases",  # mobility-nb data status|update|diff
 ]
 
 

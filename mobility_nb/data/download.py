@@ -36,7 +36,8 @@ from tqdm import tqdm
 from mobility_nb import config
 from mobility_nb.config import DATA_ENV as DATA_ENV_VAR
 from mobility_nb.config import find_file
-from mobility_nb.errors import DownloadError
+from mobility_nb.data.origin import write_record
+from mobility_nb.errors import DownloadError, NotPublishedError
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,11 @@ def upstream_file(name: str) -> UpstreamFile:
 
 def upstream_url(name: str) -> str:
     """The URL ``name`` is downloaded from ($MOBILITY_NB_UPSTREAM_URL overrides the host)."""
-    spec = upstream_file(name)
+    return spec_url(upstream_file(name))
+
+
+def spec_url(spec: UpstreamFile) -> str:
+    """The URL of one manifest entry (its own ref and path) under the configured host."""
     template = os.environ.get(URL_ENV_VAR, "").strip() or DEFAULT_URL_TEMPLATE
     if "{path}" not in template:
         raise DownloadError(
@@ -136,8 +141,28 @@ def ensure_file(
     if existing is not None:
         return existing
     spec = upstream_file(name)
-    url = upstream_url(name)
-    target = root / name
+    return download_file(
+        spec, root, timeout=timeout, retries=retries, backoff=backoff, session=session
+    )
+
+
+def download_file(
+    spec: UpstreamFile,
+    root: Path,
+    *,
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 2.0,
+    session: requests.Session | None = None,
+) -> Path:
+    """Download ``spec`` (at its own ref) to ``root / spec.name``, replacing any file there.
+
+    Same checks, retries and guarantees as :func:`ensure_file`; on success a download
+    record (:mod:`mobility_nb.data.origin`) names the ref the file came from. A 404 raises
+    NotPublishedError, a DownloadError that callers may treat as "not in this release".
+    """
+    url = spec_url(spec)
+    target = root / spec.name
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -146,19 +171,32 @@ def ensure_file(
     def check(tmp_path: Path, digest: str) -> None:
         _check(spec, url, root, tmp_path, digest)
 
+    def note_origin(path: Path, digest: str) -> None:
+        _note_origin(path, spec, url, digest)
+
     return _download(
         url,
         target,
-        label=name,
+        label=spec.name,
         fail=functools.partial(_error, spec, url, root),
+        missing=functools.partial(_error, spec, url, root, kind=NotPublishedError),
         not_found=f"the file is not published at {spec.ref!r} in "
         "UI-Research/mobility-from-poverty (or under this URL)",
         check=check,
+        done=note_origin,
         timeout=timeout,
         retries=retries,
         backoff=backoff,
         session=session,
     )
+
+
+def _note_origin(target: Path, spec: UpstreamFile, url: str, digest: str) -> None:
+    """Record which ref the file came from; a failure here must not undo a good download."""
+    try:
+        write_record(target, ref=spec.ref, url=_redact(url), sha256=digest)
+    except OSError as exc:
+        log.warning("Could not record where %s came from (%s)", spec.name, exc)
 
 
 def download_pinned(
@@ -219,6 +257,8 @@ def _download(
     fail: Callable[[str], DownloadError],
     not_found: str,
     check: Callable[[Path, str], None],
+    missing: Callable[[str], DownloadError] | None = None,
+    done: Callable[[Path, str], None] | None = None,
     timeout: float,
     retries: int,
     backoff: float,
@@ -227,6 +267,8 @@ def _download(
     """Stream ``url`` into a temp file beside ``target``, ``check`` it, move it into place.
 
     Transient failures (network, 5xx, cut-off bodies) are retried with exponential backoff.
+    A 404 raises ``missing(problem)`` (default ``fail``); ``done(target, sha256)`` runs after
+    the file is in place.
     """
     root = target.parent
     own_session = session is None
@@ -237,11 +279,21 @@ def _download(
             try:
                 with _temporary_file(root, target.name) as (tmp_path, fh):
                     digest = _fetch(
-                        http, url, fh, timeout, label=label, fail=fail, not_found=not_found
+                        http,
+                        url,
+                        fh,
+                        timeout,
+                        label=label,
+                        fail=fail,
+                        not_found=not_found,
+                        missing=missing or fail,
                     )
                     fh.close()
                     check(tmp_path, digest)
+                    os.chmod(tmp_path, 0o644)  # mkstemp's 0600 would hide it from the team
                     os.replace(tmp_path, target)
+                if done is not None:
+                    done(target, digest)
                 log.info("Downloaded %s from %s", label, _redact(url))
                 return target
             except _Transient as exc:
@@ -286,13 +338,14 @@ def _fetch(
     label: str,
     fail: Callable[[str], DownloadError],
     not_found: str,
+    missing: Callable[[str], DownloadError],
 ) -> str:
     """Stream ``url`` into ``fh``; return the sha256 of what was written."""
     digest = hashlib.sha256()
     try:
         with http.get(url, stream=True, timeout=timeout) as resp:
             if resp.status_code == 404:
-                raise fail(f"the server answered 404 Not Found: {not_found}")
+                raise missing(f"the server answered 404 Not Found: {not_found}")
             if resp.status_code >= 500:
                 raise _Transient(f"the server answered {resp.status_code} {resp.reason}")
             if resp.status_code != 200:
@@ -350,13 +403,22 @@ def _check(spec: UpstreamFile, url: str, root: Path, path: Path, digest: str) ->
         )
 
 
-def _error(spec: UpstreamFile, url: str, root: Path, problem: str) -> DownloadError:
+def _error(
+    spec: UpstreamFile,
+    url: str,
+    root: Path,
+    problem: str,
+    kind: type[DownloadError] = DownloadError,
+) -> DownloadError:
     shown = _redact(url)
-    return DownloadError(
+    return kind(
         f"Could not download {spec.name} from {shown}: {problem}. Nothing was saved. "
         f"To fix it, check your internet connection and try again, or download the file "
         f"by hand (from {shown}, or the data/ folder of {REPOSITORY_PAGE} at {spec.ref}) "
-        f"and put it in {root}, or set ${DATA_ENV_VAR} to a folder that already holds it."
+        f"and put it in {root}, or set ${DATA_ENV_VAR} to a folder that already holds it.",
+        file=spec.name,
+        url=shown,
+        problem=problem,
     )
 
 

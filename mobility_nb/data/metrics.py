@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mobility_nb.config import default_cache_dir, find_file, resolve_data_dir
-from mobility_nb.data import catalog
+from mobility_nb.data import catalog, layout
 from mobility_nb.data.csvread import read_csv_checked
 from mobility_nb.errors import DataDirectoryError, MobilityNBError
 
@@ -139,7 +139,7 @@ def _check_level(level: str) -> Level:
 
 def _is_managed_cache(root: Path) -> bool:
     """Only the package's own cache is filled by downloads; user folders are left alone."""
-    return root == default_cache_dir()
+    return root == default_cache_dir() or layout.is_release_folder(root, default_cache_dir())
 
 
 def locate(name: str, root: Path, required: bool) -> Path | None:
@@ -147,10 +147,16 @@ def locate(name: str, root: Path, required: bool) -> Path | None:
     hit = find_file(root, name)
     if hit is not None:
         return hit
-    if _is_managed_cache(root):
+    if _is_managed_cache(root) and not layout.release_lacks(root, name):
         from mobility_nb.data.download import ensure_file
+        from mobility_nb.errors import NotPublishedError
 
-        return ensure_file(name, root)
+        try:
+            return ensure_file(name, root)
+        except NotPublishedError:
+            if required:
+                raise
+            return None  # an optional file this release does not have
     if required:
         raise DataDirectoryError(
             f"The data directory {str(root)!r} does not contain {name}. Put Urban's file "

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mobility_nb.atomic import write_atomic
+from mobility_nb.data.origin import is_urban_file, release_of
 from mobility_nb.params import public_params
 
 NUMBERS_FILE = "numbers.csv"
@@ -59,6 +60,7 @@ class Source:
     size: int
     sha256: str
     years: str = ""
+    release: str = ""  # Urban's release of a Mobility Metrics file; "" for other sources
 
 
 def _human_size(size: int) -> str:
@@ -146,15 +148,17 @@ class PageRecorder:
             if years and years != known.years:
                 merged = ", ".join(y for y in (known.years, years) if y)
                 self._sources[key] = Source(
-                    known.name, known.path, known.size, known.sha256, merged
+                    known.name, known.path, known.size, known.sha256, merged, known.release
                 )
             return
+        digest = file_sha256(file)
         self._sources[key] = Source(
             name=file.name,
             path=str(file),
             size=file.stat().st_size,
-            sha256=file_sha256(file),
+            sha256=digest,
             years=years,
+            release=release_of(file, digest) if is_urban_file(file.name) else "",
         )
 
     @property
@@ -219,6 +223,7 @@ class PageRecorder:
                     "size": s.size,
                     "sha256": s.sha256,
                     "years": s.years,
+                    "release": s.release or None,
                 }
                 for s in self._sources.values()
             ],
@@ -241,15 +246,23 @@ class PageRecorder:
             f"<p>This page was produced by mobility-nb {esc(prov['package_version'])} "
             f"({esc(self.step)}) on {esc(prov['run_at'].replace('T', ' ').replace('+00:00', ''))}"
             f" UTC. Data years: {esc(years)}. The numbers shown are also published as a CSV "
-            "file next to this page. A file's SHA-256 checksum identifies the exact version "
-            "of the data used.</p>"
+            "file next to this page. Release names the Urban Institute release each "
+            "Mobility Metrics file came from (unknown: not downloaded by mobility-nb and not "
+            "a file it knows the checksum of). A file's SHA-256 checksum identifies the exact "
+            "version of the data used.</p>"
         )
         files = pd.DataFrame(
             [
-                [s["name"], s["years"] or "", _human_size(s["size"]), s["sha256"]]
+                [
+                    s["name"],
+                    s["release"] or "\u2013",
+                    s["years"] or "",
+                    _human_size(s["size"]),
+                    s["sha256"],
+                ]
                 for s in prov["data_files"]
             ],
-            columns=["File", "Data years", "Size", "SHA-256"],
+            columns=["File", "Release", "Data years", "Size", "SHA-256"],
         )
         params = pd.DataFrame(
             [[k, _show_value(v)] for k, v in prov["parameters"].items()],

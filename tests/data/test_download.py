@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import socket
 import sys
 import threading
@@ -24,6 +25,7 @@ from mobility_nb.data.download import (
     known_files,
     upstream_url,
 )
+from mobility_nb.data.origin import release_of
 from mobility_nb.errors import DownloadError
 
 FIXTURES = FIXTURES_ROOT / "download"
@@ -111,7 +113,8 @@ def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeUpstream]:
 
 
 def _leftovers(root: Path) -> list[str]:
-    return sorted(p.name for p in root.rglob("*") if p.is_file())
+    """Data files below ``root`` (download records in .mobility-nb/ are not data)."""
+    return sorted(p.name for p in root.rglob("*") if p.is_file() and ".mobility-nb" not in p.parts)
 
 
 def _fetch(name: str, root: Path, **kwargs: object) -> Path:
@@ -124,6 +127,11 @@ def test_downloads_missing_file_from_pinned_release(upstream: FakeUpstream, tmp_
     assert got.read_bytes() == (FIXTURES / CITY).read_bytes()
     assert upstream.requests == [f"/v2025.01/data/{CITY}"]
     assert _leftovers(tmp_path) == [CITY]
+    record = json.loads((tmp_path / "cache" / ".mobility-nb" / f"{CITY}.json").read_text())
+    assert record["ref"] == "v2025.01"
+    assert record["url"] == upstream.url_template.format(ref="v2025.01", path=f"data/{CITY}")
+    assert record["sha256"] == hashlib.sha256(got.read_bytes()).hexdigest()
+    assert release_of(got) == "v2025.01"
 
 
 def test_second_call_uses_the_cached_file_without_a_request(upstream: FakeUpstream, tmp_path: Path):
