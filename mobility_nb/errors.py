@@ -33,6 +33,24 @@ class DataFileError(MobilityNBError):
         self.problem = problem
 
 
+class LocalDataFileError(DataFileError):
+    """The analyst's own data file (e.g. named in a plan) cannot be read.
+
+    Unlike a downloaded file it cannot be fetched again: the message says to fix the file.
+    """
+
+    def __init__(self, path: str, problem: str, line: int | None = None) -> None:
+        where = f"{path}, line {line}" if line is not None else str(path)
+        MobilityNBError.__init__(
+            self,
+            f"Cannot read your data file {where}: {problem}. Fix the file (it is your "
+            "own data, not a download) and run again.",
+        )
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+
+
 class DownloadError(MobilityNBError):
     """An upstream file could not be downloaded or failed its checks."""
 

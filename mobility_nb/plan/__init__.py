@@ -1,7 +1,9 @@
 """Step 8 measurement plans: read a plan, fill it with data, judge progress, export it.
 
-Modules, in the order the data flow through them: :mod:`.schema` (the YAML file),
-:mod:`.sources` (where numbers come from), :mod:`.baselines`, :mod:`.targets`,
+Modules, in the order the data flow through them: :mod:`.workbook` (the Excel template and
+its reader) and :mod:`.schema` (the YAML file, and the one validator for both),
+:mod:`.references` (metric and place names), :mod:`.units` (typed values <-> stored
+values), :mod:`.sources` (where numbers come from), :mod:`.baselines`, :mod:`.targets`,
 :mod:`.progress`, :mod:`.assess` (ties them together) and :mod:`.export`.
 """
 
@@ -12,6 +14,7 @@ from mobility_nb.plan.export import export_plan, plan_frame
 from mobility_nb.plan.progress import STATUSES
 from mobility_nb.plan.schema import Plan, PlanError, load_plan
 from mobility_nb.plan.sources import IndicatorSource, LocalSource, MetricsSource, Sources
+from mobility_nb.plan.workbook import read_workbook, write_template
 
 __all__ = [
     "IndicatorResult",
@@ -27,5 +30,7 @@ __all__ = [
     "export_plan",
     "load_plan",
     "plan_frame",
+    "read_workbook",
     "status_counts",
+    "write_template",
 ]

@@ -9,7 +9,7 @@ indicator's notes and data gaps, so one bad row never blanks the whole page.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from mobility_nb.plan.baselines import (
     pick,
     trend,
 )
-from mobility_nb.plan.progress import NOT_ENOUGH_DATA, Progress, judge
+from mobility_nb.plan.progress import NO_DATA, Progress, judge, reconcile
 from mobility_nb.plan.schema import Action, Indicator, Plan
 from mobility_nb.plan.sources import (
     Place,
@@ -221,6 +221,13 @@ def _assess_one(
         )
     if computed is not None and computed.value is None:
         notes.append(computed.explanation)
+    if computed is not None and baseline is not None:
+        warning = tg.worse_than_baseline(
+            computed, baseline.value, baseline.year, direction, units.value
+        )
+        if warning:
+            computed = replace(computed, warning=warning)
+            notes.append(warning)
     progress = judge(
         baseline,
         current,
@@ -229,6 +236,7 @@ def _assess_one(
         direction,
         units.value,
     )
+    progress = _explain(progress, feas, ind, baseline, current)
     gaps.extend(_disaggregation_gaps(sources, ind, jur))
     return IndicatorResult(
         number=number,
@@ -249,6 +257,37 @@ def _assess_one(
         notes=tuple(notes),
         metric=metric,
     )
+
+
+ACS_PERIOD = 5
+
+
+def _explain(
+    progress: Progress,
+    feas: Feasibility | None,
+    ind: Indicator,
+    baseline: Observation | None,
+    current: Observation | None,
+) -> Progress:
+    """Add the sentences a status needs to be read correctly."""
+    extra = []
+    if (
+        ind.source.kind == "acs"
+        and progress.z is not None
+        and baseline
+        and current
+        and current.year - baseline.year < ACS_PERIOD
+    ):
+        extra.append(
+            f"The ACS 5-year periods ending {baseline.year} and {current.year} share "
+            "survey years; the test ignores that overlap."
+        )
+    both = reconcile(progress, feas)
+    if both:
+        extra.append(both)
+    if not extra:
+        return progress
+    return replace(progress, detail=f"{progress.detail}. " + " ".join(extra))
 
 
 def _describe(provider: Any, ind: Indicator) -> str:
@@ -359,7 +398,7 @@ def _compute_target(
     fmt = units.value
     if rule == "value":
         assert spec.value is not None
-        return tg.absolute(spec.value, year, fmt)
+        return tg.absolute(spec.value, year, fmt, spec.value_note)
     if baseline is None:
         return tg.unavailable(
             rule, year, f"Target rule {rule} needs a baseline value, and there is none."
@@ -396,6 +435,7 @@ def _compute_target(
             spec.percent or 0,
             year,
             fmt,
+            spec.benchmark_note,
         )
     if not supports_cross_section(provider):
         return tg.unavailable(
@@ -479,4 +519,4 @@ def status_counts(result: PlanResult) -> pd.DataFrame:
     )
 
 
-__all__ = ["IndicatorResult", "PlanResult", "assess_plan", "status_counts", "NOT_ENOUGH_DATA"]
+__all__ = ["IndicatorResult", "PlanResult", "assess_plan", "status_counts", "NO_DATA"]

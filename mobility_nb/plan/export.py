@@ -4,7 +4,8 @@ One row per indicator, columns following the measurement-plan worksheet (strateg
 action, logic-model component, measure, source, baseline, target, disaggregation,
 frequency, responsibility, reporting). Numbers are written twice: as raw values (shares
 as fractions, as in Urban's files) for analysts, and as the text shown on the page for
-pasting into a document.
+pasting into a document. Text typed by people (titles, names, owners, notes) can never
+run as a spreadsheet formula: every cell goes through :mod:`mobility_nb.render.cells`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from mobility_nb.atomic import write_atomic
 from mobility_nb.plan.assess import IndicatorResult, PlanResult, disaggregation_text
 from mobility_nb.plan.progress import STATUSES
+from mobility_nb.render.cells import safe_frame, write_cell
 
 CSV_NAME = "plan.csv"
 XLSX_NAME = "plan.xlsx"
@@ -74,7 +76,7 @@ def plan_row(r: IndicatorResult) -> dict[str, object]:
         "Target": u.value(t.value) if t and t.value is not None else "",
         "Target value": _num(t.value) if t else None,
         "Target rule": _words(t.rule) if t else "",
-        "How the target was set": t.explanation if t else "",
+        "How the target was set": t.text if t else "",
         "Required change per year": r.units.per_year(r.feasibility.required_per_year)
         if r.feasibility
         else "",
@@ -106,7 +108,7 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
 def write_csv(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
     """``plan.csv`` (UTF-8 with BOM, so Excel opens accents correctly)."""
     path = Path(folder) / CSV_NAME
-    text = plan_frame(result).to_csv(index=False)
+    text = safe_frame(plan_frame(result)).to_csv(index=False)
     write_atomic(path, "\ufeff" + text)
     return path
 
@@ -121,9 +123,11 @@ def write_xlsx(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(list(frame.columns))
-    for row in frame.itertuples(index=False, name=None):
-        ws.append([_cell(v) for v in row])
+    for j, col in enumerate(frame.columns, start=1):
+        write_cell(ws.cell(row=1, column=j), str(col))
+    for i, row in enumerate(frame.itertuples(index=False, name=None), start=2):
+        for j, value in enumerate(row, start=1):
+            write_cell(ws.cell(row=i, column=j), _cell(value))
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
@@ -160,14 +164,21 @@ def write_xlsx(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
         (
             "Values",
             "Value columns hold raw numbers as in the source (shares as fractions "
-            "0-1); the columns without 'value' hold the text shown on the page.",
+            "0-1, per-100 measures per one); the columns without 'value' hold the "
+            "text shown on the page.",
         ),
-        ("Confidence bounds", "95% confidence intervals where the source publishes them."),
+        (
+            "Confidence bounds",
+            "95% confidence intervals where the source publishes them; "
+            "changes are tested with a z-test on them (|z| > 1.96). "
+            "Values without bounds are judged as given.",
+        ),
         ("Data files", "; ".join(p.name for p in result.files)),
     ]
-    for key, value in lines:
-        about.append([key, value])
-        about.cell(row=about.max_row, column=1).font = bold
+    for i, (key, value) in enumerate(lines, start=1):
+        write_cell(about.cell(row=i, column=1), key)
+        write_cell(about.cell(row=i, column=2), value)
+        about.cell(row=i, column=1).font = bold
     about.column_dimensions["A"].width = 20
     about.column_dimensions["B"].width = 100
     buf = io.BytesIO()

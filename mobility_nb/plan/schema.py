@@ -83,17 +83,20 @@ MIN_YEAR, MAX_YEAR = 1990, 2100
 class PlanError(MobilityNBError):
     """A measurement plan is malformed; lists every problem with its field path."""
 
-    def __init__(self, where: str, problems: Sequence[str]) -> None:
+    def __init__(self, where: str, problems: Sequence[str], advice: str = "") -> None:
         self.where = where
-        self.problems = list(problems)
+        self.problems = [str(p) for p in problems]
+        self.advice = advice or (
+            "Fix these fields in the plan and run again (params/step8_*.yaml are worked examples)."
+        )
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        """Every problem on its own line, none shortened (the CLI prints this as is)."""
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(
-            f"The measurement plan {where} has {count} {noun}:\n{lines}\n"
-            "Fix these fields in the plan and run again (params/step8_*.yaml are worked "
-            "examples)."
-        )
+        return f"The measurement plan {self.where} has {count} {noun}:\n{lines}\n{self.advice}"
 
 
 # --- the plan as data ----------------------------------------------------------------------
@@ -126,6 +129,8 @@ class Target:
     subgroup_type: str = ""  # close_subgroup_gap
     group: str = ""
     reference: str = ""
+    value_note: str = ""  # how a typed value was read, e.g. "read from 0.6"
+    benchmark_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,34 +183,91 @@ class Plan:
 
 # --- reading --------------------------------------------------------------------------------
 
+# resolve_place(text, level) -> GEOID; raises MobilityNBError with the reason and suggestions.
+PlaceResolver = Callable[[str, "str | None"], str]
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+YAML_SUFFIXES = (".yaml", ".yml")
+
 
 def load_plan(
     plan: str | os.PathLike[str] | Mapping[str, Any],
     base_dir: str | os.PathLike[str] | None = None,
     check_metric: Callable[[str], Any] | None = None,
+    resolve_place: PlaceResolver | None = None,
+    level: str | None = None,
 ) -> Plan:
-    """Read and validate a plan file (or an inline mapping) into a :class:`Plan`.
+    """Read and validate a plan YAML, an Excel plan workbook or an inline mapping.
 
-    A file may hold the plan at top level or under ``plan:`` beside ``jurisdiction:``
-    (so the same file is a valid papermill parameters file). Relative local-data paths are
-    resolved against the file's folder (or ``base_dir`` for inline plans).
-    ``check_metric`` defaults to :func:`mobility_nb.data.catalog.get_metric`.
+    A YAML file may hold the plan at top level or under ``plan:`` beside ``jurisdiction:``
+    (so the same file is a valid papermill parameters file); a workbook (``.xlsx``, see
+    :mod:`.workbook`) is read into the same mapping and checked by the same validator, its
+    problems named by sheet and cell. Relative local-data paths are resolved against the
+    file's folder (or ``base_dir`` for inline plans). ``check_metric`` defaults to
+    :func:`.references.find_metric` (keys and page labels); ``resolve_place`` turns a
+    jurisdiction or peer name into a GEOID (default: codes as written, names through
+    :func:`mobility_nb.data.jurisdictions.resolve`); ``level`` is the page's level for peers.
     """
     if isinstance(plan, Mapping):
         data: Any = dict(plan)
         where, path = "(inline plan)", ""
         base = Path(base_dir) if base_dir else Path.cwd()
+        cells: Mapping[str, str] = {}
     else:
-        from mobility_nb.params import load_params_file
-
-        file = Path(plan)
-        try:
-            data = load_params_file(file)
-        except ParamsError as exc:
-            raise PlanError(str(file), [str(exc)]) from None
+        file = Path(plan).expanduser()
         where, path = str(file), str(file)
         base = Path(base_dir) if base_dir else file.parent
-    return parse_plan(data, where=where, base_dir=base, path=path, check_metric=check_metric)
+        if not file.is_file():
+            raise PlanError(
+                where,
+                [
+                    "the file does not exist; give the path of a plan YAML "
+                    "(.yaml) or plan workbook (.xlsx)"
+                ],
+                advice=(
+                    "Check the file name (`mobility-nb plan template` writes a workbook to "
+                    "fill in)."
+                ),
+            )
+        data, cells = _read_file(file)
+    try:
+        return parse_plan(
+            data,
+            where=where,
+            base_dir=base,
+            path=path,
+            check_metric=check_metric,
+            resolve_place=resolve_place,
+            level=level,
+        )
+    except PlanError as exc:
+        if not cells:
+            raise
+        from mobility_nb.plan.workbook import WORKBOOK_ADVICE, locate
+
+        raise PlanError(
+            where, [locate(p, cells) for p in exc.problems], advice=WORKBOOK_ADVICE
+        ) from None
+
+
+def _read_file(file: Path) -> tuple[Any, Mapping[str, str]]:
+    """The raw plan mapping of a YAML file or workbook, and (workbooks) field path -> cell."""
+    if file.suffix.lower() == ".xls":
+        raise PlanError(
+            str(file),
+            ["is an old-style Excel file (.xls), which cannot be read"],
+            advice="Save it as an Excel workbook (.xlsx) and run again.",
+        )
+    if file.suffix.lower() in WORKBOOK_SUFFIXES:
+        from mobility_nb.plan.workbook import read_workbook
+
+        data = read_workbook(file)
+        return data, getattr(data, "cells", {})
+    from mobility_nb.params import load_params_file
+
+    try:
+        return load_params_file(file), {}
+    except ParamsError as exc:
+        raise PlanError(str(file), [str(exc)]) from None
 
 
 def parse_plan(
@@ -214,11 +276,13 @@ def parse_plan(
     base_dir: Path | None = None,
     path: str = "",
     check_metric: Callable[[str], Any] | None = None,
+    resolve_place: PlaceResolver | None = None,
+    level: str | None = None,
 ) -> Plan:
     """Validate an already-parsed mapping; raises one :class:`PlanError` listing all problems."""
     if check_metric is None:
         check_metric = _catalog_lookup()
-    v = _Validator(base_dir or Path.cwd(), check_metric)
+    v = _Validator(base_dir or Path.cwd(), check_metric, resolve_place or default_resolver, level)
     plan = v.plan(data)
     if v.problems:
         raise PlanError(where, v.problems)
@@ -234,18 +298,30 @@ def parse_plan(
 
 
 def _catalog_lookup() -> Callable[[str], Any]:
-    from mobility_nb.data.catalog import get_metric
+    from mobility_nb.plan.references import find_metric
 
-    return get_metric
+    return find_metric
 
 
-def _acs_indicator_names() -> tuple[str, ...]:
-    """Indicator keys of the Step 5 ACS layer (empty when the layer is not installed)."""
+def default_resolver(text: str, level: str | None) -> str:
+    """Codes as written (no data needed); names through the Step 2 resolver (needs data)."""
+    if text.isdigit():
+        return text
+    from mobility_nb.data.jurisdictions import resolve
+
+    return resolve(text, level=level).geoid
+
+
+def _acs_unit(indicator: str) -> str:
+    """The plan unit of an ACS indicator ('' when the layer is not installed)."""
     try:
         from mobility_nb.acs.indicators import BY_KEY
     except ImportError:
-        return ()
-    return tuple(BY_KEY)
+        return ""
+    definition = BY_KEY.get(indicator)
+    if definition is None:
+        return ""
+    return {"percent": "percent", "dollars": "dollars", "people": "count"}.get(definition.unit, "")
 
 
 def _suggest(word: str, choices: Sequence[str]) -> str:
@@ -259,9 +335,17 @@ _MISSING = object()
 class _Validator:
     """Walks the raw mapping, collecting ``path: message`` problems instead of raising."""
 
-    def __init__(self, base_dir: Path, check_metric: Callable[[str], Any]) -> None:
+    def __init__(
+        self,
+        base_dir: Path,
+        check_metric: Callable[[str], Any],
+        resolve_place: PlaceResolver,
+        level: str | None = None,
+    ) -> None:
         self.base_dir = base_dir
         self.check_metric = check_metric
+        self.resolve_place = resolve_place
+        self.level = level
         self.problems: list[str] = []
 
     def bad(self, path: str, message: str) -> None:
@@ -337,14 +421,43 @@ class _Validator:
         return float(value)
 
     def percent(self, m: Mapping[str, Any], key: str, path: str) -> float | None:
-        value = self.number(m, key, path)
-        if value is not None and not 0 < value <= 100:
+        """A share of a gap, 0-100: 50, 50% and 0.5 all mean half (as targets are read)."""
+        from mobility_nb.plan.units import TypedValueError, read_typed, units_for
+
+        raw = m.get(key)
+        if raw is None:
+            return None
+        try:
+            value = read_typed(raw, units_for("percent")).stored
+        except TypedValueError as exc:
+            if str(exc).startswith("1 could mean"):
+                self.bad(_join(path, key), f"{exc} of the gap")
+                return None
+            value = None
+        if value is None or not 0 < value <= 100:
             self.bad(
                 _join(path, key),
-                f"{value:g} is not a percentage between 0 and 100 (write 50 for half the gap)",
+                f"{_typed_text(raw)} is not a percentage between 0 and "
+                "100 (write 50 or 50% for half the gap)",
             )
             return None
         return value
+
+    def typed(
+        self, m: Mapping[str, Any], key: str, path: str, units: Any
+    ) -> tuple[float | None, str]:
+        """A target or benchmark typed in the page's units -> (stored value, how it was read)."""
+        from mobility_nb.plan.units import TypedValueError, read_typed
+
+        value = m.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            return None, ""
+        try:
+            read = read_typed(value, units)
+        except TypedValueError as exc:
+            self.bad(_join(path, key), str(exc))
+            return None, ""
+        return read.stored, read.note
 
     def geoids(self, m: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
         value = m.get(key, _MISSING)
@@ -355,7 +468,8 @@ class _Validator:
         if not isinstance(value, list):
             self.bad(
                 _join(path, key),
-                f'must be a list of FIPS codes such as ["17043", "17197"], not {_kind(value)}',
+                "must be a list of codes or names such as "
+                f'["17043", "Will County, IL"], not {_kind(value)}',
             )
             return ()
         out = []
@@ -366,16 +480,43 @@ class _Validator:
         return tuple(out)
 
     def geoid(self, value: Any, where: str) -> str:
-        if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) in (5, 7):
-            return str(value)  # unambiguous: YAML turned a quoteless code into a number
-        if isinstance(value, str) and value.isdigit() and len(value) in (5, 7):
-            return value
+        """A county or city given as FIPS/GEOID or by name ("Cook County, IL"), as a GEOID."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            digits = str(value)
+            if len(digits) in (5, 7):
+                return self.place(digits, where)  # YAML turned a quoteless code into a number
+            hint = (
+                f'; if a leading zero was lost, write it in quotes: "0{digits}"'
+                if len(digits) in (4, 6)
+                else ""
+            )
+            self.bad(where, f"{value!r} is not a 5-digit county FIPS or 7-digit place GEOID{hint}")
+            return ""
+        if isinstance(value, str) and value.strip().isdigit():
+            digits = value.strip()
+            if len(digits) in (5, 7):
+                return self.place(digits, where)
+            self.bad(
+                where,
+                f"{value!r} is not a 5-digit county FIPS or 7-digit place GEOID "
+                '(codes keep their leading zeros, e.g. "06037")',
+            )
+            return ""
+        if isinstance(value, str) and value.strip():
+            return self.place(value.strip(), where)
         self.bad(
             where,
-            f"{value!r} is not a 5-digit county FIPS or 7-digit place GEOID; "
-            'write it in quotes, e.g. "06037"',
+            "must be a county FIPS (17031), a city GEOID (4260000) or a name such "
+            f"as 'Cook County, IL', not {_kind(value)}",
         )
         return ""
+
+    def place(self, text: str, where: str) -> str:
+        try:
+            return str(self.resolve_place(text, self.level))
+        except MobilityNBError as exc:
+            self.bad(where, str(exc))
+            return ""
 
     def text_list(
         self, m: Mapping[str, Any], key: str, path: str, allowed: Sequence[str]
@@ -417,7 +558,7 @@ class _Validator:
                 return None
             jurisdiction = (
                 self.geoid(top["jurisdiction"], "jurisdiction")
-                if top.get("jurisdiction") is not None
+                if top.get("jurisdiction") not in (None, "")
                 else ""
             )
             body_path, body = "plan", top["plan"]
@@ -430,7 +571,7 @@ class _Validator:
         )
         if m is None:
             return None
-        if m.get("jurisdiction") is not None:
+        if m.get("jurisdiction") not in (None, ""):
             inner = self.geoid(m["jurisdiction"], _join(body_path, "jurisdiction"))
             if jurisdiction and inner and inner != jurisdiction:
                 self.bad(
@@ -438,6 +579,8 @@ class _Validator:
                     f"{inner!r} differs from the file's jurisdiction {jurisdiction!r}",
                 )
             jurisdiction = jurisdiction or inner
+        if jurisdiction and self.level is None:
+            self.level = {5: "county", 7: "place"}.get(len(jurisdiction))
         title = self.text(m, "title", body_path) or "Measurement plan"
         baseline_year = self.year(m, "baseline_year", body_path)
         peers = self.geoids(m, "peers", body_path)
@@ -506,11 +649,13 @@ class _Validator:
         name = self.text(m, "name", path, required=True)
         source = self.source(m.get("source", _MISSING), _join(path, "source"))
         baseline_year = self.year(m, "baseline_year", path) or plan_baseline
-        target = None
-        if m.get("target") is not None:
-            target = self.target(m["target"], _join(path, "target"), baseline_year)
         direction = self.choice(m, "direction", path, DIRECTIONS)
         unit = self.choice(m, "unit", path, UNITS)
+        target = None
+        if m.get("target") is not None:
+            target = self.target(
+                m["target"], _join(path, "target"), baseline_year, self.units(source, unit)
+            )
         reporting = Reporting()
         if m.get("reporting") is not None:
             rp = _join(path, "reporting")
@@ -541,6 +686,22 @@ class _Validator:
         if source is not None:
             self.cross_check(ind, path)
         return ind
+
+    def units(self, source: Source | None, unit: str) -> Any:
+        """How this indicator's values are shown (and so how its targets are typed)."""
+        from mobility_nb.plan.units import units_for
+
+        metric = None
+        if source is not None and source.kind == "mobility_metric" and source.metric:
+            try:
+                metric = self.check_metric(source.metric)
+            except MobilityNBError:
+                metric = None
+        if metric is not None and not hasattr(metric, "format"):
+            metric = None  # a test's stand-in catalog entry
+        if source is not None and source.kind == "acs" and not unit:
+            unit = _acs_unit(source.indicator)
+        return units_for(unit, metric if not unit else None)
 
     def source(self, raw: Any, path: str) -> Source | None:
         if raw is _MISSING or raw is None:
@@ -595,7 +756,8 @@ class _Validator:
                 )
             else:
                 try:
-                    self.check_metric(metric)
+                    found = self.check_metric(metric)
+                    metric = str(getattr(found, "metric", metric))  # a label -> its key
                 except MobilityNBError as exc:
                     self.bad(_join(path, "metric"), str(exc))
                     metric = ""
@@ -605,13 +767,12 @@ class _Validator:
                 "is required for an acs source (an indicator name from the Step 5 ACS layer)",
             )
         elif kind == "acs":
-            known = _acs_indicator_names()
-            if known and indicator not in known:
-                self.bad(
-                    _join(path, "indicator"),
-                    f"{indicator!r} is not an ACS indicator of "
-                    f"the Step 5 layer{_suggest(indicator, known)}; use one of " + ", ".join(known),
-                )
+            from mobility_nb.plan.references import find_acs_indicator
+
+            try:
+                indicator = find_acs_indicator(indicator)
+            except MobilityNBError as exc:
+                self.bad(_join(path, "indicator"), str(exc))
         elif kind == "local" and file:
             resolved = Path(file).expanduser()
             if not resolved.is_absolute():
@@ -625,6 +786,14 @@ class _Validator:
                 )
             elif resolved.suffix.lower() not in (".csv", ".xlsx"):
                 self.bad(_join(path, "file"), f"{file!r} must be a .csv or .xlsx file")
+            else:
+                from mobility_nb.plan.sources import local_file_problem
+
+                problem = local_file_problem(
+                    resolved, self.text(m, "sheet", path), self.text(m, "measure", path)
+                )
+                if problem:
+                    self.bad(_join(path, "file"), problem)
             file = str(resolved)
         if not kind:
             return None
@@ -639,7 +808,7 @@ class _Validator:
             subgroup=subgroup or "All",
         )
 
-    def target(self, raw: Any, path: str, baseline_year: int | None) -> Target | None:
+    def target(self, raw: Any, path: str, baseline_year: int | None, units: Any) -> Target | None:
         m = self.mapping(
             raw,
             path,
@@ -659,11 +828,12 @@ class _Validator:
             return None
         year = self.year(m, "year", path, required=True)
         rule = self.choice(m, "rule", path, RULES) if m.get("rule") is not None else "value"
-        value = self.number(m, "value", path)
+        value, value_note = self.typed(m, "value", path, units)
         percent = self.percent(m, "percent", path)
         benchmark: float | str | None = None
+        benchmark_note = ""
         raw_bench = m.get("benchmark")
-        if isinstance(raw_bench, str):
+        if isinstance(raw_bench, str) and not _looks_numeric(raw_bench):
             if raw_bench in NAMED_BENCHMARKS:
                 benchmark = raw_bench
             else:
@@ -674,7 +844,7 @@ class _Validator:
                     + " / ".join(NAMED_BENCHMARKS),
                 )
         elif raw_bench is not None:
-            benchmark = self.number(m, "benchmark", path)
+            benchmark, benchmark_note = self.typed(m, "benchmark", path, units)
         peers = self.geoids(m, "peers", path)
         sub_type = self.text(m, "subgroup_type", path)
         group = self.text(m, "group", path)
@@ -724,6 +894,8 @@ class _Validator:
             subgroup_type=sub_type,
             group=group,
             reference=reference,
+            value_note=value_note,
+            benchmark_note=benchmark_note,
         )
 
     def cross_check(self, ind: Indicator, path: str) -> None:
@@ -732,7 +904,6 @@ class _Validator:
         metric = None
         if src.kind == "mobility_metric" and src.metric:
             metric = self.check_metric(src.metric)
-        unit = ind.unit or (getattr(metric, "unit", "") if metric is not None else "")
         if target is None:
             return
         tpath = _join(path, "target")
@@ -779,16 +950,19 @@ class _Validator:
                 f"is required for rule {target.rule!r} with "
                 f"a {src.kind} source (higher or lower is better)",
             )
-        if unit == "share":
-            for key in ("value", "benchmark"):
-                number = getattr(target, key)
-                if isinstance(number, float) and not 0 <= number <= 1:
-                    self.bad(
-                        _join(tpath, key),
-                        f"{number:g} is outside 0-1, but this indicator "
-                        f"is a share stored as a fraction; write {number / 100:g} for "
-                        f"{number:g}%",
-                    )
+
+
+def _looks_numeric(text: str) -> bool:
+    """'60%', '$45,000', '0.6' are typed numbers; 'state_median' is a name."""
+    return any(ch.isdigit() for ch in text) and not any(
+        ch.isalpha() and ch not in "usdper" for ch in text.lower()
+    )
+
+
+def _typed_text(raw: Any) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return repr(raw) if isinstance(raw, str) else str(raw)
 
 
 def _join(path: str, key: str) -> str:

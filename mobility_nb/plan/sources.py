@@ -17,11 +17,12 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+from zipfile import BadZipFile
 
 import numpy as np
 import pandas as pd
 
-from mobility_nb.errors import DataFileError, MobilityNBError
+from mobility_nb.errors import DataFileError, LocalDataFileError, MobilityNBError
 from mobility_nb.plan.schema import DISAGGREGATIONS, Indicator
 
 HISTORY_COLUMNS = ("year", "value", "lower", "upper", "quality", "subgroup_type", "subgroup")
@@ -332,12 +333,14 @@ def _read_local(path: str, sheet: str, mtime_ns: int) -> pd.DataFrame:
                 dtype={"geography": str, "subgroup": str, "measure": str},
                 keep_default_na=True,
             )
-    except (ValueError, OSError, KeyError) as exc:
-        raise DataFileError(path, f"it is not a readable {file.suffix} table ({exc})") from None
+    except (ValueError, OSError, KeyError, BadZipFile) as exc:
+        raise LocalDataFileError(
+            path, f"it is not a readable {file.suffix} table ({exc})"
+        ) from None
     df.columns = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in LOCAL_REQUIRED if c not in df.columns]
     if missing:
-        raise DataFileError(
+        raise LocalDataFileError(
             path,
             f"it lacks the column(s) {', '.join(missing)}; a local indicator file needs "
             f"columns {', '.join(LOCAL_REQUIRED)} and may add {', '.join(LOCAL_OPTIONAL)}",
@@ -346,7 +349,7 @@ def _read_local(path: str, sheet: str, mtime_ns: int) -> pd.DataFrame:
     bad = df.index[years.isna() | (years % 1 != 0)]
     if len(bad):
         row = int(bad[0])
-        raise DataFileError(
+        raise LocalDataFileError(
             path, f"year {df['year'].iloc[row]!r} is not a whole-number year", line=row + 2
         )
     for col in ("value", "lower", "upper"):
@@ -355,7 +358,7 @@ def _read_local(path: str, sheet: str, mtime_ns: int) -> pd.DataFrame:
             bad = df.index[numbers.isna() & df[col].notna()]
             if len(bad):
                 row = int(bad[0])
-                raise DataFileError(
+                raise LocalDataFileError(
                     path,
                     f"column {col!r} holds {df[col].iloc[row]!r}, which is not a number",
                     line=row + 2,
@@ -364,6 +367,28 @@ def _read_local(path: str, sheet: str, mtime_ns: int) -> pd.DataFrame:
     df["year"] = years.astype(int)
     df["geography"] = df["geography"].astype(str).str.strip()
     return df
+
+
+def local_file_problem(path: Path, sheet: str = "", measure: str = "") -> str:
+    """Why a plan's local file cannot be used ('' when it can), for the plan's problem list."""
+    try:
+        df = _read_local(str(path), sheet, path.stat().st_mtime_ns)
+    except DataFileError as exc:
+        line = f", line {exc.line}" if exc.line is not None else ""
+        return f"cannot read {path.name}{line}: {exc.problem}; fix the file and run again"
+    if not measure:
+        return ""
+    if "measure" not in df.columns:
+        return (
+            f"{path.name} has no `measure` column, but the plan asks for measure "
+            f"{measure!r}; add the column or leave `measure` out"
+        )
+    known = sorted(set(df["measure"].dropna().astype(str).str.strip()))
+    if measure not in known:
+        return f"{path.name} has no rows with measure {measure!r}; measures in the file: " + (
+            ", ".join(known) or "none"
+        )
+    return ""
 
 
 class LocalSource:
@@ -380,15 +405,15 @@ class LocalSource:
             )
         path = Path(src.file)
         if not path.is_file():
-            raise DataFileError(src.file, "the file does not exist")
+            raise LocalDataFileError(src.file, "the file does not exist")
         df = _read_local(str(path), src.sheet, path.stat().st_mtime_ns)
         self._used.setdefault(str(path))
         if src.measure:
             if "measure" not in df.columns:
-                raise DataFileError(
+                raise LocalDataFileError(
                     src.file,
-                    f"the plan asks for measure {src.measure!r} but the "
-                    "file has no `measure` column",
+                    f"the plan asks for measure {src.measure!r} "
+                    "but the file has no `measure` column",
                 )
             df = df[df["measure"].astype(str).str.strip() == src.measure]
         return df

@@ -39,14 +39,73 @@ class ComputedTarget:
     year: int
     rule: str
     explanation: str
+    warning: str = ""  # e.g. the rule set a target worse than the baseline
+
+    @property
+    def text(self) -> str:
+        """The explanation followed by any warning (what the page prints)."""
+        return f"{self.explanation} {self.warning}".strip()
 
 
 def _pct(percent: float) -> str:
     return f"{percent:g}%"
 
 
-def absolute(value: float, year: int, fmt: Fmt) -> ComputedTarget:
-    return ComputedTarget(value, year, "value", f"Set in the plan: {fmt(value)} by {year}.")
+def absolute(value: float, year: int, fmt: Fmt, note: str = "") -> ComputedTarget:
+    """``note`` says how the typed number was read, e.g. 'read from 0.6'."""
+    read = f" ({note})" if note else ""
+    return ComputedTarget(value, year, "value", f"Set in the plan: {fmt(value)}{read} by {year}.")
+
+
+RULE_WORDS = {
+    "value": "The target typed in the plan",
+    "reach_state_median": "The state-median rule",
+    "reach_peer_top_quartile": "The peer top-quartile rule",
+    "close_gap_to_benchmark": "The close-the-gap rule",
+    "close_subgroup_gap": "The subgroup-gap rule",
+}
+
+
+def worse_than_baseline(
+    target: ComputedTarget,
+    baseline_value: float,
+    baseline_year: int,
+    direction: int,
+    fmt: Fmt,
+) -> str:
+    """A warning when a target lies on the wrong side of (or at) the baseline; '' otherwise.
+
+    A state median below a place that is already ahead of its state would "reach" a worse
+    value; the page must say so instead of printing the number as an aim.
+    """
+    if target.value is None or direction not in (1, -1):
+        return ""
+    ahead = direction * (target.value - baseline_value)
+    if ahead > 0:
+        return ""
+    who = RULE_WORDS.get(target.rule, "The rule")
+    typed = target.rule == "value"
+    gives = (
+        f"{who} ({fmt(target.value)}) is"
+        if typed
+        else f"{who} gives a target ({fmt(target.value)})"
+    )
+    instead = (
+        "Type a target beyond the baseline."
+        if typed
+        else "Choose another rule or type a target beyond the baseline."
+    )
+    if ahead == 0:
+        return (
+            f"{gives} equal to the {baseline_year} baseline ({fmt(baseline_value)}): it asks "
+            f"for no improvement. {instead}"
+        )
+    side = "below" if direction > 0 else "above"
+    better = "higher" if direction > 0 else "lower"
+    return (
+        f"{gives} worse than the {baseline_year} baseline ({fmt(baseline_value)}; {side} "
+        f"it, while {better} is better): the place is already past it. {instead}"
+    )
 
 
 def state_values(cross: pd.DataFrame, state: str) -> pd.Series:
@@ -142,15 +201,17 @@ def close_gap_to_benchmark(
     percent: float,
     target_year: int,
     fmt: Fmt,
+    note: str = "",
 ) -> ComputedTarget:
     value = baseline + percent / 100 * (benchmark - baseline)
+    read = f", {note}" if note else ""
     return ComputedTarget(
         value,
         target_year,
         "close_gap_to_benchmark",
         (
             f"Close {_pct(percent)} of the gap between the baseline ({fmt(baseline)} in "
-            f"{baseline_year}) and {benchmark_label} ({fmt(benchmark)}): {fmt(baseline)} + "
+            f"{baseline_year}) and {benchmark_label} ({fmt(benchmark)}{read}): {fmt(baseline)} + "
             f"{percent / 100:g} x ({fmt(benchmark)} - {fmt(baseline)}) = {fmt(value)} by "
             f"{target_year}."
         ),

@@ -1,1 +1,2 @@
-"""Everything a page shows: the recorder, tables, figures, number formats, HTML export."""
+"""Everything a page shows: the recorder, tables, figures, number formats, cells of exported
+files, HTML export."""

@@ -55,8 +55,9 @@ def test_malformed_plan_lists_every_problem_with_its_path():
     expected = [
         "plan.baseline_year: must be a year written as a whole number such as 2030, not '2018'",
         "plan.peers[0]: 1234 is not a 5-digit county FIPS or 7-digit place GEOID",
-        "plan.actions[0].indicators[0].source.metric: 'share_employd' is not a Mobility Metrics"
-        " column in the 2025 catalog. Closest catalog names: share_employed",
+        "plan.actions[0].indicators[0].source.metric: 'share_employd' is neither a Mobility "
+        "Metrics column nor a metric label of the 2025 catalog (labels are the metric names the "
+        "Step 2 page shows). Closest: 'Adults 25-54 who have a job' (share_employed).",
         "plan.actions[0].indicators[0].frequency: 'anually' is not a known frequency (did you "
         "mean 'annual'?)",
         "plan.actions[1].indicators[0].target.rule: 'reach_state_mediann' is not a known rule "
@@ -85,11 +86,19 @@ def test_error_message_names_the_file_and_counts_problems():
     assert "\n  - plan.actions[1].indicators[0].target.rule:" in message
 
 
-def test_share_target_written_as_percent_is_caught():
-    problems = _problems(_minimal(target={"year": 2030, "value": 62}))
-    assert problems == [
-        "actions[0].indicators[0].target.value: 62 is outside 0-1, but this indicator is a "
-        "share stored as a fraction; write 0.62 for 62%"
+def test_share_target_is_typed_as_the_page_shows_it():
+    # 62, 62% and 0.62 all mean 62% (stored as the fraction 0.62, as in Urban's files)
+    for typed, note in ((62, "read from 62"), ("62%", ""), (0.62, "read from 0.62")):
+        target = (
+            load_plan(_minimal(target={"year": 2030, "value": typed}))
+            .actions[0]
+            .indicators[0]
+            .target
+        )
+        assert (target.value, target.value_note) == (pytest.approx(0.62), note)
+    assert _problems(_minimal(target={"year": 2030, "value": 6200})) == [
+        "actions[0].indicators[0].target.value: 6200 (read as 6200%) is over 100%, which a "
+        "share cannot be; type a percentage, e.g. 60% (60 and 0.60 are read the same way)"
     ]
 
 
@@ -115,7 +124,7 @@ def test_share_target_written_as_percent_is_caught():
             "target.percent: does not apply to rule 'reach_state_median'",
         ),
         ({"year": 1850, "value": 0.5}, "target.year: 1850 is not a plausible year"),
-        ({"year": 2030, "value": "high"}, "target.value: must be a number, not 'high'"),
+        ({"year": 2030, "value": "high"}, "target.value: 'high' is not a number"),
     ],
 )
 def test_target_field_errors(target, fragment):

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 from support.plan import ALPHA, FIXTURES, fixture_sources
 
-from mobility_nb.errors import DataFileError
+from mobility_nb.errors import DataFileError, LocalDataFileError
 from mobility_nb.plan import PlanError, load_plan
+from mobility_nb.plan.schema import Indicator, Source
 from mobility_nb.plan.sources import (
     AcsSource,
     IndicatorSource,
@@ -65,15 +66,38 @@ def test_local_xlsx(tmp_path):
 
 
 def test_local_file_errors_name_file_and_line(tmp_path):
-    with pytest.raises(DataFileError) as info:
-        LocalSource().history(_indicator(file="bad_year.csv"), ALPHA)
-    assert "bad_year.csv, line 3" in str(info.value)
-    assert "'twenty' is not a whole-number year" in str(info.value)
+    # Found when the plan is read, listed with the plan's other problems
+    with pytest.raises(PlanError) as info:
+        _indicator(file="bad_year.csv")
+    assert info.value.problems == [
+        "actions[0].indicators[0].source.file: cannot read bad_year.csv, line 3: year "
+        "'twenty' is not a whole-number year; fix the file and run again"
+    ]
     bad = tmp_path / "cols.csv"
     bad.write_text("place,year,amount\n42001,2020,3\n", encoding="utf-8")
-    with pytest.raises(DataFileError) as info:
-        LocalSource().history(_indicator(file=str(bad)), ALPHA)
-    assert "lacks the column(s) geography, value" in str(info.value)
+    with pytest.raises(PlanError) as info:
+        _indicator(file=str(bad))
+    assert "lacks the column(s) geography, value" in info.value.problems[0]
+    # Read directly (the file changed after the plan was read): the user's own file, so the
+    # message says to fix it, never to download it again (issue 11 item 11)
+    ind = Indicator(name="m", source=Source(kind="local", file=str(FIXTURES / "bad_year.csv")))
+    with pytest.raises(LocalDataFileError) as info:
+        LocalSource().history(ind, ALPHA)
+    assert isinstance(info.value, DataFileError)
+    assert str(info.value) == (
+        f"Cannot read your data file {FIXTURES / 'bad_year.csv'}, line 3: year 'twenty' is not "
+        "a whole-number year. Fix the file (it is your own data, not a download) and run again."
+    )
+    assert "download it again" not in str(info.value)
+
+
+def test_local_measure_must_exist_in_the_file():
+    with pytest.raises(PlanError) as info:
+        _indicator(file="local_measures.csv", measure="job_placement")
+    assert info.value.problems == [
+        "actions[0].indicators[0].source.file: local_measures.csv has no rows with measure "
+        "'job_placement'; measures in the file: job_placements, survey_share"
+    ]
 
 
 def test_metrics_cross_section_and_history():

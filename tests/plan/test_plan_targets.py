@@ -95,7 +95,7 @@ def test_close_gap_to_number_and_state_median_by_hand():
     assert r.target.value == pytest.approx(0.82)
     assert r.target.explanation == (
         "Close 50% of the gap between the baseline (74.0% in 2018) and the benchmark "
-        "(90.0%): 74.0% + 0.5 x (90.0% - 74.0%) = 82.0% by 2030."
+        "(90.0%, read from 0.9): 74.0% + 0.5 x (90.0% - 74.0%) = 82.0% by 2030."
     )
     # State median 0.76: 0.74 + 0.25 x (0.76 - 0.74) = 0.745
     r = one(
@@ -142,7 +142,7 @@ def test_unknown_subgroup_is_an_indicator_note_with_a_suggestion():
         }
     )
     assert r.baseline is None
-    assert r.status == "not enough data"
+    assert r.status == "no data"
     assert (
         "subgroup 'Femal' not found (did you mean 'Female'?); gender subgroups in the "
         "data: Female, Male"
@@ -152,7 +152,7 @@ def test_unknown_subgroup_is_an_indicator_note_with_a_suggestion():
 def test_absolute_target_and_too_few_state_values():
     r = one({"year": 2030, "value": 0.9})
     assert r.target.value == 0.9
-    assert r.target.explanation == "Set in the plan: 90.0% by 2030."
+    assert r.target.explanation == "Set in the plan: 90.0% (read from 0.9) by 2030."
     cross = pd.DataFrame(
         {"geoid": ["1", "2"], "name": ["a", "b"], "state": ["42", "42"], "value": [1.0, 2.0]}
     )

@@ -21,10 +21,11 @@ import pandas as pd
 from mobility_nb.config import examples_dir, project_dirs
 from mobility_nb.plan import PlanError, assess_plan, export_plan, load_plan, status_counts
 from mobility_nb.plan.assess import IndicatorResult, PlanResult, disaggregation_text
-from mobility_nb.plan.progress import MET, NOT_ENOUGH_DATA, OFF_TRACK, ON_TRACK, WORSE
+from mobility_nb.plan.progress import MET, NO_DATA, OFF_TRACK, ON_TRACK, TOO_EARLY, WORSE
 from mobility_nb.plan.schema import Plan
 from mobility_nb.plan.sources import MetricsSource, Sources
 from mobility_nb.render.figures import PALETTE, figure_html, new_figure
+from mobility_nb.render.mpl_text import literal
 from mobility_nb.render.tables import html_table, show_html, show_table
 
 STEP = "step8"
@@ -33,8 +34,9 @@ STATUS_COLOURS = {
     MET: PALETTE["good"],
     ON_TRACK: PALETTE["neutral"],
     OFF_TRACK: PALETTE["compare"],
+    TOO_EARLY: PALETTE["national"],
     WORSE: PALETTE["bad"],
-    NOT_ENOUGH_DATA: PALETTE["weak"],
+    NO_DATA: PALETTE["weak"],
 }
 
 
@@ -71,7 +73,20 @@ def params_dirs() -> list[Path]:
     return out
 
 
-def find_plan_file(geoid: str, plan_file: str = "") -> Path:
+def _names_place(value: Any, geoid: str, data_dir: str) -> bool:
+    """True when a plan file's ``jurisdiction`` (a code or a name) is the page's place."""
+    text = str(value if value is not None else "").strip()
+    if text == geoid or not text or text.isdigit():
+        return text == geoid
+    from mobility_nb.errors import MobilityNBError
+
+    try:
+        return _resolve_jurisdiction(text, data_dir).geoid == geoid
+    except MobilityNBError:
+        return False
+
+
+def find_plan_file(geoid: str, plan_file: str = "", data_dir: str = "") -> Path:
     """The plan file to use: ``plan_file`` if given, else the params file for ``geoid``."""
     if plan_file:
         path = Path(plan_file).expanduser()
@@ -92,7 +107,7 @@ def find_plan_file(geoid: str, plan_file: str = "") -> Path:
             [
                 f"plan_file: {plan_file!r} does not exist (looked in the working folder, its "
                 "parent and the project folder); give the path of a plan YAML such as "
-                "params/step8_philadelphia.yaml"
+                "params/step8_philadelphia.yaml or of a plan workbook (.xlsx)"
             ],
         )
     from mobility_nb.params import load_params_file
@@ -103,7 +118,7 @@ def find_plan_file(geoid: str, plan_file: str = "") -> Path:
                 data = load_params_file(path)
             except Exception:  # noqa: BLE001 - another step's broken file is not ours
                 continue
-            if str(data.get("jurisdiction", "")) == geoid and "plan" in data:
+            if "plan" in data and _names_place(data.get("jurisdiction"), geoid, data_dir):
                 return path
     raise PlanError(
         "for " + geoid,
@@ -121,6 +136,12 @@ def _resolve_jurisdiction(text: str, data_dir: str) -> Any:
     return resolve(text, data_dir=data_dir or None)
 
 
+def _resolve_jurisdiction_at(text: str, level: str, data_dir: str) -> Any:
+    from mobility_nb.data.jurisdictions import resolve
+
+    return resolve(text, level=level, data_dir=data_dir or None)
+
+
 def load_page(
     jurisdiction: str,
     data_dir: str = "",
@@ -131,16 +152,29 @@ def load_page(
 ) -> Step8Page:
     """Resolve the jurisdiction, read and check the plan, and fill it with data."""
     jur = _resolve_jurisdiction(jurisdiction, data_dir)
+
+    def place(text: str, level: str | None) -> str:  # names and codes, as Step 2 takes them
+        return _resolve_jurisdiction_at(text, level or jur.level, data_dir).geoid
+
+    if plan and not isinstance(plan, Mapping):
+        raise PlanError(
+            "given as the plan parameter",
+            [
+                f"plan: must be the `plan:` part of a plan file (title, actions, ...), not "
+                f"{type(plan).__name__} {str(plan)[:60]!r}; to use a plan file, pass its path as "
+                "plan_file (a .yaml or .xlsx file)"
+            ],
+        )
     if plan:
         # An inline plan usually comes from a params file passed to the runner: its local
         # files are named relative to that file's folder, the project's params/.
         folders = params_dirs()
         base = Path(plan_file).parent if plan_file else (folders[0] if folders else Path.cwd())
-        parsed = load_plan(plan, base_dir=base)
+        parsed = load_plan(plan, base_dir=base, resolve_place=place, level=jur.level)
         path = "(inline plan)"
     else:
-        found = find_plan_file(jur.geoid, plan_file)
-        parsed = load_plan(found)
+        found = find_plan_file(jur.geoid, plan_file, data_dir)
+        parsed = load_plan(found, resolve_place=place, level=jur.level)
         path = str(found)
     if parsed.jurisdiction and parsed.jurisdiction != jur.geoid:
         raise PlanError(
@@ -182,6 +216,7 @@ def plan_table(page: Step8Page) -> pd.DataFrame:
                 "Data source": r.source_text,
                 "Baseline": _with_year(r.units.value(b.value), b.year) if b else "—",
                 "Target": _with_year(r.units.value(t.value), t.year)
+                + (" — not beyond the baseline: see targets" if t.warning else "")
                 if t and t.value is not None
                 else "—",
                 "Current": _with_year(r.units.value(c.value), c.year) if c else "—",
@@ -197,7 +232,11 @@ def plan_table(page: Step8Page) -> pd.DataFrame:
 def summary_html(page: Step8Page) -> str:
     counts = status_counts(page.result)
     total = int(counts["indicators"].sum())
-    parts = [f"{n} {s}" for s, n in zip(counts["status"], counts["indicators"], strict=True) if n]
+    parts = [
+        f"{n} {'with no data' if s == NO_DATA else s}"
+        for s, n in zip(counts["status"], counts["indicators"], strict=True)
+        if n
+    ]
     years = sorted({r.baseline.year for r in page.results if r.baseline})
     latest = sorted({r.current.year for r in page.results if r.current})
     esc = html.escape
@@ -246,22 +285,38 @@ def targets_table(page: Step8Page) -> pd.DataFrame:
             {
                 "No.": r.number,
                 "Indicator": r.indicator.name,
-                "How the target was set": r.target.explanation,
+                "How the target was set": r.target.text,
                 "Required change a year": r.units.per_year(r.feasibility.required_per_year)
                 if r.feasibility
                 else "—",
                 "Historical trend a year": r.units.per_year(r.trend.slope) if r.trend else "—",
-                "At the historical pace": r.feasibility.verdict if r.feasibility else "—",
+                "At the historical pace": _pace(r),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _pace(r: IndicatorResult) -> str:
+    """The feasibility verdict; on-track rows that looked out of reach point to the reason."""
+    if r.feasibility is None:
+        return "—"
+    if r.feasibility.out_of_reach and r.status in (ON_TRACK, MET):
+        return (
+            f"{r.feasibility.verdict}, yet {r.status} since the baseline: the value has "
+            "moved faster than the earlier trend"
+        )
+    return r.feasibility.verdict
 
 
 def show_targets(page: Step8Page, recorder: Any = None) -> None:
     table = targets_table(page)
     if recorder is not None:
         recorder.record("targets", table)
-    flagged = [r for r in page.results if r.feasibility and r.feasibility.out_of_reach]
+    flagged = [
+        r
+        for r in page.results
+        if r.feasibility and r.feasibility.out_of_reach and r.status not in (ON_TRACK, MET)
+    ]
     show_table(table, caption="How each target was computed, and whether it is within reach")
     if flagged:
         names = "; ".join(f"{r.number}. {r.indicator.name}" for r in flagged)
@@ -293,6 +348,12 @@ def show_progress(page: Step8Page, recorder: Any = None) -> None:
         recorder.record("progress", table)
     show_html(_status_bar(counts))
     show_table(table, caption="Progress per indicator")
+    if any(r.progress.on_bounds is False for r in page.results):
+        show_html(
+            "<p>Indicators without published confidence intervals (local data and "
+            "some metrics) are judged on their values as given: a change there may be "
+            "within the data's own noise.</p>"
+        )
 
 
 def _status_bar(counts: pd.DataFrame) -> str:
@@ -359,7 +420,7 @@ def indicator_chart(r: IndicatorResult, place: str) -> str | None:
             marker="o",
             markersize=3.5,
             linewidth=1.6,
-            label=place if len(place) < 30 else "Value",
+            label=literal(place) if len(place) < 30 else "Value",
         )
         if hist["lower"].notna().any():
             ax.fill_between(
@@ -413,7 +474,9 @@ def indicator_chart(r: IndicatorResult, place: str) -> str | None:
         )
     ax.yaxis.set_major_formatter(_formatter(u.tick))
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_title("\n".join(textwrap.wrap(f"{r.number}. {r.indicator.name}", 48)), loc="left")
+    ax.set_title(
+        literal("\n".join(textwrap.wrap(f"{r.number}. {r.indicator.name}", 48))), loc="left"
+    )
     if u.is_gap:
         ax.set_ylabel("Gap", fontsize=8)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
@@ -520,16 +583,27 @@ def definitions_html() -> str:
             (MET, "The latest value is at or beyond the target."),
             (
                 ON_TRACK,
-                "The value improved by more than the margin of error and the latest "
-                "confidence interval reaches the straight path from baseline to target.",
+                "The latest value's whole 95% confidence interval is at or past the "
+                "straight path from baseline to target (the value the path expects in "
+                "the latest year).",
             ),
             (
                 OFF_TRACK,
-                "Improved too slowly, or no detectable change: the baseline and latest "
-                "95% confidence intervals overlap, so the data cannot tell them apart.",
+                "The latest value's whole 95% confidence interval falls short of that path.",
             ),
-            (WORSE, "The value moved away from the target by more than the margin of error."),
-            (NOT_ENOUGH_DATA, "No baseline, no target, or no data newer than the baseline yet."),
+            (
+                TOO_EARLY,
+                "The interval includes the path value, so the data cannot tell ahead "
+                "from behind; or there is no value newer than the baseline, no target, "
+                "or a value Urban rates Weak (no verdict).",
+            ),
+            (
+                WORSE,
+                "The value moved away from the target by more than chance explains: a "
+                "z-test on standard errors from the published 95% bounds, |z| > 1.96. "
+                "Overlapping intervals alone do not mean no change.",
+            ),
+            (NO_DATA, "No baseline value for this place yet."),
         ],
         columns=["Status", "Meaning"],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from types import SimpleNamespace
 
 import pytest
@@ -45,7 +46,7 @@ def test_plan_table_shows_values_with_years(page):
 def test_summary_and_gaps(page):
     text = step8.summary_html(page)
     assert "2 strategic actions, 6 indicators" in text
-    assert "Status: 1 met, 4 off track, 1 not enough data." in text
+    assert "Status: 1 met, 2 off track, 2 too early to tell, 1 with no data." in text
     gaps = step8.gaps_table(page)
     assert set(gaps["No."]) == {4, 5, 6}
 
@@ -84,3 +85,56 @@ def test_find_plan_file():
     with pytest.raises(PlanError) as info:
         step8.find_plan_file("06037", "params/step8_nowhere.yaml")
     assert "plan_file: 'params/step8_nowhere.yaml' does not exist" in str(info.value)
+
+
+def _local_page(tmp_path, names):
+    data = tmp_path / "spend.csv"
+    data.write_text("geography,year,value\n42001,2018,10\n42001,2023,14\n", encoding="utf-8")
+    plan = load_plan(
+        {
+            "title": "Plan with $ signs",
+            "actions": [
+                {
+                    "name": "Money $",
+                    "indicators": [
+                        {
+                            "name": name,
+                            "source": {"kind": "local", "file": str(data)},
+                            "unit": "dollars",
+                            "direction": "higher",
+                            "responsible": "r",
+                            "target": {"year": 2030, "value": 30},
+                        }
+                        for name in names
+                    ],
+                }
+            ],
+        }
+    )
+    result = assess_plan(plan, ALPHA, fixture_sources())
+    return step8.Step8Page(jurisdiction=ALPHA, plan=plan, result=result, plan_path="(inline)")
+
+
+def _svg_texts(figure_html: str) -> list[str]:
+    import base64
+    import re
+
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)", figure_html).group(1)).decode()
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_dollar_signs_in_indicator_names_draw_as_typed(tmp_path):
+    # Issue 11: matplotlib reads $...$ as a formula; these names used to crash the chart.
+    names = ["Spend $ on #1 priority $", "$x^2$ and $$", "Cost in $ (2023 $)"]
+    page = _local_page(tmp_path, names)
+    for r, name in zip(page.results, names, strict=True):
+        figure = step8.indicator_chart(r, "Alpha County")
+        assert f"{r.number}. {name}" in _svg_texts(figure)
+    step8.show_charts(page)  # the whole section renders
+
+
+def test_literal_escapes_only_dollar_signs():
+    from mobility_nb.render.mpl_text import literal
+
+    assert literal("Spend $ on #1 priority $") == r"Spend \$ on #1 priority \$"
+    assert literal(r"C:\data 50%") == r"C:\data 50%"

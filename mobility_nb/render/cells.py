@@ -1,0 +1,52 @@
+"""Cells of exported CSV and Excel files that can never run as formulas.
+
+A spreadsheet treats text that begins with ``=``, ``+``, ``-`` or ``@`` (and, in some
+programs, a tab or carriage return) as a formula, so a plan title such as
+``=HYPERLINK("http://x","y")`` typed by one partner would run on another partner's
+computer. OWASP's rule for CSV files is to prefix such text with a single quote, which
+spreadsheets read as "this is text". In XLSX files the cell is written as a string cell
+(never a formula) with Excel's quote-prefix style, so the value stays exactly as typed.
+Numbers are never touched: a real -1.5 stays a number.
+
+Every CSV and XLSX writer of the package should pass its cells through :func:`safe_cell`
+(CSV) or :func:`write_cell` (openpyxl).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value: object) -> bool:
+    """True for text a spreadsheet would read as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def safe_cell(value: Any) -> Any:
+    """The value for a CSV cell: formula-like text gets a leading ``'``; anything else as is."""
+    if looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells (and column names) are safe for a CSV file."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(safe_cell)
+    out.columns = [safe_cell(c) for c in out.columns]
+    return out
+
+
+def write_cell(cell: Any, value: Any) -> None:
+    """Put ``value`` into an openpyxl cell; text always as a string cell, never a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+        if looks_like_formula(value):
+            cell.quotePrefix = True  # Excel shows it as text, also after editing
