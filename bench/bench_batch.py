@@ -268,9 +268,9 @@ def profile_warm_kernel(geoids: list[str], data_dir: str, out: Path) -> dict[str
 
     import nbclient
 
-    from mobility_nb.run.batch.executor import PageExecutor, WorkerSettings
     from mobility_nb.run.batch.orchestrate import make_fingerprinter
     from mobility_nb.run.batch.selection import Row, plan_jobs
+    from mobility_nb.run.warm_engine import WarmKernelEngine, WorkerSettings
 
     plan = plan_jobs(
         [Row(g, i + 1) for i, g in enumerate(geoids)],
@@ -278,7 +278,7 @@ def profile_warm_kernel(geoids: list[str], data_dir: str, out: Path) -> dict[str
         data_dir,
         make_fingerprinter({"step2": []}),
     )
-    ex = PageExecutor(WorkerSettings(out_dir=str(out)))
+    ex = WarmKernelEngine(WorkerSettings(out_dir=str(out)))
     cells: dict[int, list[float]] = {}
     orig = nbclient.NotebookClient.async_execute_cell
 

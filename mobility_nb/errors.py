@@ -8,6 +8,7 @@ what to do next.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class MobilityNBError(Exception):
@@ -105,3 +106,25 @@ class NotPublishedError(DownloadError):
 
 class ReleaseError(MobilityNBError):
     """A release of Urban's files could not be found, completed or compared."""
+
+
+class EngineStoppedError(MobilityNBError):
+    """A notebook could not run to its end (cell timeout, dead or missing kernel).
+
+    Carries the partial notebook (when there is one) so the pipeline can save it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        ename: str = "",
+        evalue: str = "",
+        notebook: Any = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.ename = ename
+        self.evalue = evalue
+        self.notebook = notebook
+        self.attempts = attempts

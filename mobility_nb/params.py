@@ -250,15 +250,12 @@ def check_no_secrets(params: Mapping[str, Any]) -> None:
             )
 
 
-def validate_params(
-    params: Mapping[str, Any], notebook_path: str | os.PathLike[str]
-) -> dict[str, Any]:
-    """Check ``params`` against the notebook's parameters cell; return them with types fixed."""
+def check_names(params: Mapping[str, Any], notebook_path: str | os.PathLike[str]) -> None:
+    """Refuse names the notebook does not declare (and secrets), before any data loads."""
     check_no_secrets(params)
     declared = notebook_parameters(notebook_path)
     notebook = Path(notebook_path).name
-    checked: dict[str, Any] = {}
-    for name, value in params.items():
+    for name in params:
         if name not in declared:
             valid = sorted(declared)
             close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
@@ -267,5 +264,12 @@ def validate_params(
                 f"Unknown parameter {name!r} for {notebook}.{hint} Valid parameters: "
                 f"{', '.join(valid)}."
             )
-        checked[name] = _coerce(name, declared[name][0], value)
-    return checked
+
+
+def validate_params(
+    params: Mapping[str, Any], notebook_path: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """Check ``params`` against the notebook's parameters cell; return them with types fixed."""
+    check_names(params, notebook_path)
+    declared = notebook_parameters(notebook_path)
+    return {name: _coerce(name, declared[name][0], value) for name, value in params.items()}

@@ -1,5 +1,8 @@
-"""The ``mobility-nb`` command line: one module per command."""
+"""The ``mobility-nb`` command line: one module per command, assembled in :mod:`.app`."""
 
-from mobility_nb.cli.app import main
 
-__all__ = ["main"]
+def main(argv=None) -> int:  # noqa: ANN001 - the console-script entry point
+    """Entry point of the ``mobility-nb`` console script (see :func:`.app.main`)."""
+    from mobility_nb.cli.app import main as app_main
+
+    return app_main(argv)

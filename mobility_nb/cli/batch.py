@@ -19,15 +19,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mobility_nb.cli.options import add_data_dir_option
 from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV
 from mobility_nb.errors import ParamsError
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``batch`` subcommand to the ``mobility-nb`` parser."""
-    from mobility_nb.cli.app import add_data_dir_option
     from mobility_nb.run.batch.backends import BACKENDS
-    from mobility_nb.run.batch.executor import DEFAULT_CELL_TIMEOUT
+    from mobility_nb.run.warm_engine import DEFAULT_CELL_TIMEOUT
 
     p = subparsers.add_parser(
         "batch",
@@ -107,6 +107,20 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def batch_args(**values: Any) -> argparse.Namespace:
+    """The ``batch`` command's arguments with their defaults, overridden by ``values``.
+
+    For commands built on a batch (``demo``), so the defaults live in one place.
+    """
+    parser = register(argparse.ArgumentParser().add_subparsers())
+    args = parser.parse_args([])
+    unknown = set(values) - set(vars(args)) - {"data_dir"}
+    if unknown:
+        raise TypeError(f"batch has no option {sorted(unknown)[0]!r}")
+    vars(args).update(values)
+    return args
+
+
 def _rows(args: argparse.Namespace, data_dir: str) -> list[Any]:
     from mobility_nb.run.batch.selection import read_list, select_rows
 
@@ -140,9 +154,9 @@ def data_roots(steps: list[str], data_dir: str) -> dict[str, list[str]]:
 def cmd_batch(args: argparse.Namespace) -> int:
     """Plan, run, summarise; returns the exit status."""
     from mobility_nb.config import resolve_data_dir
-    from mobility_nb.run.batch.executor import WorkerSettings
     from mobility_nb.run.batch.orchestrate import make_fingerprinter, run_batch
     from mobility_nb.run.batch.selection import parse_steps, plan_jobs
+    from mobility_nb.run.warm_engine import WorkerSettings
 
     steps = parse_steps(args.steps)
     if args.workers is not None and args.workers < 1:
@@ -185,7 +199,7 @@ def _drop_planning_data() -> None:
     import gc
 
     from mobility_nb.data.metrics import clear_cache
-    from mobility_nb.run.batch.kernel_state import release_memory
+    from mobility_nb.run.kernel_state import release_memory
 
     clear_cache()
     gc.collect()

@@ -16,16 +16,16 @@ from typing import Any
 
 from platformdirs import user_cache_dir
 
+from mobility_nb.cli import batch
+from mobility_nb.cli.options import add_data_dir_option
+from mobility_nb.config import ACS_STORE_ENV, examples_dir
 from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV
-from mobility_nb.config import examples_dir
 
 DEMO_LIST = examples_dir() / "demo.yaml"
 STEPS = ("step2", "step5", "step8")
 
 
 def register(subparsers: Any) -> None:
-    from mobility_nb.cli.app import add_data_dir_option
-
     p = subparsers.add_parser(
         "demo",
         help="build the demo pages (Steps 2, 5 and 8) and their index",
@@ -53,15 +53,6 @@ def _demo_store(census_dir: str) -> Path | None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from mobility_nb.cli.app import main
-
-    common = ["--out", args.out]
-    if getattr(args, "data_dir", None):
-        common += ["--data-dir", args.data_dir]
-    if args.workers:
-        common += ["--workers", str(args.workers)]
-    if args.force:
-        common.append("--force")
     steps = list(STEPS)
     store = _demo_store(os.environ.get(CENSUS_ENV, ""))
     if store is None:
@@ -72,6 +63,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         steps.remove("step5")
     else:
-        os.environ["MOBILITY_NB_ACS_STORE"] = str(store)  # kernels inherit it
+        os.environ[ACS_STORE_ENV] = str(store)  # kernels inherit it
         print(f"ACS store for the Step 5 demo (offline replay of local extracts): {store}")
-    return main(["batch", "--list", str(DEMO_LIST), "--steps", ",".join(steps), *common])
+    options = {"list": str(DEMO_LIST), "steps": ",".join(steps), "out": args.out}
+    options.update(workers=args.workers, force=args.force)
+    if getattr(args, "data_dir", None):
+        options["data_dir"] = args.data_dir
+    return batch.cmd_batch(batch.batch_args(**options))

@@ -58,12 +58,17 @@ class Jurisdiction:
 
     @property
     def slug(self) -> str:
-        text = _normalise(f"{self.name} {self.state_abbr}")
-        return f"{self.geoid}-" + re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+        """'17031-cook-county-il': the file name of this place's pages."""
+        return f"{self.geoid}-" + slugify(f"{self.name} {self.state_abbr}")
 
     def describe(self) -> str:
         """'Cook County, Illinois (county 17031)' for messages."""
         return f"{self.display_name} ({LEVEL_WORDS[self.level]} {self.geoid})"
+
+
+def slugify(text: str) -> str:
+    """'Coeur d'Alene city, ID' -> 'coeur-d-alene-city-id' (ASCII, safe in file names)."""
+    return re.sub(r"[^a-z0-9]+", "-", _normalise(text)).strip("-")[:80].strip("-")
 
 
 def _normalise(text: str) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 import types
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,20 +10,15 @@ from support.paths import FIXTURES as FIXTURES_ROOT
 
 from mobility_nb import __version__
 from mobility_nb.cli import app as cli
+from mobility_nb.data.jurisdictions import Jurisdiction
 from mobility_nb.errors import JurisdictionError
-from mobility_nb.run.single import RunResult
+from mobility_nb.run.pipeline import PageFiles
 
 FIXTURES = FIXTURES_ROOT / "notebooks"
 DATA = FIXTURES / "data"
 
 
-@dataclass(frozen=True)
-class FakePlace:
-    geoid: str
-    display_name: str
-
-    def describe(self) -> str:
-        return f"{self.display_name} (county {self.geoid})"
+COOK = Jurisdiction(geoid="17031", level="county", name="Cook County", state="17")
 
 
 @pytest.fixture
@@ -40,19 +33,17 @@ def env(monkeypatch, tmp_path):
         lookups.append((text, level, data_dir))
         if "Nowhere" in str(text):
             raise JurisdictionError(f"No county or city named {text!r}.", ["Cook County, IL"])
-        return FakePlace("17031", "Cook County, Illinois")
+        return COOK
 
-    def run_page(step, params, out_dir, stem, data_dir=None, kernel_name="python3", **kw):
-        runs.append(
-            dict(step=step, params=params, out_dir=out_dir, stem=stem, data_dir=data_dir, **kw)
-        )
-        html = Path(out_dir) / f"{stem}.html"
-        return RunResult(
+    def run_single_job(job, out_dir, kernel_name="python3", timeout=600):
+        runs.append(dict(job=job, out_dir=out_dir, kernel_name=kernel_name, timeout=timeout))
+        html = Path(out_dir) / f"{job.stem}.html"
+        return PageFiles(
             html, html.with_suffix(".csv"), html.with_suffix(".provenance.json"), 4.25, 300 * 1024
         )
 
     monkeypatch.setattr("mobility_nb.data.jurisdictions.resolve", resolve)
-    monkeypatch.setattr("mobility_nb.run.single.run_page", run_page)
+    monkeypatch.setattr("mobility_nb.run.one_page.run_single_job", run_single_job)
     return types.SimpleNamespace(lookups=lookups, runs=runs, tmp=tmp_path)
 
 
@@ -71,15 +62,20 @@ def test_run_resolves_first_and_builds_params_stem_and_out(env, capsys):
     assert code == 0
     assert env.lookups == [("Cook County, IL", None, "/srv/mm")]
     (run,) = env.runs
-    assert run["step"] == "step2"
-    assert run["params"] == {"label": "Cook", "peers": ["17043", "17197"], "jurisdiction": "17031"}
-    assert run["data_dir"] == "/srv/mm"
+    job = run["job"]
+    assert job.step == "step2"
+    assert job.params == {
+        "label": "Cook",
+        "peers": ["17043", "17197"],
+        "jurisdiction": "17031",
+        "data_dir": "/srv/mm",
+    }
     assert run["out_dir"] == Path("outputs/step2")
-    assert run["stem"] == "17031-cook-county-illinois"
-    assert run["default_title"] == "Mobility Metrics findings: Cook County, Illinois"
+    assert job.stem == "17031-cook-county-il"
+    assert job.title == "Mobility Metrics findings: Cook County, Illinois"
     out = capsys.readouterr().out
     assert "Cook County, Illinois (county 17031)" in out
-    assert "outputs/step2/17031-cook-county-illinois.html (300 KB, 4.2 s)" in out
+    assert "outputs/step2/17031-cook-county-il.html (300 KB, 4.2 s)" in out
 
 
 def test_global_data_dir_and_jurisdiction_from_params_file(env):
@@ -102,7 +98,7 @@ def test_global_data_dir_and_jurisdiction_from_params_file(env):
         == 0
     )
     assert env.lookups == [("17031", None, "/g")]
-    assert env.runs[0]["out_dir"] == Path("site") and env.runs[0]["stem"] == "cook"
+    assert env.runs[0]["out_dir"] == Path("site") and env.runs[0]["job"].stem == "cook"
 
 
 def test_unknown_jurisdiction_is_one_paragraph_and_exit_2(env, capsys):
@@ -138,7 +134,7 @@ def test_keyboard_interrupt_exits_130(env, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("mobility_nb.run.single.run_page", interrupted)
+    monkeypatch.setattr("mobility_nb.run.one_page.run_single_job", interrupted)
     assert cli.main(["run", "step2", "-j", "17031"]) == 130
     assert "interrupted" in capsys.readouterr().err
 
@@ -149,7 +145,7 @@ def test_unexpected_error_is_short_and_points_to_debug(env, monkeypatch, capsys)
     def broken(*args, **kwargs):
         raise RuntimeError("kaput near sekrit123")
 
-    monkeypatch.setattr("mobility_nb.run.single.run_page", broken)
+    monkeypatch.setattr("mobility_nb.run.one_page.run_single_job", broken)
     assert cli.main(["run", "step2", "-j", "17031"]) == 1
     err = capsys.readouterr().err
     assert "unexpected error: RuntimeError: kaput near ***" in err
@@ -158,31 +154,15 @@ def test_unexpected_error_is_short_and_points_to_debug(env, monkeypatch, capsys)
     assert "Traceback" in capsys.readouterr().err
 
 
-def test_extensions_register_subcommands_and_missing_ones_are_skipped(monkeypatch, capsys):
-    calls = []
-    fake = types.ModuleType("fake_ext")
-
-    def register(subparsers):
-        p = subparsers.add_parser("hello", help="say hello")
-        cli.add_data_dir_option(p)
-        p.set_defaults(func=lambda args: calls.append(args.data_dir) or 0)
-
-    fake.register = register
-    monkeypatch.setitem(sys.modules, "fake_ext", fake)
-    monkeypatch.setattr(cli, "EXTENSIONS", ["mobility_nb.not_written_yet.cli", "fake_ext"])
-    assert cli.main(["hello", "--data-dir", "/x"]) == 0
-    assert cli.main(["--data-dir", "/y", "hello"]) == 0
-    assert calls == ["/x", "/y"]
-    assert capsys.readouterr().err == ""
+def test_every_command_is_registered_with_plain_imports():
+    parser = cli.build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # the registered subcommands
+    assert {"run", "batch", "demo", "census", "data"} <= set(commands)
 
 
-def test_broken_extension_does_not_break_run(env, monkeypatch, capsys):
-    (env.tmp / "broken_ext.py").write_text("import a_dependency_nobody_installed\n")
-    monkeypatch.syspath_prepend(str(env.tmp))
-    monkeypatch.setattr(cli, "EXTENSIONS", ["broken_ext"])
-    assert cli.main(["run", "step2", "-j", "17031"]) == 0
-    assert cli.main([]) == 2  # no command: help, plus the reason a command is missing
-    assert "broken_ext are unavailable" in capsys.readouterr().err
+def test_data_dir_after_the_subcommand_wins_over_the_global_one(env):
+    assert cli.main(["--data-dir", "/g", "run", "step2", "-j", "17031", "--data-dir", "/x"]) == 0
+    assert env.lookups == [("17031", None, "/x")]
 
 
 @pytest.mark.notebook
@@ -190,13 +170,13 @@ def test_run_end_to_end_with_the_fixture_notebook(monkeypatch, tmp_path, capsys)
     monkeypatch.setenv("MOBILITY_NB_NOTEBOOKS", str(FIXTURES))
     monkeypatch.setattr(
         "mobility_nb.data.jurisdictions.resolve",
-        lambda text, level=None, data_dir=None: FakePlace("17031", "Cook County, Illinois"),
+        lambda text, level=None, data_dir=None: COOK,
     )
     out = tmp_path / "site"
     assert (
         cli.main(["run", "step2", "-j", "17031", "--data-dir", str(DATA), "--out", str(out)]) == 0
     )
-    page = out / "17031-cook-county-illinois.html"
+    page = out / "17031-cook-county-il.html"
     assert page.is_file()
-    assert (out / "17031-cook-county-illinois.csv").is_file()
+    assert (out / "17031-cook-county-il.csv").is_file()
     assert f"Page:       {page} (" in capsys.readouterr().out

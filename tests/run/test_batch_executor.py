@@ -10,8 +10,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from support.batch import DATA, PAGE_NB, notebooks_dir, stable_html
 
-from mobility_nb.run.batch.executor import PageExecutor, WorkerSettings
-from mobility_nb.run.batch.jobs import Job
+from mobility_nb.run.jobs import Job
+from mobility_nb.run.warm_engine import WarmKernelEngine, WorkerSettings
 
 pytestmark = pytest.mark.notebook
 
@@ -54,7 +54,7 @@ def _notebook(path: Path, *sources: str) -> Path:
 
 def test_batch_page_equals_single_page_run(tmp_path, monkeypatch):
     """A page from the warm kernel is the page `mobility-nb run` makes (times aside)."""
-    from mobility_nb.run.single import run_page
+    from mobility_nb.run.one_page import run_page
 
     monkeypatch.setenv("MOBILITY_NB_NOTEBOOKS", str(notebooks_dir(tmp_path)))
     single = run_page(
@@ -63,9 +63,8 @@ def test_batch_page_equals_single_page_run(tmp_path, monkeypatch):
         tmp_path / "run",
         "42003",
         data_dir=str(DATA),
-        default_title="Page 42003",
     )
-    ex = PageExecutor(WorkerSettings(out_dir=str(tmp_path / "batch")))
+    ex = WarmKernelEngine(WorkerSettings(out_dir=str(tmp_path / "batch")))
     try:
         ex.run(_job(PAGE_NB, "42001"))  # warm the kernel with another page first
         outcome = ex.run(_job(PAGE_NB, "42003", peers=["42001"]))
@@ -82,7 +81,7 @@ def test_batch_page_equals_single_page_run(tmp_path, monkeypatch):
 
 
 def test_failed_cell_is_recorded_and_no_page_written(tmp_path):
-    ex = PageExecutor(WorkerSettings(out_dir=str(tmp_path)))
+    ex = WarmKernelEngine(WorkerSettings(out_dir=str(tmp_path)))
     try:
         bad = ex.run(_job(PAGE_NB, "42999"))  # Hollow County: no values at all
         good = ex.run(_job(PAGE_NB, "42001"))  # the kernel carries on
@@ -106,7 +105,7 @@ def test_dead_kernel_is_replaced_and_page_retried_once(tmp_path):
         "    pathlib.Path(marker).touch()\n"
         "    os._exit(1)  # the kernel dies on the first try only",
     )
-    ex = PageExecutor(WorkerSettings(out_dir=str(tmp_path / "out")))
+    ex = WarmKernelEngine(WorkerSettings(out_dir=str(tmp_path / "out")))
     try:
         outcome = ex.run(_job(nb, marker=str(tmp_path / "marker")))
         assert outcome.status == "ok", outcome.message
@@ -118,7 +117,7 @@ def test_dead_kernel_is_replaced_and_page_retried_once(tmp_path):
 
 def test_hung_cell_times_out_twice_and_is_recorded(tmp_path):
     nb = _notebook(tmp_path / "hangs.ipynb", "import time\ntime.sleep(60)")
-    ex = PageExecutor(WorkerSettings(out_dir=str(tmp_path / "out"), cell_timeout=2))
+    ex = WarmKernelEngine(WorkerSettings(out_dir=str(tmp_path / "out"), cell_timeout=2))
     try:
         outcome = ex.run(_job(nb))
         after = ex.run(_job(PAGE_NB, "42001"))  # a fresh kernel serves the next page
@@ -136,7 +135,7 @@ def test_secret_never_reaches_the_outcome(tmp_path, monkeypatch):
         tmp_path / "leaks.ipynb",
         "import os\nraise RuntimeError('GET https://api?key=' + os.environ['CENSUS_API_KEY'])",
     )
-    ex = PageExecutor(WorkerSettings(out_dir=str(tmp_path / "out")))
+    ex = WarmKernelEngine(WorkerSettings(out_dir=str(tmp_path / "out")))
     try:
         outcome = ex.run(_job(nb))
     finally:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from support.batch import DATA, FIXTURES, stable_html
 
-from mobility_nb.run.batch.executor import PageExecutor, WorkerSettings
-from mobility_nb.run.batch.jobs import Job
+from mobility_nb.run.jobs import Job
+from mobility_nb.run.warm_engine import WarmKernelEngine, WorkerSettings
 
 pytestmark = pytest.mark.notebook
 
@@ -40,7 +40,7 @@ def _job(notebook: str, stem: str) -> Job:
 
 def _render(out: Path, notebooks: list[str]) -> str:
     """Run the notebooks in order in one warm kernel; return the last page's HTML."""
-    ex = PageExecutor(WorkerSettings(out_dir=str(out)))
+    ex = WarmKernelEngine(WorkerSettings(out_dir=str(out)))
     try:
         for i, name in enumerate(notebooks):
             outcome = ex.run(_job(name, f"page{i}"))
@@ -70,7 +70,7 @@ def test_page_after_polluter_equals_page_alone(alone, tmp_path):
 
 def test_probe_detects_leaks_when_reset_is_skipped(alone, tmp_path, monkeypatch):
     """Without the reset the same comparison fails, so the test above can catch leaks."""
-    from mobility_nb.run.batch import kernel_pool
+    from mobility_nb.run import warm_kernel as kernel_pool
 
     monkeypatch.setattr(kernel_pool.WarmKernel, "reset", lambda self, cwd=None: None)
     after = _render(tmp_path, ["polluter.ipynb", "probe.ipynb"])

@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 
 from mobility_nb.render.notebook_html import external_references
-from mobility_nb.run.batch.fingerprint import (
-    code_digest,
-    code_files,
+from mobility_nb.run.batch.index_page import collect_entries, write_index
+from mobility_nb.run.batch.manifest import Manifest
+from mobility_nb.run.fingerprint import (
     data_digest,
     is_current,
+    package_digest,
+    package_files,
     page_fingerprint,
     write_sidecar,
 )
-from mobility_nb.run.batch.index_page import collect_entries, write_index
-from mobility_nb.run.batch.jobs import Outcome
-from mobility_nb.run.batch.manifest import Manifest
+from mobility_nb.run.jobs import Outcome
 
 
 def _page(out: Path, stem: str, side: dict, years: list[str] | None = None) -> None:
@@ -26,11 +26,8 @@ def _page(out: Path, stem: str, side: dict, years: list[str] | None = None) -> N
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{stem}.html").write_text("<html></html>")
     (folder / f"{stem}.provenance.json").write_text(json.dumps({"data_years": years or []}))
-    files = code_files(["step2/page.py"]) if "code_files" not in side else side["code_files"]
     write_sidecar(
-        out,
-        f"step2/{stem}.html",
-        {"step": "step2", "code_files": files, "code_digest": code_digest(files), **side},
+        out, f"step2/{stem}.html", {"step": "step2", "code_digest": package_digest(), **side}
     )
 
 
@@ -75,12 +72,26 @@ def test_is_current_needs_matching_fingerprint_page_and_code(tmp_path):
     assert not is_current(tmp_path, "step2/q.html", "abc")
     (tmp_path / "step2" / "p.html").unlink()  # record without its page
     assert not is_current(tmp_path, "step2/p.html", "abc")
-    _page(
-        tmp_path,
-        "r",
-        {"fingerprint": "abc", "code_files": ["no/such/module.py"], "code_digest": "stale"},
-    )
+    _page(tmp_path, "r", {"fingerprint": "abc", "code_digest": "stale"})
     assert not is_current(tmp_path, "step2/r.html", "abc")  # the code it ran has changed
+
+
+def test_package_digest_covers_every_package_file_and_follows_edits(tmp_path, monkeypatch):
+    import mobility_nb
+    from mobility_nb.run import fingerprint
+
+    names = {p.relative_to(Path(mobility_nb.__file__).parent).as_posix() for p in package_files()}
+    # code, notebooks and templates alike, with no hand-kept list
+    assert {"run/publish.py", "steps/step2/step2_mobility_metrics.ipynb"} <= names
+    assert any(n.startswith("resources/templates/") for n in names)
+    fake = tmp_path / "pkg"
+    (fake / "steps").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "steps" / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(fingerprint, "_package_root", lambda: fake)
+    before = package_digest()
+    (fake / "steps" / "b.py").write_text("y = 2\n")  # a new module (e.g. after a rename)
+    assert package_digest() != before
 
 
 def test_manifest_records_failures_without_secrets(tmp_path, monkeypatch):

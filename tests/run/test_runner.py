@@ -19,14 +19,14 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from support.paths import FIXTURES as FIXTURES_ROOT
 
 from mobility_nb.errors import NotebookRunError, ParamsError
-from mobility_nb.run.single import (
+from mobility_nb.run.one_page import run_page
+from mobility_nb.run.paths import default_stem
+from mobility_nb.run.publish import (
     CellFailure,
-    default_stem,
     failure_message,
     find_failure,
     is_package_error,
     publish_page,
-    run_page,
 )
 from mobility_nb.steps import locate_notebook
 
@@ -72,7 +72,13 @@ def test_page_files_are_written_and_nothing_else(published):
     assert result.page_bytes == result.html.stat().st_size > 0
     assert result.seconds > 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["17031-cook.csv", "17031-cook.html", "17031-cook.provenance.json"]
+    # the page, and the record that lets a batch or the index recognise it
+    assert names == [
+        "17031-cook.csv",
+        "17031-cook.fingerprint",
+        "17031-cook.html",
+        "17031-cook.provenance.json",
+    ]
     assert not (out / "_failed").exists() or not any((out / "_failed").iterdir())
 
 

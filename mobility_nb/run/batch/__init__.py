@@ -1,7 +1,7 @@
 """Batch runs at national scale: many pages, warm kernels, resumable, with an index.
 
 Modules (import them directly; this package stays light because every batch kernel
-imports :mod:`mobility_nb.run.batch.kernel_state`):
+imports :mod:`mobility_nb.run.kernel_state`):
 
 * :mod:`.selection`: YAML/CSV lists and ``--state/--level/--all`` selectors -> jobs
 * :mod:`.kernel_state`, :mod:`.kernel_pool`: warm kernels and their reset between pages

@@ -1,6 +1,6 @@
 """Where pages run: worker threads or worker processes on this machine.
 
-Both map :func:`~mobility_nb.run.batch.executor.run_job` over the jobs and yield outcomes as
+Both map :func:`~mobility_nb.run.warm_engine.run_job` over the jobs and yield outcomes as
 they finish; every worker owns one warm kernel (its own process either way). With
 ``processes`` each worker process also exports its own HTML, so nbconvert work runs in
 parallel instead of queueing on one interpreter lock; ``threads`` keeps one orchestrator
@@ -24,8 +24,8 @@ from concurrent.futures import (
 )
 from concurrent.futures.process import BrokenProcessPool
 
-from mobility_nb.run.batch.executor import WorkerSettings, run_job, shutdown_all
-from mobility_nb.run.batch.jobs import Job, Outcome
+from mobility_nb.run.jobs import Job, Outcome
+from mobility_nb.run.warm_engine import WorkerSettings, run_job, shutdown_all
 
 BACKENDS = ("auto", "processes", "threads", "dask")
 THREADS_UP_TO = 2  # workers; beyond this, worker processes avoid the interpreter lock

@@ -1,7 +1,7 @@
 """Run the same pages on a Dask distributed cluster (``--scheduler`` or ``--dask``).
 
 Each Dask worker thread keeps its own warm kernel (the per-thread executor of
-:mod:`mobility_nb.run.batch.executor`), started on its first page and stopped by a worker
+:mod:`mobility_nb.run.warm_engine`), started on its first page and stopped by a worker
 plugin at the end of the batch (or when the worker closes). Workers write pages straight
 into the output directory, so on a remote cluster ``--out`` and the data directory must
 be on a file system every worker can see (as usual on HPC clusters); the scheduler only
@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from mobility_nb.errors import MobilityNBError
-from mobility_nb.run.batch.executor import WorkerSettings, run_job, shutdown_all
-from mobility_nb.run.batch.jobs import Job, Outcome
+from mobility_nb.run.jobs import Job, Outcome
+from mobility_nb.run.warm_engine import WorkerSettings, run_job, shutdown_all
 
 PLUGIN_NAME = "mobility-nb-warm-kernels"
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from mobility_nb.atomic import write_atomic
 from mobility_nb.data.states import STATES
-from mobility_nb.run.batch.fingerprint import SIDE_SUFFIX, read_sidecar
+from mobility_nb.run.fingerprint import SIDE_SUFFIX, read_sidecar
 from mobility_nb.steps import STEP_TITLES
 
 INDEX_NAME = "index.html"

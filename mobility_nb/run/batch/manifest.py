@@ -19,7 +19,7 @@ from typing import Any
 
 from mobility_nb.atomic import write_atomic
 from mobility_nb.params import redact_secrets
-from mobility_nb.run.batch.jobs import Outcome
+from mobility_nb.run.jobs import Outcome
 
 MANIFEST_NAME = "manifest.json"
 SAVE_EVERY = 5.0  # seconds between intermediate saves

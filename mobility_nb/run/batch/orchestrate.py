@@ -23,15 +23,15 @@ from mobility_nb.run.batch.backends import (
     run_processes,
     run_threads,
 )
-from mobility_nb.run.batch.executor import WorkerSettings
-from mobility_nb.run.batch.fingerprint import (
+from mobility_nb.run.batch.manifest import Manifest
+from mobility_nb.run.fingerprint import (
     data_digest,
     is_current,
     package_version,
     page_fingerprint,
 )
-from mobility_nb.run.batch.jobs import Job, Outcome
-from mobility_nb.run.batch.manifest import Manifest
+from mobility_nb.run.jobs import Job, Outcome
+from mobility_nb.run.warm_engine import WorkerSettings
 
 LOCK_NAME = ".mobility-nb-batch.lock"
 
@@ -153,9 +153,8 @@ def run_batch(
             },
         )
         manifest.extend(prior_failures)
-        code_digests: dict[tuple[str, ...], str] = {}
         for job in _ordered(jobs):
-            if not force and is_current(out, job.page_path, job.fingerprint, code_digests):
+            if not force and is_current(out, job.page_path, job.fingerprint):
                 manifest.add(Outcome.for_job(job, "skipped", page=job.page_path))
             else:
                 todo.append(job)

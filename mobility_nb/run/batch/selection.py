@@ -23,17 +23,17 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from mobility_nb.errors import JurisdictionError, MobilityNBError, ParamsError
-from mobility_nb.params import check_no_secrets, notebook_parameters, validate_params
-from mobility_nb.run.batch.jobs import Job, Outcome
-from mobility_nb.run.single import default_stem
-from mobility_nb.steps import STEP_TITLES, STEPS, locate_notebook
+from mobility_nb.params import check_no_secrets, notebook_parameters
+from mobility_nb.run.jobs import Job, Outcome
+from mobility_nb.run.planning import make_job
+from mobility_nb.steps import STEPS, locate_notebook
 
 RESERVED = {"jurisdiction", "peers", "level", "params", "params_file", "steps"}
 _PEER_SPLIT = re.compile(r"\s*[;|]\s*")
@@ -342,43 +342,31 @@ def plan_jobs(
                 for k, v in row.params.items()
                 if k in declared[step]
             }
-            params["jurisdiction"] = place.geoid
-            if peers is not None and "peers" in declared[step]:
-                params["peers"] = peers
-            if data_dir and "data_dir" in declared[step]:
-                params["data_dir"] = str(data_dir)
             try:
-                params = validate_params(params, books[step])
+                job = make_job(
+                    step,
+                    params,
+                    place,
+                    data_dir=data_dir,
+                    peers=peers,
+                    subdir=step,
+                    notebook=books[step],
+                    row=row.number or None,
+                )
             except MobilityNBError as exc:
                 failures.append(_failure(row, step, exc))
                 continue
-            stem = default_stem(place)
             # The same jurisdiction twice with different settings needs two file names.
             digest = hashlib.sha256(
-                json.dumps(params, sort_keys=True, default=str).encode()
+                json.dumps(job.params, sort_keys=True, default=str).encode()
             ).hexdigest()
-            variants = seen.setdefault((step, stem), set())
+            variants = seen.setdefault((step, job.stem), set())
             if digest in variants:
                 continue  # an exact duplicate row
-            if variants:
-                stem = f"{stem}-{digest[:8]}"
+            stem = f"{job.stem}-{digest[:8]}" if variants else job.stem
             variants.add(digest)
             jobs.append(
-                Job(
-                    step=step,
-                    geoid=place.geoid,
-                    level=place.level,
-                    name=place.name,
-                    state=place.state,
-                    state_abbr=place.state_abbr,
-                    notebook=str(books[step]),
-                    params=params,
-                    stem=stem,
-                    subdir=step,
-                    title=f"{STEP_TITLES.get(step, step)}: {place.display_name}",
-                    fingerprint=fingerprint(step, books[step], params),
-                    row=row.number or None,
-                )
+                replace(job, stem=stem, fingerprint=fingerprint(step, books[step], job.params))
             )
     return Plan(jobs=jobs, failures=failures)
 

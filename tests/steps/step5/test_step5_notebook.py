@@ -36,7 +36,7 @@ def demo_store(tmp_path_factory):
 
 def _run(jurisdiction: str, params_file: str, store_dir: Path, out: Path, metrics: Path):
     from mobility_nb.params import load_params_file
-    from mobility_nb.run.single import run_page
+    from mobility_nb.run.one_page import run_page
 
     params = load_params_file(REPO / params_file)
     params.update(

@@ -153,7 +153,7 @@ def test_notebook_renders_and_exports(tmp_path, geoid):
 
 @pytest.mark.notebook
 def test_runner_publishes_an_offline_page(tmp_path):
-    from mobility_nb.run.single import run_page
+    from mobility_nb.run.one_page import run_page
 
     run = run_page("step8", {"jurisdiction": "17031"}, tmp_path, "cook-step8", data_dir=str(DATA))
     page = run.html.read_text(encoding="utf-8")

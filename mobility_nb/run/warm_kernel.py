@@ -2,7 +2,7 @@
 
 Starting a kernel and importing pandas + matplotlib costs seconds; a findings page costs
 a fraction of that. :class:`WarmKernel` starts a kernel once, records its clean state
-(:mod:`mobility_nb.run.batch.kernel_state`) and puts that state back after every page.
+(:mod:`mobility_nb.run.kernel_state`) and puts that state back after every page.
 
 Kernels talk over IPC sockets on POSIX, which avoids jupyter_client's TCP port race
 (two processes picking the same "free" port, papermill#511) when several batch workers
@@ -37,12 +37,12 @@ class KernelTrouble(RuntimeError):
 
 def _snapshot_code(preload: tuple[str, ...] | None) -> str:
     arg = "" if preload is None else repr(tuple(preload))
-    return f"__import__('mobility_nb.run.batch.kernel_state', fromlist=['_']).snapshot({arg})"
+    return f"__import__('mobility_nb.run.kernel_state', fromlist=['_']).snapshot({arg})"
 
 
 def _restore_code(cwd: str | None) -> str:
     chdir = f";__import__('os').chdir({cwd!r})" if cwd else ""
-    return f"__import__('mobility_nb.run.batch.kernel_state', fromlist=['_']).restore(){chdir}"
+    return f"__import__('mobility_nb.run.kernel_state', fromlist=['_']).restore(){chdir}"
 
 
 class WarmKernel:
@@ -160,12 +160,6 @@ class WarmKernel:
                 f"{result.get('ename')}: {result.get('evalue')}"
             )
         return ast.literal_eval(result["data"]["text/plain"])
-
-    def package_files(self) -> list[str]:
-        """mobility_nb source files loaded in the kernel (see kernel_state.package_files)."""
-        return self.evaluate(
-            "__import__('mobility_nb.run.batch.kernel_state', fromlist=['_']).package_files()"
-        )
 
     def reset(self, cwd: str | None = None) -> None:
         """Put the kernel back into its clean state (call after every page)."""

@@ -1,11 +1,11 @@
-"""Run page after page in one warm kernel and publish each exactly like ``mobility-nb run``.
+"""The warm engine: page after page in one long-lived kernel per worker (batches).
 
 Per page: papermill's own :func:`~papermill.parameterize.parameterize_notebook` injects the
 parameters cell, nbclient executes the cells against the worker's live kernel (passing
 ``km=`` alone would make nbclient open new ZMQ channels for every page, so the worker's
-client is handed over too), and the single-page runner's :func:`publish_page` exports and
-writes the page. The kernel is reset before every page; a dead or hung kernel is replaced
-and the page retried once.
+client is handed over too), and :func:`mobility_nb.run.pipeline.produce_page` publishes
+the page exactly as for ``mobility-nb run``. The kernel is reset before every page; a dead
+or hung kernel is replaced and the page retried once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -24,22 +23,15 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-from mobility_nb.errors import MobilityNBError
+from mobility_nb.errors import EngineStoppedError
 from mobility_nb.params import redact_secrets
-from mobility_nb.run.batch.fingerprint import code_digest, code_files, write_sidecar
-from mobility_nb.run.batch.jobs import Job, Outcome
-from mobility_nb.run.batch.kernel_pool import (
+from mobility_nb.run.jobs import Job, Outcome
+from mobility_nb.run.pipeline import produce_page
+from mobility_nb.run.warm_kernel import (
     KERNEL_NAME,
     KernelStartError,
     KernelTrouble,
     WarmKernel,
-)
-from mobility_nb.run.single import (
-    CellFailure,
-    failure_message,
-    find_failure,
-    publish_page,
-    save_failed_notebook,
 )
 
 DEFAULT_CELL_TIMEOUT = 600  # seconds, as for single pages
@@ -59,7 +51,7 @@ class WorkerSettings:
     save_failed: bool = True
 
 
-class PageExecutor:
+class WarmKernelEngine:
     """One worker: a warm kernel plus the parsed step notebooks it has seen."""
 
     def __init__(self, settings: WorkerSettings) -> None:
@@ -72,7 +64,6 @@ class PageExecutor:
         self.timings: dict[str, float] = {
             "inject": 0.0,
             "execute": 0.0,
-            "publish": 0.0,
             "reset": 0.0,
         }
 
@@ -127,7 +118,7 @@ class PageExecutor:
             except CellExecutionError:
                 return  # the error output is in the cell; find_failure() reads it
 
-    def execute(self, nb: NotebookNode, cwd: str) -> None:
+    def _execute(self, nb: NotebookNode, cwd: str) -> None:
         """Execute ``nb`` in the warm kernel, starting from a clean state."""
         self.kernel.start()
         t = time.perf_counter()
@@ -156,66 +147,15 @@ class PageExecutor:
     # -- one page ---------------------------------------------------------------------
     def run(self, job: Job) -> Outcome:
         """Produce ``job``'s page; never raises for a page problem (it is in the Outcome)."""
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="mnb-batch-") as work:
-            artifacts = Path(work)
-            executed = self._execute_with_retry(job, artifacts, started)
-            if isinstance(executed, Outcome):
-                return executed
-            nb, attempts = executed
-            self.pages += 1
-            failure = find_failure(nb)
-            if failure is not None:
-                return self._cell_failed(job, nb, failure, started, attempts)
-            try:
-                files = code_files(self.kernel.package_files())
-            except KernelTrouble:
-                files = []  # the page is fine; without a code record it is redone next time
-            try:
-                t = time.perf_counter()
-                publish_page(
-                    nb,
-                    artifacts,
-                    Path(self.settings.out_dir) / job.subdir,
-                    job.stem,
-                    notebook=Path(job.notebook).name,
-                    default_title=job.title,
-                )
-                self.timings["publish"] += time.perf_counter() - t
-            except MobilityNBError as exc:
-                return self._failed(
-                    job,
-                    started,
-                    attempts,
-                    type(exc).__name__,
-                    getattr(exc, "evalue", "") or str(exc),
-                    message=str(exc),
-                )
-        seconds = round(time.perf_counter() - started, 3)
-        write_sidecar(
-            Path(self.settings.out_dir),
-            job.page_path,
-            {
-                "fingerprint": job.fingerprint,
-                "step": job.step,
-                "jurisdiction": job.geoid,
-                "name": job.name,
-                "state": job.state_abbr,
-                "state_fips": job.state,
-                "level": job.level,
-                "title": job.title,
-                "seconds": seconds,
-                "code_files": files,
-                "code_digest": code_digest(files),
-                "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            },
+        outcome = produce_page(
+            job, self, Path(self.settings.out_dir), save_failed=self.settings.save_failed
         )
-        self._recycle_if_large()
-        return Outcome.for_job(job, "ok", seconds=seconds, page=job.page_path, attempts=attempts)
+        if outcome.status == "ok":
+            self.pages += 1
+            self._recycle_if_large()
+        return outcome
 
-    def _execute_with_retry(
-        self, job: Job, artifacts: Path, started: float
-    ) -> tuple[NotebookNode, int] | Outcome:
+    def execute(self, job: Job, artifacts: Path) -> tuple[NotebookNode, int]:
         """Execute the page, restarting the kernel and retrying once on kernel trouble."""
         cwd = str(Path(job.notebook).parent)
         for attempt in (1, 2):
@@ -225,66 +165,32 @@ class PageExecutor:
                 t = time.perf_counter()
                 nb = self.prepare(job, str(artifacts))
                 self.timings["inject"] += time.perf_counter() - t
-                self.execute(nb, cwd)
+                self._execute(nb, cwd)
                 return nb, attempt
             except KernelStartError as exc:
-                return self._failed(
-                    job, started, attempt, "KernelStartError", str(exc), message=str(exc)
-                )
+                raise EngineStoppedError(
+                    str(exc), ename="KernelStartError", evalue=str(exc), attempts=attempt
+                ) from None
             except _KERNEL_TROUBLE as exc:
                 trouble = exc
                 try:
                     self.kernel.restart()
                 except KernelStartError as start_exc:
-                    return self._failed(
-                        job,
-                        started,
-                        attempt,
-                        "KernelStartError",
+                    raise EngineStoppedError(
                         str(start_exc),
-                        message=str(start_exc),
-                    )
+                        ename="KernelStartError",
+                        evalue=str(start_exc),
+                        attempts=attempt,
+                    ) from None
         detail = redact_secrets(str(trouble)).strip() or type(trouble).__name__
-        message = (
+        raise EngineStoppedError(
             f"{Path(job.notebook).name} stopped twice for {job.label} "
             f"({type(trouble).__name__}: {detail}). The kernel died or a cell ran longer than "
             f"{self.settings.cell_timeout} s; the kernel was restarted and the page retried "
-            "once. Check memory use, or allow more time with --timeout."
-        )
-        return self._failed(job, started, 2, type(trouble).__name__, detail, message=message)
-
-    def _cell_failed(
-        self, job: Job, nb: NotebookNode, failure: CellFailure, started: float, attempts: int
-    ) -> Outcome:
-        saved = None
-        what = f"{job.name}, {job.state_abbr} ({job.geoid})"
-        if self.settings.save_failed:
-            with contextlib.suppress(Exception):
-                saved = save_failed_notebook(nb, Path(self.settings.out_dir) / job.subdir, job.stem)
-        message = failure_message(failure, Path(job.notebook).name, what, saved)
-        return Outcome.for_job(
-            job,
-            "failed",
-            seconds=round(time.perf_counter() - started, 3),
-            cell_index=failure.cell_index,
-            ename=failure.ename,
-            evalue=redact_secrets(failure.evalue)[:600],
-            message=message,
-            attempts=attempts,
-        )
-
-    def _failed(
-        self, job: Job, started: float, attempts: int, ename: str, evalue: str, message: str = ""
-    ) -> Outcome:
-        evalue = redact_secrets(evalue)[:600]
-        return Outcome.for_job(
-            job,
-            "failed",
-            seconds=round(time.perf_counter() - started, 3),
-            ename=ename,
-            evalue=evalue,
-            message=redact_secrets(message) or f"{job.label}: {ename}: {evalue}",
-            attempts=attempts,
+            "once. Check memory use, or allow more time with --timeout.",
+            ename=type(trouble).__name__,
+            evalue=detail,
+            attempts=2,
         )
 
     def shutdown(self) -> None:
@@ -293,17 +199,17 @@ class PageExecutor:
 
 # -- one executor per worker thread (threads, processes and Dask workers alike) ------------
 _local = threading.local()
-_all: list[PageExecutor] = []
+_all: list[WarmKernelEngine] = []
 _all_lock = threading.Lock()
 
 
-def executor_for(settings: WorkerSettings) -> PageExecutor:
+def executor_for(settings: WorkerSettings) -> WarmKernelEngine:
     """This thread's executor, created (and its kernel started) on first use."""
-    ex: PageExecutor | None = getattr(_local, "executor", None)
+    ex: WarmKernelEngine | None = getattr(_local, "executor", None)
     if ex is None or ex.settings != settings:
         if ex is not None:
             ex.shutdown()
-        ex = _local.executor = PageExecutor(settings)
+        ex = _local.executor = WarmKernelEngine(settings)
         with _all_lock:
             _all.append(ex)
     return ex

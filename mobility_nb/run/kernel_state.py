@@ -150,28 +150,6 @@ def release_memory() -> None:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def package_files() -> list[str]:
-    """Source files of the mobility_nb modules loaded in this kernel (relative, sorted).
-
-    The batch stores them with each page, so a page is redone when code it ran changes,
-    and only then (editing Step 5 code does not invalidate Step 2 pages).
-    """
-    import mobility_nb
-
-    root = os.path.dirname(os.path.abspath(mobility_nb.__file__))
-    found = set()
-    for name, module in list(sys.modules.items()):
-        if not (name == "mobility_nb" or name.startswith("mobility_nb.")):
-            continue
-        path = getattr(module, "__file__", None)
-        if not path:
-            continue
-        rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-        if not rel.startswith(("..", "batch/")):
-            found.add(rel)
-    return sorted(found)
-
-
 def restore() -> None:
     """Put the kernel back into the state recorded by :func:`snapshot`."""
     if not _saved:

@@ -38,6 +38,13 @@ class Job:
         return f"{self.name}, {self.state_abbr} ({self.geoid}, {self.step})"
 
     @property
+    def what(self) -> str:
+        """'Cook County, IL (17031)': the place a message is about."""
+        if not self.state_abbr:  # a page run without a resolved place
+            return f"jurisdiction {self.geoid}" if self.geoid else self.stem
+        return f"{self.name}, {self.state_abbr} ({self.geoid})"
+
+    @property
     def page_path(self) -> str:
         """The HTML page relative to the output directory (POSIX separators)."""
         return f"{self.subdir}/{self.stem}.html" if self.subdir else f"{self.stem}.html"
@@ -64,6 +71,7 @@ class Outcome:
     message: str = ""
     attempts: int = 0
     row: int | None = None
+    page_bytes: int | None = None  # size of the HTML page (ok)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, "")}

@@ -1,14 +1,15 @@
-"""Run one step notebook for one jurisdiction and publish its page.
+"""Turn an executed step notebook into a published page, or into a readable failure.
 
 A page is three files in the output directory: ``<stem>.html`` (offline, code hidden),
-``<stem>.csv`` (every number shown) and ``<stem>.provenance.json``. They appear only when
-the run succeeded, each written atomically, the HTML last. A failed run writes no page
-files; it saves the executed notebook under ``_failed/`` for debugging and raises
-:class:`NotebookRunError` with one readable paragraph.
+``<stem>.csv`` (every number shown) and ``<stem>.provenance.json``, plus any files the
+notebook exported (Step 8's plan). They appear only when the run succeeded, each written
+atomically, the HTML last. A failed run writes no page files; the executed notebook is
+kept under ``_failed/`` for debugging and the failure becomes one readable paragraph.
 
-The kernel-agnostic pieces (:func:`locate_notebook`, :func:`publish_page`,
-:func:`find_failure`, :func:`failure_message`, :func:`save_failed_notebook`) are public so
-the batch runner, which keeps warm kernels, produces exactly the same pages and errors.
+Both engines (:mod:`~mobility_nb.run.papermill_engine` for single pages,
+:mod:`~mobility_nb.run.warm_engine` for batches) end here, through
+:func:`mobility_nb.run.pipeline.produce_page`, so a page and its errors do not depend on
+how it was run.
 """
 
 from __future__ import annotations
@@ -17,10 +18,6 @@ import builtins
 import contextlib
 import json
 import re
-import tempfile
-import time
-import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,31 +26,14 @@ import nbformat
 from nbformat import NotebookNode
 
 from mobility_nb.atomic import write_atomic
-from mobility_nb.errors import NotebookRunError, ParamsError
+from mobility_nb.errors import NotebookRunError
 from mobility_nb.params import (
-    notebook_parameters,
     redact_secrets,
     secret_values,
-    validate_params,
 )
 from mobility_nb.render.notebook_html import external_references, notebook_to_html
 from mobility_nb.render.recorder import NUMBERS_FILE, PROVENANCE_FILE
-from mobility_nb.steps import STEP_TITLES, locate_notebook
-
-FAILED_DIR = "_failed"
-DEFAULT_TIMEOUT = 600  # seconds per cell
-_SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}")
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """Where a published page went and what it cost."""
-
-    html: Path
-    csv: Path
-    provenance: Path
-    seconds: float
-    page_bytes: int
+from mobility_nb.run.paths import FAILED_DIR, is_plain_name, page_paths
 
 
 @dataclass(frozen=True)
@@ -66,40 +46,6 @@ class CellFailure:
     evalue: str
     source: str
     traceback: tuple[str, ...] = ()
-
-
-# --- locating ------------------------------------------------------------------------------
-
-
-def page_paths(out_dir: Path, stem: str) -> tuple[Path, Path, Path]:
-    """The HTML, CSV and provenance paths of a page."""
-    check_stem(stem)
-    out = Path(out_dir)
-    return out / f"{stem}.html", out / f"{stem}.csv", out / f"{stem}.provenance.json"
-
-
-def slugify(text: str) -> str:
-    """'Coeur d'Alene city, Idaho' -> 'coeur-d-alene-city-idaho' (ASCII, safe in file names)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].strip("-")
-
-
-def default_stem(place: Any) -> str:
-    """``<geoid>-<slug of the name>`` for a resolved jurisdiction."""
-    slug = getattr(place, "slug", None)
-    if isinstance(slug, str) and _SAFE_STEM.fullmatch(slug):
-        return slug
-    name = slugify(str(getattr(place, "display_name", "")))
-    return f"{place.geoid}-{name}" if name else str(place.geoid)
-
-
-def check_stem(stem: str) -> None:
-    """File stems are plain names: no folders, no hidden files."""
-    if not _SAFE_STEM.fullmatch(stem):
-        raise ParamsError(
-            f"The output name {stem!r} is not a plain file name. Use letters, digits, '.', "
-            "'-' and '_' only, starting with a letter or digit."
-        )
 
 
 # --- publishing ----------------------------------------------------------------------------
@@ -124,9 +70,7 @@ def extra_artifacts(artifacts_dir: Path) -> dict[str, bytes]:
     return {
         f.name: f.read_bytes()
         for f in sorted(folder.iterdir())
-        if f.is_file()
-        and f.name not in (NUMBERS_FILE, PROVENANCE_FILE)
-        and _SAFE_STEM.fullmatch(f.name)
+        if f.is_file() and f.name not in (NUMBERS_FILE, PROVENANCE_FILE) and is_plain_name(f.name)
     }
 
 
@@ -269,140 +213,3 @@ def save_failed_notebook(nb: NotebookNode, out_dir: Path, stem: str) -> Path:
             meta.pop(key, None)
     text = redact_secrets(nbformat.writes(nb))
     return write_atomic(Path(out_dir) / FAILED_DIR / f"{stem}.ipynb", text)
-
-
-def _stopped(
-    exc: Exception,
-    notebook: str,
-    what: str,
-    timeout: int,
-    kernel_name: str,
-    executed: Path,
-    out_dir: Path,
-    stem: str,
-) -> NotebookRunError:
-    """A run that ended without a cell error: timeout, dead kernel, kernel not starting."""
-    failed_path = None
-    if executed.exists():
-        with contextlib.suppress(Exception):
-            failed_path = save_failed_notebook(nbformat.read(executed, as_version=4), out_dir, stem)
-    saved = f" The partial notebook is saved at {failed_path}." if failed_path else ""
-    kind = type(exc).__name__
-    first = redact_secrets(str(exc)).strip().splitlines()
-    detail = first[0].rstrip(".") if first else kind
-    if kind == "CellTimeoutError" or "timed out" in detail.lower():
-        why = (
-            f"a cell ran longer than the {timeout}-second limit. Allow more time with "
-            "--timeout, or check that the data directory is on a fast local disk"
-        )
-    elif "kernel" in f"{kind} {detail}".lower():
-        why = (
-            f"the Jupyter kernel {kernel_name!r} failed ({kind}: {detail}). Check that it "
-            "is installed (python -m ipykernel install --user) and that memory is not "
-            "exhausted"
-        )
-    else:
-        why = f"{kind}: {detail}"
-    return NotebookRunError(
-        f"Running {notebook} for {what} stopped: {why}.{saved}", ename=kind, evalue=detail
-    )
-
-
-# --- running -------------------------------------------------------------------------------
-
-
-def _describe_target(params: Mapping[str, Any], stem: str) -> str:
-    jur = params.get("jurisdiction")
-    return f"jurisdiction {jur}" if jur else stem
-
-
-def run_page(
-    step: str,
-    params: dict[str, Any],
-    out_dir: Path,
-    stem: str,
-    data_dir: str | None = None,
-    kernel_name: str = "python3",
-    *,
-    title: str | None = None,
-    default_title: str | None = None,
-    execution_timeout: int = DEFAULT_TIMEOUT,
-) -> RunResult:
-    """Execute ``step``'s notebook with ``params`` and publish ``<out_dir>/<stem>.*``.
-
-    ``title`` overrides the page title the notebook sets; ``default_title`` is used when
-    the notebook sets none.
-    """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    started = time.perf_counter()
-    notebook_path = locate_notebook(step)
-    check_stem(stem)
-    run_params = dict(params)
-    if data_dir:
-        run_params["data_dir"] = str(data_dir)
-    run_params.pop("artifacts_dir", None)  # always ours
-    checked = validate_params(run_params, notebook_path)
-    if "artifacts_dir" not in notebook_parameters(notebook_path):
-        raise NotebookRunError(
-            f"{notebook_path.name} has no artifacts_dir parameter, so its numbers and "
-            'provenance cannot be collected. Add `artifacts_dir: str = ""` to its '
-            "parameters cell and pass it to PageRecorder."
-        )
-    name = notebook_path.name
-    what = _describe_target(checked, stem)
-    out = Path(out_dir)
-
-    with tempfile.TemporaryDirectory(prefix="mnb-run-") as work:
-        artifacts = Path(work) / "artifacts"
-        artifacts.mkdir()
-        executed = Path(work) / "executed.ipynb"
-        checked["artifacts_dir"] = str(artifacts)
-        try:
-            nb = pm.execute_notebook(
-                str(notebook_path),
-                str(executed),
-                parameters=checked,
-                kernel_name=kernel_name,
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                execution_timeout=execution_timeout,
-                # ipykernel >= 7 warns on stderr about unencrypted local TCP on every start
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            )
-        except PapermillExecutionError as exc:
-            failed_nb = nbformat.read(executed, as_version=4) if executed.exists() else None
-            failed_path = save_failed_notebook(failed_nb, out, stem) if failed_nb else None
-            failure = CellFailure(
-                exc.cell_index,
-                exc.exec_count,
-                exc.ename,
-                exc.evalue,
-                exc.source,
-                tuple(exc.traceback or ()),
-            )
-            raise NotebookRunError(
-                failure_message(failure, name, what, failed_path),
-                cell_index=exc.cell_index,
-                ename=exc.ename,
-                evalue=redact_secrets(exc.evalue),
-            ) from None
-        except (KeyboardInterrupt, ParamsError):
-            raise
-        except Exception as exc:  # kernel died, timed out, could not start
-            raise _stopped(
-                exc, name, what, execution_timeout, kernel_name, executed, out, stem
-            ) from None
-
-        html, csv, prov, size = publish_page(
-            nb,
-            artifacts,
-            out,
-            stem,
-            title=title,
-            notebook=name,
-            default_title=default_title
-            or f"{STEP_TITLES[step]}: {checked.get('jurisdiction', stem)}",
-        )
-    return RunResult(html, csv, prov, time.perf_counter() - started, size)

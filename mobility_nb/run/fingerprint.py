@@ -2,9 +2,9 @@
 
 A page's fingerprint is the SHA-256 of what determines its content: the notebook file,
 the parameters, the checksums of the data files and the package version. Beside it the
-record keeps a digest of the package source the page actually ran (the ``mobility_nb``
-modules loaded in its kernel, plus the export code and resources), so a page is redone
-after an edit to code it uses, and only then. The record is ``<stem>.fingerprint``
+record keeps a digest of every file of the installed package (code, notebooks,
+templates, catalog), so a page is redone after any change to the tool; there is no
+hand-kept list of files to go stale. The record is ``<stem>.fingerprint``
 beside the page, written *after* the HTML: a page whose run was killed half-way has no
 matching record and is redone.
 """
@@ -65,30 +65,38 @@ def _package_root() -> Path:
     return Path(mobility_nb.__file__).resolve().parent
 
 
-# Code that shapes a page outside the kernel: export, publishing, templates, catalog.
-WORKER_SIDE_FILES = ("__init__.py", "export.py", "runner.py", "page.py", "params.py", "atomic.py")
+def package_files() -> list[Path]:
+    """Every file of the installed package (code, notebooks, templates, catalog), sorted.
 
-
-def code_files(kernel_files: Iterable[str]) -> list[str]:
-    """Package files a page depends on: those its kernel loaded plus the export side."""
+    A page depends on more than the modules its kernel imported (export, publishing,
+    templates, the catalog), and a hand-kept list silently goes stale when a module is
+    renamed; hashing the whole package errs on the side of rebuilding.
+    """
     root = _package_root()
-    resources = [
-        p.relative_to(root).as_posix()
-        for p in (root / "resources").rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    ]
-    return sorted(set(kernel_files) | set(WORKER_SIDE_FILES) | set(resources))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+    )
 
 
-def code_digest(files: Iterable[str]) -> str:
-    """SHA-256 over the named package files (a missing file counts as a change)."""
+_DIGEST: dict[tuple[tuple[str, int, int], ...], str] = {}
+
+
+def package_digest() -> str:
+    """SHA-256 over the package's files (cached while no file's size or mtime changes)."""
     root = _package_root()
-    h = hashlib.sha256()
-    for rel in sorted(files):
-        path = root / rel
-        digest = file_sha256(path) if path.is_file() else "missing"
-        h.update(f"{rel}\0{digest}\n".encode())
-    return h.hexdigest()
+    files = package_files()
+    stamp = tuple(
+        (p.relative_to(root).as_posix(), (st := p.stat()).st_size, st.st_mtime_ns) for p in files
+    )
+    digest = _DIGEST.get(stamp)
+    if digest is None:
+        h = hashlib.sha256()
+        for (rel, _, _), path in zip(stamp, files, strict=True):
+            h.update(f"{rel}\0{file_sha256(path)}\n".encode())
+        digest = _DIGEST[stamp] = h.hexdigest()
+    return digest
 
 
 def page_fingerprint(notebook_sha: str, params: Mapping[str, Any], data: str, version: str) -> str:
@@ -115,26 +123,14 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def is_current(
-    out_dir: Path,
-    page_path: str,
-    fingerprint: str,
-    digests: dict[tuple[str, ...], str] | None = None,
-) -> bool:
-    """True when the page exists and was produced from exactly these inputs and code.
-
-    ``digests`` caches code digests across pages (they share the same file lists).
-    """
+def is_current(out_dir: Path, page_path: str, fingerprint: str) -> bool:
+    """True when the page exists and was produced from exactly these inputs and code."""
     side = read_sidecar(sidecar_path(out_dir, page_path))
     if side is None or side.get("fingerprint") != fingerprint:
         return False
-    files = tuple(side.get("code_files") or ())
-    if not files or not (Path(out_dir) / page_path).is_file():
+    if not (Path(out_dir) / page_path).is_file():
         return False
-    cache = digests if digests is not None else {}
-    if files not in cache:
-        cache[files] = code_digest(files)
-    return side.get("code_digest") == cache[files]
+    return side.get("code_digest") == package_digest()
 
 
 def write_sidecar(out_dir: Path, page_path: str, record: Mapping[str, Any]) -> Path:
