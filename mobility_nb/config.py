@@ -24,6 +24,7 @@ DATA_ENV = "MOBILITY_NB_DATA"  # Mobility Metrics folder
 CENSUS_DATA_ENV = "MOBILITY_NB_CENSUS_DATA"  # ACS extracts and geography (geo/, acs/)
 ACS_STORE_ENV = "MOBILITY_NB_ACS_STORE"  # the local ACS store filled by `census fetch`
 CENSUS_CACHE_ENV = "MOBILITY_NB_CENSUS_CACHE"  # HTTP cache of Census API answers
+CENSUS_DEADLINE_ENV = "MOBILITY_NB_CENSUS_DEADLINE"  # seconds per Census request, in all
 UPSTREAM_URL_ENV = "MOBILITY_NB_UPSTREAM_URL"  # where Urban's files are downloaded from
 QUIET_ENV = "MOBILITY_NB_QUIET"  # no download progress bars
 US_ATLAS_URL_ENV = "MOBILITY_NB_US_ATLAS_URL"  # mirror of the us-atlas county boundaries

@@ -128,3 +128,48 @@ class EngineStoppedError(MobilityNBError):
         self.evalue = evalue
         self.notebook = notebook
         self.attempts = attempts
+
+
+class ACSImportError(MobilityNBError):
+    """A file given to ``mobility-nb census import`` cannot be imported as it is.
+
+    The message names the file, the line and column where that is known, what is wrong
+    and what to do; nothing of the import has been written to the store.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        problem: str,
+        advice: str = "",
+        *,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        where = str(path)
+        if line is not None:
+            where += f", line {line}"
+        if column:
+            where += f", column {column!r}"
+        problem = " ".join(str(problem).split())  # one paragraph, whatever a parser said
+        text = f"Cannot import {where}: {problem.rstrip('.')}."
+        if advice:
+            text += f" {advice.rstrip('.')}."
+        text += " Nothing was written to the ACS store."
+        super().__init__(text)
+        self.path = str(path)
+        self.line = line
+        self.column = column
+        self.problem = problem
+
+
+class ACSStoreLocationError(MobilityNBError):
+    """The ACS store folder cannot be used (it is a file, lies under a file, is read-only)."""
+
+
+class ACSStoreCorruptError(MobilityNBError):
+    """A parquet file of the ACS store cannot be read; the message names it and its refill."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path

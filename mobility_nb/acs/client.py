@@ -3,14 +3,24 @@
 Built on the ``census`` package (datamade) with our own session: a ``requests-cache``
 SQLite cache whose keys ignore the API key (so a query is fetched once whoever runs it,
 and the key is stored as ``REDACTED``), retries with exponential backoff on 429/5xx and
-dropped connections, and timeouts on every request. When the API fails and an older
-copy of the answer is cached, the cached copy is used (``stale_if_error``) and counted,
-so the caller can say so. Every error that reaches a person is a
-:class:`CensusKeyError` or :class:`CensusQueryError` with ``key=`` removed.
+dropped connections, timeouts on every read and an overall deadline per request (a
+server trickling bytes cannot hold a fetch for minutes; :mod:`.deadline`). When the API
+fails and an older copy of the answer is cached, the cached copy is used
+(``stale_if_error``) and counted, so the caller can say so.
+
+Every answer is checked before anything trusts or caches it (:func:`reply_problem`): the
+data endpoint must send a list of lists with a header row and rows of equal length, the
+variable documents a JSON object. The API's HTML pages ("Missing Key" with HTTP 200, the
+302 to ``missing_key.html``, "Invalid Key"), a JSON object or ragged rows become one
+paragraph saying what happened - never "check the internet connection" for a page that
+arrived - and are never stored, so a rerun against a healthy server fetches again. Every
+error that reaches a person is a :class:`CensusKeyError` or :class:`CensusQueryError` with
+the key removed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -26,7 +36,10 @@ from platformdirs import user_cache_dir
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from mobility_nb.acs.deadline import DeadlineExceeded, DeadlineMixin
+from mobility_nb.acs.replyshape import table_problem
 from mobility_nb.config import CENSUS_CACHE_ENV as ENV_CACHE
+from mobility_nb.config import CENSUS_DEADLINE_ENV as ENV_DEADLINE
 from mobility_nb.config import CENSUS_KEY_ENV as ENV_KEY
 from mobility_nb.errors import MobilityNBError
 
@@ -38,6 +51,7 @@ MAX_FIELDS_PER_CALL = 49  # the API's limit is 50 variables; the census package 
 DEFAULT_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds; whole-state tract pulls are slow
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 1.0  # seconds; waits 0, 2, 4 ... between attempts (urllib3 backoff)
+DEFAULT_DEADLINE = 300.0  # seconds for one request, retries and body included
 DEFAULT_EXPIRE = timedelta(days=90)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
@@ -121,16 +135,31 @@ def get_api_key(environ: dict[str, str] | None = None) -> str:
 # --- session --------------------------------------------------------------------------------
 
 
-class CensusHTTPAdapter(HTTPAdapter):
-    """HTTP adapter with retries (exponential backoff) and a default timeout."""
+def default_deadline() -> float:
+    """Seconds one request may take: $MOBILITY_NB_CENSUS_DEADLINE or 300."""
+    text = os.environ.get(ENV_DEADLINE, "").strip()
+    try:
+        value = float(text) if text else DEFAULT_DEADLINE
+    except ValueError:
+        raise CensusQueryError(f"${ENV_DEADLINE}={text!r} is not a number of seconds.") from None
+    if value <= 0:
+        raise CensusQueryError(f"${ENV_DEADLINE} must be a positive number of seconds.")
+    return value
+
+
+class CensusHTTPAdapter(DeadlineMixin, HTTPAdapter):
+    """HTTP adapter with retries (exponential backoff), read timeouts and an overall
+    deadline per request."""
 
     def __init__(
         self,
         retries: int = DEFAULT_RETRIES,
         backoff: float = DEFAULT_BACKOFF,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
     ) -> None:
         self.timeout = timeout
+        self.deadline = deadline if deadline is not None else default_deadline()
         retry = Retry(
             total=retries,
             connect=retries,
@@ -157,24 +186,100 @@ def default_cache_path() -> Path:
     return base / "http-cache.sqlite"
 
 
+_TITLE = re.compile(r"<title>\s*([^<]{1,80}?)\s*</title>", re.I)
+
+
+@dataclass(frozen=True)
+class ReplyProblem:
+    """Why an answer is not data: ``kind`` is missing_key, invalid_key, html or not_table."""
+
+    kind: str
+    detail: str
+    status: int | None = None
+
+
+def _is_variables_url(url: str) -> bool:
+    return "/variables/" in url
+
+
+def reply_problem(response: Any) -> ReplyProblem | None:
+    """None for an answer that is data (or an HTTP error for the caller), else what it is.
+
+    Looks at every 200 answer before anyone parses or caches it: HTML pages (the API's
+    key pages arrive with status 200), a redirect to ``missing_key.html``, and JSON that
+    is not the API's table (data endpoint) or not a JSON object (variable documents).
+    """
+    status = getattr(response, "status_code", 0)
+    url = str(getattr(response, "url", ""))
+    headers = getattr(response, "headers", {}) or {}
+    location = str(headers.get("Location", ""))
+    if 300 <= status < 400:
+        if "missing_key" in location:
+            return ReplyProblem("missing_key", "a redirect to missing_key.html", status)
+        return None
+    if "missing_key" in url:
+        return ReplyProblem("missing_key", "the missing_key.html page", status)
+    if status != 200:
+        return None
+    body = response.content or b""
+    head = body[:2048].decode("utf-8", "replace")
+    ctype = str(headers.get("Content-Type", "")).lower()
+    if "html" in ctype or head.lstrip().lower().startswith(("<html", "<!doctype", "<")):
+        title = _TITLE.search(head)
+        name = title.group(1) if title else "a web page"
+        if "you included a key with this request" in head.lower() or "invalid key" in name.lower():
+            return ReplyProblem("invalid_key", name, status)
+        if "missing key" in name.lower() or "must be included with each" in head.lower():
+            return ReplyProblem("missing_key", f'the "{name}" page', status)
+        return ReplyProblem("html", name, status)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return ReplyProblem("not_table", "text that is not JSON", status)
+    if _is_variables_url(url):
+        if not isinstance(payload, dict):
+            return ReplyProblem(
+                "not_table",
+                f"a JSON {type(payload).__name__} where a "
+                "variable document (a JSON object) belongs",
+                status,
+            )
+        return None
+    problem = table_problem(payload)
+    return ReplyProblem("not_table", problem, status) if problem else None
+
+
+class _BadReply(Exception):
+    """Raised inside the session (before caching) for an answer that is not data."""
+
+    def __init__(self, problem: ReplyProblem) -> None:
+        super().__init__(problem.detail)
+        self.problem = problem
+
+
+def _check_reply(response: Any, *args: Any, **kwargs: Any) -> Any:
+    """Response hook: refuse non-data answers before the cache or the census package see
+    them (hooks run inside ``Session.send``, before requests-cache saves the answer)."""
+    problem = reply_problem(response)
+    if problem is not None:
+        raise _BadReply(problem)
+    return response
+
+
 def _is_json_answer(response: Any) -> bool:
-    """Only cache real API answers: never the HTML 'Invalid Key' page or an error body.
+    """Only cache real API answers: never an HTML page, a JSON object or an error body.
 
     A 404 is kept only for ``variables/{FIELD}.json`` (the API has no document for
     geography columns such as ``state``), so warm runs make no metadata requests at all.
     """
     status = getattr(response, "status_code", 0)
     if status == 404:
-        return "/variables/" in str(getattr(response, "url", ""))
+        return _is_variables_url(str(getattr(response, "url", "")))
     if status not in (200, 204):
         return False
     if status == 204:
         return True
-    ctype = response.headers.get("Content-Type", "")
-    if "html" in ctype.lower():
-        return False
-    head = response.content[:1].strip() if response.content else b""
-    return head in (b"[", b"{")
+    return reply_problem(response) is None
 
 
 def build_session(
@@ -186,12 +291,15 @@ def build_session(
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
     adapter: HTTPAdapter | None = None,
     use_cache: bool = True,
+    deadline: float | None = None,
 ) -> requests.Session:
-    """A session for the census package: cached (key ignored), retried, with timeouts.
+    """A session for the census package: cached (key ignored), retried, with timeouts,
+    an overall ``deadline`` per request (default $MOBILITY_NB_CENSUS_DEADLINE or 300 s),
+    and every answer's shape checked before it is cached.
 
     ``adapter`` replaces the network adapter for ``https://api.census.gov/`` (tests and the
     offline replay mount a fake API there); it should derive from :class:`CensusHTTPAdapter`
-    to keep the retry and timeout behaviour.
+    to keep the retry, timeout and deadline behaviour.
     """
     install_log_redaction()
     if use_cache:
@@ -210,8 +318,11 @@ def build_session(
         )
     else:
         session = requests.Session()
-    net = adapter or CensusHTTPAdapter(retries=retries, backoff=backoff, timeout=timeout)
+    net = adapter or CensusHTTPAdapter(
+        retries=retries, backoff=backoff, timeout=timeout, deadline=deadline
+    )
     session.mount(API_ROOT, net)
+    session.hooks.setdefault("response", []).append(_check_reply)
     return session
 
 
@@ -283,7 +394,10 @@ class CensusClient:
             raise CensusKeyError(f"An empty Census API key was given; set {ENV_KEY}.")
         self.session = session or build_session(cache_path)
         self.log = CallLog()
-        self.session.hooks.setdefault("response", []).append(self._observe)
+        hooks = self.session.hooks.setdefault("response", [])
+        hooks.insert(0, self._observe)  # see every answer, also those the check refuses
+        if _check_reply not in hooks:
+            hooks.append(_check_reply)
         self._census = Census(self._key, session=self.session)
 
     # The hook sees every answer, cached or not, including stale copies used after errors.
@@ -348,6 +462,18 @@ class CensusClient:
         key = self._key
         try:
             return fn()
+        except _BadReply as exc:
+            raise self._reply_error(exc.problem, what, where) from None
+        except MobilityNBError:
+            raise
+        except DeadlineExceeded as exc:
+            raise CensusQueryError(
+                f"The Census API did not finish answering {what} ({where}) within the "
+                f"{exc.seconds:g}-second limit for one request: it kept the connection open "
+                "but sent the answer too slowly. Nothing was stored; try again later, or allow "
+                f"more time with --deadline (or ${ENV_DEADLINE}). Data already in the local "
+                "ACS store are unchanged."
+            ) from None
         except APIKeyError:
             raise CensusKeyError(
                 f'The Census API rejected the key in {ENV_KEY} ("Invalid Key"). Check that '
@@ -393,9 +519,60 @@ class CensusClient:
                 f"{redact(exc, key)[:200]}. Try again later."
             ) from None
 
+    def _reply_error(self, problem: ReplyProblem, what: str, where: str) -> MobilityNBError:
+        """One paragraph for an answer that arrived but is not data (never cached)."""
+        code = f"HTTP {problem.status}" if problem.status else "an answer"
+        detail = redact(problem.detail, self._key)
+        if problem.kind == "invalid_key":
+            return CensusKeyError(
+                f'The Census API rejected the key in {ENV_KEY} ("Invalid Key" page, {code}). '
+                "Check that you copied the whole key from the e-mail, and that it was "
+                f"activated with the link in that e-mail; request a new one at {KEY_SIGNUP_URL} "
+                "if needed. Nothing was stored or cached."
+            )
+        if problem.kind == "missing_key":
+            return CensusKeyError(
+                f"The Census API answered {what} with {detail} ({code}) instead of data: it saw "
+                f"no key in the request. Check that {ENV_KEY} holds your key (it is read from "
+                "the environment only) and that no proxy rewrites requests to "
+                f"api.census.gov; get a key at {KEY_SIGNUP_URL}. Nothing was stored or cached."
+            )
+        if problem.kind == "html":
+            return CensusQueryError(
+                f'The Census API answered {what} ({where}) with a web page ("{detail}", '
+                f"{code}) instead of data. The connection worked, so this is not a network "
+                "problem: the API, or a proxy or login page in between, sent HTML. Nothing was "
+                "stored or cached; try again later, and if it persists open the query in a "
+                "browser (without your key) to read the page.",
+                status=problem.status,
+            )
+        return CensusQueryError(
+            f"The Census API answered {what} ({where}) with something that is not its data "
+            f"table: {detail}. Nothing was stored or cached, so the next run asks again; try "
+            "again later.",
+            status=problem.status,
+        )
+
     @staticmethod
     def _http_message(what: str, where: str, status: int | None, body: str) -> str:
         code = f"HTTP {status}" if status else "an error"
+        unknown = re.search(r"unknown variable '([^']+)'", body)
+        lowered = body.lower()
+        if unknown:
+            return (
+                f"The Census API does not know the variable {unknown.group(1)} in {what} "
+                f'({code}: "{body[:160]}"). Check its spelling and that the table is '
+                "published for that year; --tables limits a fetch to some tables. Data "
+                "already in the local ACS store are unchanged."
+            )
+        if "unsupported geography" in lowered or "resource is not available" in lowered:
+            return (
+                f"The Census API has no data at this geography ({where}) for {what} ({code}: "
+                f'"{body[:160]}"). The table is probably not published for this '
+                "geography level or year (subject tables and race iterations are missing "
+                "for some levels); choose another --level or --year. Data already in the "
+                "local ACS store are unchanged."
+            )
         if status and status >= 500:
             advice = (
                 f"The Census API is failing on its side ({code}) even after "

@@ -159,6 +159,14 @@ def fetch_level(
     rows = pd.concat(frames, ignore_index=True) if frames else store._empty()
     report.stale = client.log.stale - stale_before
     report.geographies = int(rows["geoid"].nunique())
+    if report.geographies == 0:
+        where = store.LEVEL_WORDS.get(level, level)
+        raise CensusQueryError(
+            f"The Census API returned no {where} of state {state} for "
+            f"{store.vintage_label(int(year), dataset)} (an empty answer, HTTP 204). The state "
+            "has none at this level or the tables are not published for it; nothing was "
+            "stored for this level."
+        )
     report.variables = len(set(variables))
     meta = {
         "source": source,

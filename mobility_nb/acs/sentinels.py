@@ -8,6 +8,7 @@ the Census Bureau's "Notes on ACS Estimate and Annotation Values".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,4 +149,57 @@ def clean(values: Any, kind: str, table: str = "") -> tuple[np.ndarray, np.ndarr
                 continue
             for value, flag in codes.items():
                 flags[(out == value) & pd.isna(flags)] = flag
+    return out, flags
+
+
+# --- annotations as printed in files (data.census.gov downloads, tidycensus output) -------
+
+# data.census.gov prints the codes above as symbols; "N" and "(X)" mean the same in both
+# fields, "-" is "not computed" for an estimate and for an MOE alike.
+SYMBOL_CODES: dict[str, int] = {s.symbol: s.code for s in SENTINELS.values()}
+MISSING_TEXTS = frozenset({"", "na", "nan", "null", "none"})
+_EDGE = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)([+-])$")
+
+
+def clean_text(values: Any, kind: str, table: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`clean`, for cells as printed in files rather than sent by the API.
+
+    Accepts numbers with thousands separators, a leading '±' on MOEs and a trailing '%';
+    turns the annotation symbols ('-', 'N', '(X)', '**', '***', '*****') into their codes and
+    the printed edges of an open-ended median ('250,000+', '2,500-') into the values the API
+    uses for them (250001, 2499) flagged top/bottom coded, whatever the table. Empty and
+    'NA' cells are missing.
+    """
+    cells = np.asarray(
+        values.to_numpy(dtype=object) if isinstance(values, pd.Series) else list(values),
+        dtype=object,
+    )
+    coded = np.empty(len(cells), dtype=object)
+    edges: list[tuple[int, str]] = []
+    # Fast path: plain numbers (most cells) in one vectorised step.
+    numbers = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(float)
+    plain = ~np.isnan(numbers)
+    coded[plain] = numbers[plain]
+    for i in np.flatnonzero(~plain):
+        cell = cells[i]
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+            coded[i] = None
+            continue
+        text = str(cell).strip()
+        if text.lower() in MISSING_TEXTS:
+            coded[i] = None
+        elif text in SYMBOL_CODES:
+            coded[i] = float(SYMBOL_CODES[text])
+        elif match := _EDGE.match(text):
+            number = float(match.group(1).replace(",", ""))
+            top = match.group(2) == "+"
+            coded[i] = number + 1 if top else number - 1
+            edges.append((int(i), "top_coded" if top else "bottom_coded"))
+        else:
+            text = text.lstrip("\u00b1").replace(",", "").rstrip("%").strip()
+            coded[i] = text if text else None
+    out, flags = clean(pd.Series(coded, dtype=object), kind, table)
+    if kind == "estimate":
+        for i, edge in edges:
+            flags[i] = edge
     return out, flags
