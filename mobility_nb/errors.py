@@ -173,3 +173,11 @@ class ACSStoreCorruptError(MobilityNBError):
     def __init__(self, message: str, path: str) -> None:
         super().__init__(message)
         self.path = path
+
+
+class DollarsError(MobilityNBError):
+    """A year has no CPI-U annual average in the installed ``cpi`` data."""
+
+
+class ArtifactRegistryError(MobilityNBError):
+    """The registry of documented artifacts (resources/known_artifacts.yaml) is malformed."""

@@ -44,6 +44,11 @@ PILLAR_COLORS: Mapping[str, str] = {
 
 UNITS = ("share", "rate", "ratio", "dollars", "count", "index", "parity")
 DIRECTIONS = ("higher", "lower", "parity", "none")
+# How a page may compare places on a metric (``direction`` says which way a plan's target
+# should move; ``comparison`` says what a page may claim). Only the two directional kinds
+# can make a strength or a concern; see mobility_nb.claims.
+COMPARISONS = ("higher_better", "lower_better", "parity", "context", "count", "spread")
+BOUNDS = ("ci", "range", "none")  # 95% confidence interval / bounds that are not a CI / none
 LEVELS = ("county", "place")
 
 # Older column name -> 2025 name, for the same measure (values may have been revised).
@@ -140,11 +145,35 @@ class Metric:
     has_ci: bool
     per: int | None = None
     decimals: int | None = None
+    comparison: str = "context"
+    comparison_why: str = ""
+    comparison_source: str = ""
+    bounds: str = "none"
+    crime: bool = False
+    zero_unreported: bool = False
+    dollars: bool = False
+    acs_puma: bool = False
+    wider_area: str = ""
+    even_mix_from: str = ""
+    events_from: str = ""
+    events_per: float | None = None
+    events_base_share: float | None = None
+    events_word: str = ""
 
     @property
     def higher_is_better(self) -> bool | None:
         """True/False for directional metrics; None for parity and descriptive ones."""
         return {"higher": True, "lower": False}.get(self.direction)
+
+    @property
+    def directional(self) -> bool:
+        """Higher-better or lower-better: the only kinds that can be ranked as better/worse."""
+        return self.comparison in ("higher_better", "lower_better")
+
+    @property
+    def rankable(self) -> bool:
+        """May be ranked against other places: directional and not crime data (FBI advice)."""
+        return self.directional and not self.crime
 
     def format(self, value: Any) -> str:
         """Display text for one value, following Urban's page conventions.
@@ -204,9 +233,12 @@ def _catalog_frame() -> pd.DataFrame:
         .open(encoding="utf-8") as fh
     ):
         df = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    df["has_ci"] = df["has_ci"].str.lower().eq("true")
+    for col in ("has_ci", "crime", "zero_unreported", "dollars", "acs_puma"):
+        df[col] = df[col].str.lower().eq("true")
     for col in ("per", "decimals"):  # blank means "use the unit's default"
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+    for col in ("events_per", "events_base_share"):
+        df[col] = pd.to_numeric(df[col], errors="coerce")
     return df
 
 
@@ -232,6 +264,20 @@ def _metrics() -> dict[str, Metric]:
             has_ci=bool(row["has_ci"]),
             per=_optional_int(row["per"]),
             decimals=_optional_int(row["decimals"]),
+            comparison=row["comparison"],
+            comparison_why=row["comparison_why"],
+            comparison_source=row["comparison_source"],
+            bounds=row["bounds"],
+            crime=bool(row["crime"]),
+            zero_unreported=bool(row["zero_unreported"]),
+            dollars=bool(row["dollars"]),
+            acs_puma=bool(row["acs_puma"]),
+            wider_area=row["wider_area"],
+            even_mix_from=row["even_mix_from"],
+            events_from=row["events_from"],
+            events_per=_as_float(row["events_per"]),
+            events_base_share=_as_float(row["events_base_share"]),
+            events_word=row["events_word"],
         )
     return out
 

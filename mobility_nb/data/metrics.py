@@ -44,23 +44,35 @@ class SubgroupFile:
     name: str
     subgroup_type: str | None = None
     replaces: str | None = None  # a newer file that supersedes this one when present
+    release: str = "2025 release"  # Urban's release the file belongs to (named beside gaps)
 
 
 SUBGROUP_FILES: dict[str, tuple[SubgroupFile, ...]] = {
     "county": (
         SubgroupFile("12_mobility-metrics_county_race-ethnicity_longitudinal.csv"),
         # 2023 file: "Black" includes Black Hispanic residents, so this is *race*.
-        SubgroupFile("02_mobility-metrics_race_longitudinal.csv", subgroup_type="race"),
-        SubgroupFile("16_mobility-metrics_county_gender_longitudinal.csv"),
-        SubgroupFile("18_mobility-metrics_county_disability_longitudinal.csv"),
-        SubgroupFile("19_mobility-metrics_county_industry_longitudinal.csv"),
-        SubgroupFile("20_mobility-metrics_county_mothers_education_longitudinal.csv"),
+        SubgroupFile(
+            "02_mobility-metrics_race_longitudinal.csv",
+            subgroup_type="race",
+            release="2023 release",
+        ),
+        SubgroupFile("16_mobility-metrics_county_gender_longitudinal.csv", release="2024 release"),
+        SubgroupFile(
+            "18_mobility-metrics_county_disability_longitudinal.csv", release="2024 release"
+        ),
+        SubgroupFile(
+            "19_mobility-metrics_county_industry_longitudinal.csv", release="2024 release"
+        ),
+        SubgroupFile(
+            "20_mobility-metrics_county_mothers_education_longitudinal.csv", release="2024 release"
+        ),
     ),
     "place": (
         SubgroupFile("62_mobility-metrics_place_race-ethnicity_longitudinal.csv"),
         SubgroupFile(
             "06_mobility-metrics_place_race-ethnicity_longitudinal.csv",
             replaces="62_mobility-metrics_place_race-ethnicity_longitudinal.csv",
+            release="February 2024 file",
         ),
         # Upstream labels these neighbourhood types "race-ethnicity"; they are tract groups.
         SubgroupFile("63_mobility-metrics_place_race-share_longitudinal.csv", "race-share"),
@@ -386,15 +398,20 @@ def _load_subgroup_tables(
     key = ("subgroups", str(root), level)
     if key not in _CACHE:
         groups, totals, sources = [], [], []
+        releases: dict[str, tuple[str, str]] = {}  # subgroup type -> (file name, release)
         for spec, path in subgroup_paths(level, root):
             tidy = to_tidy(read_wide(path, level), level, subgroup_type=spec.subgroup_type)
             is_all = (tidy["subgroup_type"].astype(str) == "all").to_numpy()
             groups.append(tidy[~is_all])
             total = tidy[is_all & tidy["value"].notna().to_numpy()].copy()
-            total["subgroup_type"] = _file_type(tidy, spec.subgroup_type)
+            file_type = _file_type(tidy, spec.subgroup_type)
+            total["subgroup_type"] = file_type
             totals.append(total)
             sources.append(str(path))
+            releases[file_type] = (spec.name, spec.release)
         tables = tuple(_stack(frames, sources) for frames in (groups, totals))
+        for table in tables:
+            table.attrs["releases"] = dict(releases)
         _CACHE[key] = tables
     return _CACHE[key]  # type: ignore[return-value]
 

@@ -326,3 +326,52 @@ def test_all_rows_format_a_typical_value_without_error():
         sample = "0.2:0.3" if m.unit == "parity" else 0.5
         text = m.format(sample)
         assert text and text != "NA", m.metric
+
+
+# --- how a page may compare places (issue 9) -----------------------------------------
+
+
+def test_every_metric_has_a_comparison_kind_bounds_and_a_sourced_reason():
+    for m in metrics_for("county") + [m for m in metrics_for("place") if "county" not in m.levels]:
+        assert m.comparison in catalog.COMPARISONS, m.metric
+        assert m.bounds in catalog.BOUNDS, m.metric
+        assert (m.bounds != "none") == m.has_ci, m.metric  # bounds published iff described
+        assert m.comparison_why and m.comparison_source.startswith("upstream/"), m.metric
+        assert m.dollars == (m.unit == "dollars"), m.metric
+        if m.even_mix_from:
+            assert m.comparison == "context" and get_metric(m.even_mix_from).comparison == (
+                "context"
+            )
+
+
+def test_only_directional_non_crime_metrics_rank():
+    ranked = {m.metric for m in metrics_for("county") if m.rankable}
+    for name in (
+        "share_white_nh_exposure",
+        "count_homeless",
+        "pctl_income_80",
+        "ratio_white_nh_house_value_households",
+        "share_desc_rep_hispanic",
+        "rate_crime_violent",
+        "rate_crime_property",
+        "rate_juv_arrest",
+    ):
+        assert name not in ranked, name
+    assert {"pctl_income_20", "pctl_income_50", "share_employed", "rate_injury_death"} <= ranked
+    assert get_metric("rate_learning").bounds == "range"
+    assert get_metric("count_homeless").bounds == "range"
+    assert {m.metric for m in metrics_for("county") if m.zero_unreported} == {
+        "rate_crime_violent",
+        "rate_crime_property",
+        "rate_juv_arrest",
+        "ratio_population_pc_physician",
+    }
+
+
+@pytest.mark.shared
+def test_comparison_reasons_are_urbans_own_words():
+    for m in metrics_for("county"):
+        path = _shared(m.comparison_source.split(",")[0])
+        text = " ".join(path.read_text(encoding="utf-8").split()).replace("’", "'").lower()
+        quote = m.comparison_why.split(" (")[0].rstrip(".").lower()
+        assert quote in text, m.metric

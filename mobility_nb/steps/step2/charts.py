@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
+from mobility_nb.claims.ranking import percent_text
 from mobility_nb.data import catalog
 from mobility_nb.render.figures import PALETTE, new_figure
 
@@ -93,8 +94,8 @@ def standing_chart(table: pd.DataFrame, name: str, level: str) -> tuple[Figure, 
     alt = (
         f"Dot chart ranking {name} on {n} metrics against all US "
         f"{'counties' if level == 'county' else 'cities'} and within its state. Best: "
-        f"{best['label']}, better than {best['national_better']:.0f}% nationally. Weakest: "
-        f"{worst['label']}, better than {worst['national_better']:.0f}%. "
+        f"{best['label']}, better than {percent_text(best['national_better'])} nationally. "
+        f"Weakest: {worst['label']}, better than {percent_text(worst['national_better'])}. "
         f"{int(weak.sum())} metrics are flagged Weak and shown in grey."
     )
     return fig, alt
@@ -199,13 +200,9 @@ def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, name: str) -> tuple[
     down = chosen[chosen["verdict"] == "worsened"]["label"].tolist()
     alt = (
         f"{k} small line charts of {name}'s metrics over time. "
-        + (f"Improved beyond the confidence bounds: {', '.join(up)}. " if up else "")
-        + (f"Worsened beyond the confidence bounds: {', '.join(down)}. " if down else "")
-        + (
-            "No change could be confirmed against the confidence bounds."
-            if not up and not down
-            else ""
-        )
+        + (f"Improved by more than the margin of error: {', '.join(up)}. " if up else "")
+        + (f"Worsened by more than the margin of error: {', '.join(down)}. " if down else "")
+        + ("No change is larger than the margin of error." if not up and not down else "")
     )
     return fig, alt
 

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
-from mobility_nb.data import catalog
+from mobility_nb.claims import artifacts, ranking
+from mobility_nb.data import catalog, dollars
 from mobility_nb.data import metrics as metrics_data
-from mobility_nb.data.jurisdictions import Jurisdiction, resolve
+from mobility_nb.data.jurisdictions import Jurisdiction, jurisdiction_table, resolve
 from mobility_nb.render.figures import figure_html
 from mobility_nb.render.recorder import PageRecorder
 from mobility_nb.render.tables import html_table, show_html
 from mobility_nb.steps.step2 import charts, gaps, insights, peers, standing, trends
+
+Neighbours = Callable[[str], Sequence[str]]
 
 QUALITY_TEXT = {
     "Strong": "adequate accuracy and sample size.",
@@ -57,6 +60,23 @@ def _years(frame: pd.DataFrame) -> str:
     return f"{int(frame['year'].min())}–{int(frame['year'].max())}"
 
 
+def _default_neighbours() -> Neighbours | None:
+    """County adjacency from mobility_nb.geo when that package is installed (else none)."""
+    try:
+        from mobility_nb.geo import neighbours  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return neighbours
+
+
+def _flagged(m: catalog.Metric, value: Any, quality: Any) -> str:
+    """A table cell: the value, marked when its flag is Marginal or Weak."""
+    text = m.format(value)
+    if text != "NA" and quality in ("Marginal", "Weak"):
+        return f"{text} ({quality})"
+    return text
+
+
 class Step2Page:
     """All analysis for one jurisdiction's Step 2 page, computed lazily and cached."""
 
@@ -68,8 +88,10 @@ class Step2Page:
         artifacts_dir: str | None = None,
         params: Mapping[str, Any] | None = None,
         level: str | None = None,
+        neighbours: Neighbours | None = None,
     ) -> None:
         self.data_dir = data_dir or None
+        self.neighbours = neighbours if neighbours is not None else _default_neighbours()
         self.place: Jurisdiction = resolve(
             jurisdiction, level=level or None, data_dir=self.data_dir
         )
@@ -108,8 +130,27 @@ class Step2Page:
         return {int(r["year"]): r for r in rows.to_dict("records")}
 
     @cached_property
+    def names(self) -> dict[str, str]:
+        """Code -> name of every place of the level (to name shared estimates)."""
+        table = jurisdiction_table(self.level, self.data_dir)
+        return metrics_data.derived(
+            table, "names", lambda t: dict(zip(t["geoid"], t["name"], strict=True))
+        )
+
+    @cached_property
     def standing(self) -> pd.DataFrame:
-        return standing.standing(self.tidy, self.place.geoid, self.level)
+        return standing.standing(
+            self.tidy, self.place.geoid, self.level, self.place.population, self.names
+        )
+
+    @cached_property
+    def shared_years(self) -> dict[str, set[int]]:
+        """Metric -> years in which this place's value is a shared survey-area estimate."""
+        out: dict[str, set[int]] = {}
+        shared = artifacts.shared_estimates(self.tidy, self.level).for_place(self.place.geoid)
+        for metric, year in shared:
+            out.setdefault(metric, set()).add(year)
+        return out
 
     @cached_property
     def peer_set(self) -> peers.PeerSet:
@@ -118,17 +159,40 @@ class Step2Page:
         return peers.similar_peers(self.tidy, self.place, data_dir=self.data_dir)
 
     @cached_property
+    def neighbour_set(self) -> peers.PeerSet:
+        return peers.neighbour_peers(self.place, self.neighbours, self.data_dir)
+
+    @cached_property
     def trends(self) -> pd.DataFrame:
-        return trends.trend_table(self.tidy, self.place.geoid, self.level)
+        return trends.trend_table(self.tidy, self.place.geoid, self.level, self.shared_years)
 
     @cached_property
     def gaps(self) -> pd.DataFrame:
         totals = metrics_data.load_subgroup_totals(self.level, self.data_dir)
-        return gaps.gap_table(self.subgroups, self.tidy, self.place.geoid, self.level, totals)
+        values = self.standing.set_index("metric")["value"]
+        shares = {
+            key: float(values[m])
+            for key, m in (
+                ("black", "share_desc_rep_black_nonhispanic"),
+                ("hispanic", "share_desc_rep_hispanic"),
+                ("white", "share_desc_rep_white_nonhispanic"),
+                ("other", "share_desc_rep_other"),
+            )
+            if m in values and pd.notna(values[m])
+        }
+        return gaps.gap_table(
+            self.subgroups,
+            self.tidy,
+            self.place.geoid,
+            self.level,
+            totals,
+            self.place.population,
+            shares,
+        )
 
     @cached_property
     def insights(self) -> insights.Insights:
-        return insights.draft(self.standing, self.gaps, self.level)
+        return insights.draft(self.standing, self.gaps, self.level, self.trends, self.place.name)
 
     @property
     def level_word(self) -> str:
@@ -180,10 +244,10 @@ class Step2Page:
                 "No metric is in the bottom quarter nationally with usable data.",
             ),
             (
-                "Widest reliable gaps between groups",
+                "Widest gaps between groups of residents",
                 ins.gaps,
-                "No subgroup gap meets the "
-                "reliability rule (or no subgroup data exist for this jurisdiction).",
+                "No subgroup gap meets the rules (or no subgroup data exist for this "
+                "jurisdiction).",
             ),
         ):
             parts.append(f"<h3>{_esc(title)}</h3>")
@@ -191,8 +255,14 @@ class Step2Page:
             parts.append(f"<ul>{items}</ul>" if lines else f"<p>{_esc(empty)}</p>")
         if ins.set_aside:
             parts.append(
-                "<h3>Set aside because the data are Weak</h3><ul>"
+                "<h3>Set aside: the data do not support a claim</h3><ul>"
                 + "".join(f"<li>{_esc(x)}</li>" for x in ins.set_aside)
+                + "</ul>"
+            )
+        if ins.limits:
+            parts.append(
+                "<h3>What these data cannot tell you about this place</h3><ul>"
+                + "".join(f"<li>{_esc(x)}</li>" for x in ins.limits)
                 + "</ul>"
             )
         show_html("".join(parts))
@@ -202,8 +272,10 @@ class Step2Page:
                 {
                     "kind": ["strength"] * len(ins.strengths)
                     + ["concern"] * len(ins.concerns)
-                    + ["gap"] * len(ins.gaps),
-                    "text": [*ins.strengths, *ins.concerns, *ins.gaps],
+                    + ["gap"] * len(ins.gaps)
+                    + ["set_aside"] * len(ins.set_aside)
+                    + ["limit"] * len(ins.limits),
+                    "text": [*ins.strengths, *ins.concerns, *ins.gaps, *ins.set_aside, *ins.limits],
                 }
             ),
         )
@@ -218,8 +290,10 @@ class Step2Page:
                 made,
                 f"Filled dots: share of US {self.level_word} that {self.place.name} does "
                 "better than (direction-aware); open dots: the same within "
-                f"{self.place.state_name}. Metrics without a better/worse direction are not "
-                "shown.",
+                f"{self.place.state_name} (only where the state has at least "
+                f"{ranking.MIN_STATE_PLACES} {self.level_word} with data). Metrics without a "
+                "better/worse direction, crime and arrest rates, and values tied at the lowest "
+                "or highest value are not shown.",
             )
         )
 
@@ -234,17 +308,20 @@ class Step2Page:
             display, classes = [], []
             for r in rows.to_dict("records"):
                 m = catalog.get_metric(r["metric"])
+                bounds = "range" if m.bounds == "range" else "95% bounds"
+                ci = _ci(m, r["lower"], r["upper"])
                 display.append(
                     {
                         "Metric": m.label,
                         "Year": "" if pd.isna(r["year"]) else str(int(r["year"])),
-                        "Value (95% bounds)": self._value_text(m, r)
-                        + (f" ({ci})" if (ci := _ci(m, r["lower"], r["upper"])) else ""),
+                        "Value (95% bounds or range)": self._value_text(m, r)
+                        + (f" ({bounds} {ci})" if ci else ""),
                         "Quality": standing.flag_text(r["quality"]),
-                        f"Better than % of US {self.level_word}": _pct(r["national_better"]),
-                        f"… of {self.place.state_abbr}": _pct(r["state_better"]),
-                        "US median": m.format(r["national_median"]),
-                        f"{self.place.state_abbr} median": m.format(r["state_median"]),
+                        f"Better than % of US {self.level_word}": self._rank_text(m, r),
+                        f"… of {self.place.state_abbr}": self._state_text(r),
+                        "US median": self._median_text(m, r, "national_median"),
+                        f"{self.place.state_abbr} median": self._median_text(m, r, "state_median"),
+                        "Notes": self._standing_note(m, r),
                     }
                 )
                 classes.append(
@@ -257,9 +334,78 @@ class Step2Page:
                     frame,
                     caption=f"{pillar}: {self.place.name} against all US {self.level_word}",
                     row_classes=classes,
-                    numeric=tuple(frame.columns[4:]),
+                    numeric=tuple(frame.columns[4:8]),
                 )
             )
+
+    def _rank_text(self, m: catalog.Metric, r: Mapping[str, Any]) -> str:
+        """'62% of 3,108', a tie at an extreme, or why the metric is not ranked."""
+        if pd.isna(r["value"]):
+            return "NA"
+        if standing.has_rank(r):
+            return f"{ranking.percent_text(r['national_better'])} of {int(r['national_n']):,}"
+        if m.rankable and r.get("national_extreme"):
+            return f"tied at the {r['national_extreme']} ({int(r['national_ties']):,})"
+        return "not ranked"
+
+    def _state_text(self, r: Mapping[str, Any]) -> str:
+        if pd.isna(r["value"]) or not standing.has_rank(r):
+            return ""
+        if not ranking.state_rank_allowed(int(r["state_n"])):
+            return f"— (only {int(r['state_n'])} with data)"
+        return f"{ranking.percent_text(r['state_better'])} of {int(r['state_n']):,}"
+
+    @staticmethod
+    def _median_text(m: catalog.Metric, r: Mapping[str, Any], key: str) -> str:
+        """Medians only where comparing places makes sense (not crime, counts, context)."""
+        if not m.rankable and m.comparison not in ("spread", "parity"):
+            return ""
+        return m.format(r[key])
+
+    def _standing_note(self, m: catalog.Metric, r: Mapping[str, Any]) -> str:
+        if pd.isna(r["value"]):
+            return ""
+        notes = []
+        if r.get("artifact"):
+            notes.append(r["artifact"])
+        if r.get("shared_names"):
+            notes.append(
+                "the same estimate is published for "
+                + insights.short_names(r["shared_names"])
+                + " (a wider survey area)"
+            )
+        if r.get("rank_note") and not r.get("artifact"):
+            notes.append(r["rank_note"])
+        if pd.notna(r.get("even_mix")):
+            notes.append(
+                f"an evenly mixed {'county' if self.level == 'county' else 'city'} with this "
+                f"population would show about {m.format(r['even_mix'])}"
+            )
+        if r.get("few_events"):
+            notes.append(f"rests on about {r['events']:.0f} {m.events_word}")
+        if m.crime:
+            notes.append("depends on which police agencies report (Weak: under 80% coverage)")
+        if m.metric == "pctl_income_80" and self._income_ratio:
+            notes.append(self._income_ratio)
+        if r.get("vs_national") == "within":
+            notes.append("the US median is within its 95% bounds")
+        return "; ".join(notes)
+
+    @cached_property
+    def _income_ratio(self) -> str:
+        """The 80/20 income ratio, Urban's reading of the income percentiles, in words."""
+        t = self.standing.set_index("metric")
+        if not {"pctl_income_20", "pctl_income_80"} <= set(t.index):
+            return ""
+        low, high = t.loc["pctl_income_20"], t.loc["pctl_income_80"]
+        if pd.isna(low["value"]) or pd.isna(high["value"]) or low["year"] != high["year"]:
+            return ""
+        if not low["value"]:
+            return ""
+        return (
+            f"the 80th percentile is {high['value'] / low['value']:.1f} times the 20th "
+            f"({int(high['year'])}), Urban's measure of income inequality"
+        )
 
     def _value_text(self, m: catalog.Metric, r: Mapping[str, Any]) -> str:
         """Parity metrics show Urban's 'wealth share : household share' text as published."""
@@ -274,9 +420,20 @@ class Step2Page:
     def show_peers(self) -> None:
         ps = self.peer_set
         parts = [f"<p>{_esc(ps.rule)}</p>"]
-        if not ps.peers:
-            show_html("".join(parts))
-            return
+        if ps.peers:
+            parts.append(self._peer_block(ps, "peers", f"{self.place.name} and its peers"))
+        near = self.neighbour_set
+        if self.level == "county":
+            parts.append("<h3>Neighbouring counties</h3>")
+            parts.append(f"<p>{_esc(near.rule)}</p>")
+            if near.peers:
+                parts.append(
+                    self._peer_block(near, "neighbours", f"{self.place.name} and its neighbours")
+                )
+        show_html("".join(parts))
+
+    def _peer_block(self, ps: peers.PeerSet, record: str, caption: str) -> str:
+        """Who the peers are (with each one's distance or reason) and the metric table."""
         who = pd.DataFrame(
             {
                 "Peer": [p.display_name for p in ps.peers],
@@ -284,28 +441,31 @@ class Step2Page:
                 "Why": list(ps.reasons),
             }
         )
-        parts.append(html_table(who, caption="Peers compared"))
+        out = [html_table(who, caption="Places compared")]
         table = peers.peer_table(self.tidy, self.standing, self.place, ps)
-        self.recorder.record("peers", table)
+        self.recorder.record(record, table)
         names = {self.place.geoid: self.place.name, **{p.geoid: p.name for p in ps.peers}}
         display = []
         for r in table.to_dict("records"):
             m = catalog.get_metric(r["metric"])
             row = {"Metric": m.label, "Year": str(r["year"])}
             for g, nm in names.items():
-                row[nm] = m.format(r[g])
-            row["Peer median"] = m.format(r["peer_median"])
+                row[nm] = _flagged(m, r[g], r.get(f"{g}_quality"))
+            row["Peer median"] = m.format(r["peer_median"]) if m.rankable else ""
             row["Rank (1 = best)"] = (
                 "" if pd.isna(r["rank"]) else f"{int(r['rank'])} of {r['compared']}"
             )
             display.append(row)
         frame = pd.DataFrame(display)
-        parts.append(
-            html_table(
-                frame, caption=f"{self.place.name} and its peers", numeric=tuple(frame.columns[2:])
-            )
+        out.append(html_table(frame, caption=caption, numeric=tuple(frame.columns[2:])))
+        out.append(
+            "<p class='mnb-note'>Values flagged Marginal or Weak are marked; the others are "
+            "Strong or carry no flag. Ranks are given only for metrics with a better/worse "
+            "direction that are not crime data, and only when this place's own value is not "
+            "Weak, shared with other places or possibly unreported. All values of a row are "
+            "from the same year, so dollar values are comparable as they stand.</p>"
         )
-        show_html("".join(parts))
+        return "".join(out)
 
     def show_trends(self) -> None:
         t = self.trends
@@ -313,24 +473,41 @@ class Step2Page:
             show_html("<p class='mnb-missing'>No metric has two or more years of data here.</p>")
             return
         self.recorder.record("trends", t)
-        made = charts.trend_chart(trends.series(self.tidy, self.place.geoid), t, self.place.name)
+        real = trends.series(self.tidy, self.place.geoid, real=True)
+        made = charts.trend_chart(real, t, self.place.name)
+        money = t[t["metric"].map(lambda x: catalog.get_metric(x).dollars)]
+        base = int(money["latest_year"].max()) if len(money) else None
         parts = [
             _chart(
                 made,
                 "The four metrics with the most years of data. Shaded bands are 95% "
-                "confidence bounds where Urban publishes them.",
+                "confidence bounds where Urban publishes them."
+                + (f" Dollars are {base} dollars (CPI-U)." if base else ""),
             )
         ]
-        display, classes = [], []
+        display, classes, untested = [], [], []
         for r in t.to_dict("records"):
             m = catalog.get_metric(r["metric"])
+            first = f"{m.format(r['first_value'])} ({r['first_year']})"
+            if m.dollars and r["first_year"] != r["latest_year"]:
+                first += f"; {m.format(r['first_value_real'])} in {r['latest_year']} dollars"
+            test = r["judgement"]
+            if test == trends.UNTESTED:
+                untested.append(m.label)
+                test = "—"
+            elif pd.notna(r["z"]):
+                test += f" (z = {r['z']:.1f})"
+            if r["break_note"]:
+                test += f"; {r['break_note']}"
             display.append(
                 {
                     "Metric": m.label,
-                    "From": f"{m.format(r['first_value'])} ({r['first_year']})",
+                    "From": first,
                     "To": f"{m.format(r['latest_value'])} ({r['latest_year']})",
                     "Change": self._change_text(m, r["change"]),
-                    "Beyond the bounds?": r["judgement"],
+                    "Quality (from → to)": f"{standing.flag_text(r['first_quality'])} → "
+                    f"{standing.flag_text(r['latest_quality'])}",
+                    "Larger than the margin of error?": test,
                     "Verdict": r["verdict"] or "",
                 }
             )
@@ -342,11 +519,23 @@ class Step2Page:
                 row_classes=classes,
             )
         )
-        notes = {
-            catalog.get_metric(x).caveat for x in t["metric"] if x.startswith("pctl_income")
-        } - {""}
-        if notes:
-            parts.append("<p class='mnb-note'>" + _esc(" ".join(sorted(notes))) + "</p>")
+        notes = []
+        if untested:
+            notes.append(
+                f"Urban publishes no margin of error for {len(untested)} of these metrics "
+                "(marked —), so their changes are shown but not tested."
+            )
+        if base:
+            notes.append(dollars.describe(base) + " Changes in dollars are in those dollars.")
+        notes.append(
+            "A change is called larger than the margin of error when a z-test on the two "
+            "years' published 95% bounds gives |z| > 1.96. Survey periods that share years "
+            "are not independent; the test ignores that overlap. 'Improved' and 'worsened' "
+            "are used only for metrics with a better/worse direction."
+        )
+        parts.append(
+            "<ul class='mnb-note'>" + "".join(f"<li>{_esc(n)}</li>" for n in notes) + "</ul>"
+        )
         show_html("".join(parts))
 
     @staticmethod
@@ -366,75 +555,99 @@ class Step2Page:
             )
             return
         self.recorder.record("gaps", g)
-        widest = g.head(charts.MAX_GAP_PANELS)
+        residents = g[g["residents"]] if "residents" in g else g
+        widest = residents.head(charts.MAX_GAP_PANELS)
         details = {
             i: gaps.subgroup_detail(
                 self.subgroups, self.place.geoid, r["metric"], r["subgroup_type"], r["year"]
             )
             for i, r in zip(widest.index, widest.to_dict("records"), strict=True)
         }
-        self.recorder.record(
-            "gap_groups",
-            pd.concat(
-                [
-                    d.assign(
-                        metric=g.loc[i, "metric"],
-                        subgroup_type=g.loc[i, "subgroup_type"],
-                        year=g.loc[i, "year"],
-                    )
-                    for i, d in details.items()
-                ],
-                ignore_index=True,
-            ),
-        )
+        if details:
+            self.recorder.record(
+                "gap_groups",
+                pd.concat(
+                    [
+                        d.assign(
+                            metric=g.loc[i, "metric"],
+                            subgroup_type=g.loc[i, "subgroup_type"],
+                            year=g.loc[i, "year"],
+                        )
+                        for i, d in details.items()
+                    ],
+                    ignore_index=True,
+                ),
+            )
         parts = [
             _chart(
-                charts.gap_chart(g, details, self.place.name),
-                "The widest gaps, relative to the overall value; the dashed line is the "
-                "overall value.",
+                charts.gap_chart(widest, details, self.place.name),
+                "The widest gaps between groups of residents, relative to the overall value "
+                "of the same file; the dashed line is that overall value.",
             )
         ]
+        for title, rows in (
+            (f"Gaps between groups of residents in {self.place.name}, widest first", residents),
+            (
+                f"Jobs by industry in {self.place.name} (not groups of residents)",
+                g[~g["residents"]] if "residents" in g else g.iloc[0:0],
+            ),
+        ):
+            if rows.empty:
+                continue
+            display, classes = self._gap_rows(rows)
+            parts.append(html_table(pd.DataFrame(display), caption=title, row_classes=classes))
+        caveats = {gaps.CAVEATS[t] for t in g["subgroup_type"] if t in gaps.CAVEATS}
+        caveats |= {c for c in g.get("caveat", pd.Series(dtype=str)) if c}
+        caveats.add(
+            "Each gap is measured against the overall value published in the same subgroup "
+            "file, whose release is named beside the gap; older releases can differ from the "
+            "2025 values shown elsewhere on this page. A gap is larger than the margin of "
+            "error when a z-test on the groups' 95% bounds gives |z| > 1.96."
+        )
+        parts.append(
+            "<ul class='mnb-note'>"
+            + "".join(f"<li>{_esc(c)}</li>" for c in sorted(caveats))
+            + "</ul>"
+        )
+        show_html("".join(parts))
+
+    def _gap_rows(self, rows: pd.DataFrame) -> tuple[list[dict], list[str]]:
         display, classes = [], []
-        for r in g.to_dict("records"):
+        for r in rows.to_dict("records"):
             m = catalog.get_metric(r["metric"])
             notes = []
             if r["weak_groups"]:
                 notes.append(f"Weak: {r['weak_groups']}")
             if r["missing_groups"]:
                 notes.append(f"missing: {r['missing_groups']}")
-            if r["ci_overlap"]:
-                notes.append("bounds overlap")
             if r["relative_to"] != "overall":
                 notes.append("no published total: sized against the groups' average")
+            if pd.notna(r.get("events")) and r["evidence"] == gaps.FEW:
+                notes.append(f"about {r['events']:.0f} {m.events_word}")
+            if m.directional:
+                first = f"{r['best_group']}: {m.format(r['best_value'])}"
+                second = f"{r['worst_group']}: {m.format(r['worst_value'])}"
+            else:
+                high, low = sorted((r["best_value"], r["worst_value"]), reverse=True)
+                first = f"{r['highest_group']}: {m.format(high)}"
+                second = f"{r['lowest_group']}: {m.format(low)}"
+                notes.append("no better/worse direction: higher and lower group shown")
             display.append(
                 {
                     "Metric": m.label,
                     "Groups": gaps.SUBGROUP_LABELS.get(r["subgroup_type"], r["subgroup_type"]),
-                    "Year": str(r["year"]),
-                    "Better off": f"{r['best_group']}: {m.format(r['best_value'])}",
-                    "Worse off": f"{r['worst_group']}: {m.format(r['worst_value'])}",
+                    "Year (file)": f"{r['year']} ({r.get('release') or 'subgroup file'})",
+                    "Better off (or higher)": first,
+                    "Worse off (or lower)": second,
                     "Gap": self._change_text(m, r["gap"]).lstrip("+"),
                     "Gap as % of overall": _pct(r["relative_gap"] * 100),
-                    "Reliable?": "yes" if r["reliable"] else "no",
+                    "Larger than the margin of error?": r["evidence"]
+                    + (f" (z = {abs(r['z']):.1f})" if pd.notna(r["z"]) else ""),
                     "Notes": "; ".join(notes),
                 }
             )
             classes.append("" if r["reliable"] else "weak")
-        parts.append(
-            html_table(
-                pd.DataFrame(display),
-                caption=(f"Gaps between groups in {self.place.name}, widest first"),
-                row_classes=classes,
-            )
-        )
-        caveats = {gaps.CAVEATS[t] for t in g["subgroup_type"] if t in gaps.CAVEATS}
-        if caveats:
-            parts.append(
-                "<ul class='mnb-note'>"
-                + "".join(f"<li>{_esc(c)}</li>" for c in sorted(caveats))
-                + "</ul>"
-            )
-        show_html("".join(parts))
+        return display, classes
 
     def show_missing(self) -> None:
         miss = standing.missing_metrics(self.standing)
@@ -465,18 +678,47 @@ class Step2Page:
         flags = "".join(
             f"<li><strong>{k}</strong>: {_esc(v)}</li>" for k, v in QUALITY_TEXT.items()
         )
+        place = "county" if self.level == "county" else "city"
+        universe = (
+            "every US county"
+            if self.level == "county"
+            else f"every one of Urban's {ranking.CITY_UNIVERSE} large cities (75,000 people or "
+            "more)"
+        )
         show_html(
             "<h3>Data quality flags</h3><ul>"
             + flags
             + "<li><strong>NA</strong>: the value could not be calculated or was suppressed.</li>"
-            "</ul><h3>Confidence bounds</h3><p>Where Urban publishes them, bounds are 95% "
-            "confidence intervals. For homelessness counts they bound suppressed counts rather "
-            "than sampling error. A change over time or a gap between groups is called real "
-            "only when the intervals do not overlap.</p><h3>Ranks and medians</h3><p>Each "
-            f"value is compared with every US {'county' if self.level == 'county' else 'city'}"
-            " that has a value for the same metric and year; 'better than' uses the metric's "
-            "direction (for example, lower is better for crime rates). Medians are of all "
-            "such values, whatever their quality flag.</p>"
+            "</ul><h3>Confidence bounds and tests</h3><p>Where Urban publishes them, bounds are "
+            "95% confidence intervals. For homelessness counts and reading growth they are a "
+            "range from other assumptions, not a margin of error, and are never tested. A "
+            "change over time or a gap between groups is called larger than the margin of "
+            "error only when a z-test on standard errors taken from the bounds ((upper − lower) "
+            "÷ 3.92, using the half on the side of the comparison) gives |z| > 1.96; whether "
+            "two intervals overlap is not a test. There is no verdict when either end is "
+            "flagged Weak. A page compares many metrics, so at the 95% level one or two "
+            "comparisons in fifty can look real by chance.</p>"
+            "<h3>Ranks and medians</h3><p>Each value is compared with "
+            f"{universe} that has a value for the same metric and year; the tables say how "
+            "many. 'Better than' uses the metric's direction (ties count half) and is capped at "
+            "'more than 99%' and 'fewer than 1%'. A value tied at the lowest or highest value "
+            "is reported as a tie. In-state ranks need at least "
+            f"{ranking.MIN_STATE_PLACES} {self.level_word} with data. A value is above or "
+            "below a median only when the median lies outside its 95% interval. Not ranked: "
+            "neighbor diversity (set beside the level an evenly mixed "
+            f"{place} with the same population would have), population shares, counts, "
+            "wealth parity (judged by its distance from 1.00), the 80th income percentile "
+            "(read with the 20th: their ratio measures inequality), and crime and arrest rates "
+            "(the FBI advises against ranking places by them). Zeros in arrests, crime and "
+            "residents per doctor may be non-reports and are left out of the rankings.</p>"
+            "<h3>Shared estimates and breaks</h3><p>Many county survey values are estimates "
+            "for a wider survey area (at least 100,000 people) shared out to the counties in "
+            "it: when a value equals that of other places of the state for the same metric "
+            "and year, the page names them and does not treat the value as a local finding. "
+            "The survey areas changed in 2022, so a 2021→2022 jump in such a value is not "
+            "reported as change.</p>"
+            "<h3>Dollars</h3><p>Dollar values compared across years are shown in the latest "
+            f"year's dollars, converted with the {_esc(dollars.INDEX_NAME)}.</p>"
             "<h3>Metric definitions</h3>" + self._definitions_html()
         )
 
@@ -489,11 +731,16 @@ class Step2Page:
                 {
                     "Metric": m.label,
                     "What it measures": m.description,
-                    "Better when": {
-                        "higher": "higher",
-                        "lower": "lower",
-                        "parity": "shares are equal",
-                    }.get(m.direction, "—"),
+                    "Compared how": {
+                        "higher_better": "higher is better",
+                        "lower_better": "lower is better",
+                        "parity": "shares are equal (1.00)",
+                        "context": "described, not ranked",
+                        "count": "a count: not ranked",
+                        "spread": "read with the other percentiles",
+                    }.get(m.comparison, "—")
+                    + (" (not ranked: crime data)" if m.crime else ""),
+                    "Why (Urban's documentation)": f"{m.comparison_why} ({m.comparison_source})",
                     "Caveat": m.caveat,
                 }
             )

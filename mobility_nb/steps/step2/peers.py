@@ -1,26 +1,45 @@
 """Peer jurisdictions: the analyst's own list, or similar places chosen by a stated rule.
 
 Urban's bespoke pages used hand-picked peers; when the analyst gives none we pick the
-places most similar in population (log scale) and median household income, nationally,
-within the same level (counties with counties, cities with cities). The rule is simple
-enough to explain on the page, which matters more to a coalition than sophistication.
+places nationally most similar on three standardised characteristics the data offer,
+within the same level (counties with counties, cities with cities):
+
+* population (log scale), from Urban's files;
+* median household income in the focal place's latest year (all in that year's dollars,
+  so the comparison is in constant dollars);
+* the share of workers commuting by public transit, as the measure of how urban a place is
+  (the files carry no land area, so no density; square-root scale, as many places are 0).
+
+A value that is a shared survey-area estimate or flagged Weak does not describe the place
+itself, so it is never used for matching: such candidates are left out, and when the focal
+place's own value is of that kind the characteristic is dropped and the rule says so. The
+page prints the rule and each peer's distance. A second set, the neighbouring counties, is
+built from an adjacency function (:func:`neighbour_peers`), so the page can compare with
+the places a coalition actually borders.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from mobility_nb.claims import artifacts
+from mobility_nb.data import catalog
 from mobility_nb.data.jurisdictions import Jurisdiction, jurisdiction_table, resolve
 from mobility_nb.data.metrics import derived, rows_for
-from mobility_nb.errors import JurisdictionError
+from mobility_nb.errors import JurisdictionError, MobilityNBError
 
 INCOME_METRIC = "pctl_income_50"
+URBAN_METRIC = "share_transit_commuter"
 DEFAULT_PEERS = 5
+_FEATURE_WORDS = {
+    INCOME_METRIC: "median household income",
+    URBAN_METRIC: "the share commuting by transit",
+}
 
 
 @dataclass(frozen=True)
@@ -59,13 +78,21 @@ def similar_peers(
     n: int = DEFAULT_PEERS,
     data_dir: str | os.PathLike[str] | None = None,
 ) -> PeerSet:
-    """The ``n`` places nearest to ``focal`` on standardised log population and median income."""
-    income = derived(tidy, "peer-income", _income_rows)
-    own = income[income["geoid"] == focal.geoid]
+    """The ``n`` places nearest to ``focal`` on standardised population, income and transit use.
+
+    Distance is the straight-line distance between standardised values (each
+    characteristic minus its mean over the candidates, divided by its standard deviation).
+    Candidates whose income or transit value is a shared estimate or flagged Weak are left
+    out; when the focal place's own value is of that kind, that characteristic is dropped.
+    """
+    features = derived(tidy, "peer-features", lambda t: _feature_rows(t, focal.level))
     table = derived(
         jurisdiction_table(focal.level, data_dir), "by-geoid", lambda t: t.set_index("geoid")
     )
-    if own.empty or focal.geoid not in table.index:
+    income_years = [
+        y for y, rows in features.get(INCOME_METRIC, {}).items() if focal.geoid in rows.index
+    ]
+    if not income_years or focal.geoid not in table.index:
         return PeerSet(
             (),
             "No automatic peers: median household income is not available "
@@ -73,11 +100,36 @@ def similar_peers(
             (),
             True,
         )
-    year = int(own["year"].max())
-    frame = income[income["year"] == year][["geoid", "value"]].astype({"geoid": str})
-    frame = frame.set_index("geoid").join(table[["population"]], how="inner").dropna()
+    year = max(income_years)
+    frame = table[["population"]].copy()
     frame = frame[frame["population"] > 0]
-    feats = np.column_stack([np.log10(frame["population"].to_numpy()), frame["value"].to_numpy()])
+    frame["log_population"] = np.log10(frame["population"].to_numpy(dtype=float))
+    used = ["log_population"]
+    dropped: list[str] = []
+    for metric, col, transform in (
+        (INCOME_METRIC, "income", None),
+        (URBAN_METRIC, "transit", np.sqrt),
+    ):
+        by_year = features.get(metric, {})
+        years = [y for y, r in by_year.items() if focal.geoid in r.index]
+        y = year if metric == INCOME_METRIC else (max(years) if years else None)
+        if y is None:
+            dropped.append(f"{_FEATURE_WORDS[metric]} (no value)")
+            continue
+        rows = by_year[y]
+        own = rows.loc[focal.geoid] if focal.geoid in rows.index else None
+        if own is None or bool(own["unusable"]):
+            dropped.append(f"{_FEATURE_WORDS[metric]} ({_why(own)})")
+            continue
+        good = rows[~rows["unusable"]]["value"]
+        frame = frame.join(good.rename(col), how="inner")
+        if transform is not None:
+            frame[col] = transform(frame[col].to_numpy(dtype=float))
+        used.append(col)
+    frame = frame.dropna(subset=used)
+    if focal.geoid not in frame.index or len(frame) < 2:
+        return PeerSet((), "No automatic peers: too few places have comparable values.", (), True)
+    feats = frame[used].to_numpy(dtype=float)
     std = feats.std(axis=0)
     std[std == 0] = 1.0
     z = (feats - feats.mean(axis=0)) / std
@@ -94,24 +146,115 @@ def similar_peers(
                 geoid, focal.level, str(row["name"]), str(row["state"]), float(row["population"])
             )
         )
-        reasons.append(
-            f"population {row['population']:,.0f}; median household income "
-            f"${frame.loc[geoid, 'value']:,.0f} in {year}"
-        )
+        parts = [f"population {row['population']:,.0f}"]
+        if "income" in used:
+            income = features[INCOME_METRIC][year].loc[geoid, "value"]
+            parts.append(f"median household income ${income:,.0f} in {year}")
+        if "transit" in used:
+            parts.append(f"{frame.loc[geoid, 'transit'] ** 2 * 100:.1f}% commute by transit")
+        reasons.append("; ".join(parts) + f"; distance {dist[i]:.2f}")
     kind = "counties" if focal.level == "county" else "cities"
+    words = {
+        "log_population": "population (log scale)",
+        "income": f"median household income in {year}",
+        "transit": "the share of workers commuting by public transit (square-root scale)",
+    }
+    chosen = ", ".join(words[c] for c in used)
     rule = (
         f"No peers were given, so these are the {len(peers)} {kind} nationally most similar to "
-        f"{focal.display_name} in population (log scale) and median household income in "
-        f"{year} (both standardised, straight-line distance). Give your own list with the "
-        '"peers" parameter to compare with neighbours or chosen partners instead.'
+        f"{focal.display_name} in {chosen}: each characteristic is standardised (minus its mean, "
+        "divided by its standard deviation over the places compared) and the distance is the "
+        "straight-line distance between them (0 = identical; about 1 = one standard deviation "
+        "apart). Values that are estimates shared with other places or flagged Weak are not "
+        "used for matching."
+        + (f" Not used for {focal.name}: {'; '.join(dropped)}." if dropped else "")
+        + ' Give your own list with the "peers" parameter to compare with chosen partners '
+        "instead."
     )
     return PeerSet(tuple(peers), rule, tuple(reasons), automatic=True)
 
 
-def _income_rows(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Median household income rows (the similarity measure), extracted once per table."""
-    rows = tidy[(tidy["metric"] == INCOME_METRIC) & tidy["value"].notna()]
-    return rows[["geoid", "year", "value"]].astype({"geoid": str})
+def _why(own) -> str:
+    if own is None:
+        return "no value"
+    return "a shared estimate" if bool(own["shared"]) else "flagged Weak"
+
+
+def _feature_rows(tidy: pd.DataFrame, level: str) -> dict[str, dict[int, pd.DataFrame]]:
+    """Income and transit values (the similarity measures), extracted once per table.
+
+    metric -> year -> rows indexed by geoid; ``unusable`` marks values that are shared
+    survey-area estimates or flagged Weak.
+    """
+    rows = tidy[tidy["metric"].isin([INCOME_METRIC, URBAN_METRIC]) & tidy["value"].notna()]
+    rows = rows[["geoid", "metric", "year", "value", "quality"]].astype(
+        {"geoid": str, "metric": str, "quality": object}
+    )
+    shared = artifacts.shared_estimates(tidy, level)
+    keep = np.isin(shared.metrics, [INCOME_METRIC, URBAN_METRIC]) & shared.confirmed
+    keys = set(
+        zip(
+            shared.geoids[keep].tolist(),
+            shared.metrics[keep].tolist(),
+            shared.years[keep].tolist(),
+            strict=True,
+        )
+    )
+    rows["shared"] = [
+        k in keys for k in zip(rows["geoid"], rows["metric"], rows["year"], strict=True)
+    ]
+    rows["unusable"] = rows["shared"] | rows["quality"].eq("Weak")
+    out: dict[str, dict[int, pd.DataFrame]] = {}
+    for (metric, year), part in rows.groupby(["metric", "year"]):
+        out.setdefault(str(metric), {})[int(year)] = part.set_index("geoid")
+    return out
+
+
+def neighbour_peers(
+    focal: Jurisdiction,
+    neighbours: Callable[[str], Sequence[str]] | None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> PeerSet:
+    """The counties sharing a boundary with ``focal`` (``neighbours(geoid)`` gives their codes).
+
+    Counties only; neighbours missing from Urban's files are skipped. With no adjacency
+    function (or for a city) the set is empty and the rule says why.
+    """
+    if focal.level != "county":
+        return PeerSet((), "Neighbouring places are listed for counties only.", (), True)
+    if neighbours is None:
+        return PeerSet(
+            (), "Neighbouring counties are not available in this installation.", (), True
+        )
+    table = derived(
+        jurisdiction_table(focal.level, data_dir), "by-geoid", lambda t: t.set_index("geoid")
+    )
+    try:
+        codes = list(neighbours(focal.geoid))
+    except MobilityNBError as exc:  # boundaries neither on disk nor downloadable
+        return PeerSet((), f"Neighbouring counties could not be listed: {exc}", (), True)
+    peers, reasons = [], []
+    for code in codes:
+        code = str(code)
+        if code == focal.geoid or code not in table.index:
+            continue
+        row = table.loc[code]
+        pop = row["population"]
+        peers.append(
+            Jurisdiction(
+                code,
+                focal.level,
+                str(row["name"]),
+                str(row["state"]),
+                None if pd.isna(pop) else float(pop),
+            )
+        )
+        reasons.append("shares a boundary with " + focal.name)
+    rule = (
+        f"The {len(peers)} counties that share a boundary with {focal.display_name} "
+        "(county outlines of the Census Bureau's cartographic boundary files)."
+    )
+    return PeerSet(tuple(peers), rule, tuple(reasons), automatic=True)
 
 
 def peer_table(
@@ -119,29 +262,46 @@ def peer_table(
 ) -> pd.DataFrame:
     """Each metric's value for the focal place and each peer in the focal place's latest year."""
     geoids = [focal.geoid] + [p.geoid for p in peer_set.peers]
-    have = standing[standing["value"].notna()][
-        ["metric", "label", "year", "direction", "unit", "value"]
-    ]
+    have = standing[standing["value"].notna()]
     sub = pd.concat([rows_for(tidy, g) for g in geoids])
     sub = sub[sub["value"].notna()]
     lookup = {
         (str(m), int(y), str(g)): float(v)
         for m, y, g, v in zip(sub["metric"], sub["year"], sub["geoid"], sub["value"], strict=True)
     }
+    flags = {
+        (str(m), int(y), str(g)): q
+        for m, y, g, q in zip(
+            sub["metric"], sub["year"], sub["geoid"], sub["quality"].astype(object), strict=True
+        )
+        if isinstance(q, str)
+    }
     rows = []
     for r in have.to_dict("records"):
         key = (r["metric"], int(r["year"]))
         vals = {g: lookup.get((*key, g), np.nan) for g in geoids}
         peer_vals = np.array([vals[p.geoid] for p in peer_set.peers], dtype=float)
-        # Counts scale with population, so ranking them says nothing about conditions.
-        direction = "none" if r["unit"] == "count" else r["direction"]
-        rank = _rank(vals[focal.geoid], peer_vals, direction)
+        m = catalog.get_metric(r["metric"])
+        # Only directional, non-crime metrics rank; a Weak, shared or not-own focal value
+        # says nothing about the place itself.
+        own_ok = (
+            r.get("quality") != "Weak"
+            and not r.get("shared_names")
+            and not r.get("artifact")
+            and not r.get("unreported_zero")
+        )
+        rank = (
+            _rank(vals[focal.geoid], peer_vals, m.comparison)
+            if m.rankable and own_ok
+            else (float("nan"))
+        )
         rows.append(
             {
                 "metric": r["metric"],
                 "label": r["label"],
                 "year": int(r["year"]),
                 **{g: vals[g] for g in geoids},
+                **{f"{g}_quality": flags.get((*key, g)) for g in geoids},
                 "peer_median": float(np.nanmedian(peer_vals))
                 if np.isfinite(peer_vals).any()
                 else np.nan,
@@ -154,8 +314,9 @@ def peer_table(
 
 def _rank(value: float, others: np.ndarray, direction: str) -> float:
     """1 = best among the focal place and its peers; NaN where direction is undefined."""
-    if np.isnan(value) or direction not in ("higher", "lower"):
+    higher = direction in ("higher", "higher_better")
+    if np.isnan(value) or not (higher or direction in ("lower", "lower_better")):
         return float("nan")
     others = others[np.isfinite(others)]
-    better = (others > value) if direction == "higher" else (others < value)
+    better = (others > value) if higher else (others < value)
     return float(better.sum() + 1)

@@ -1,4 +1,10 @@
-"""Gaps between subgroups: direction, reliability, mixed files and ranking."""
+"""Gaps between subgroups: direction, evidence, one vintage per gap, mixed files and ranking.
+
+A gap is reliable only when a z-test on the two groups' 95% bounds gives |z| > 1.96
+(SE = (upper - lower) / 3.92, the half facing the other group when asymmetric) and
+neither group is Weak or unflagged. Gaps without published bounds are kept but untested.
+The overall value comes from the subgroup file's own "All" row, never the main file.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,19 @@ import pandas as pd
 import pytest
 
 from mobility_nb.data.metrics import load_metrics, load_subgroup_totals, load_subgroups
-from mobility_nb.steps.step2.gaps import gap_table, subgroup_detail
+from mobility_nb.steps.step2.gaps import (
+    FEW,
+    LEARNING_CAVEAT,
+    NO_FLAG,
+    RANGE_ONLY,
+    TESTED,
+    UNTESTED,
+    WEAK_END,
+    WITHIN_MOE,
+    ZERO,
+    gap_table,
+    subgroup_detail,
+)
 
 NAN = float("nan")
 GEO = "4260000"
@@ -23,6 +41,13 @@ def sub_rows(rows) -> pd.DataFrame:
 def overall_rows(rows) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["metric", "year", "value"])
     frame.insert(0, "geoid", GEO)
+    return frame
+
+
+def totals_rows(sub_type: str, rows) -> pd.DataFrame:
+    """The subgroup file's own "All" rows: (metric, year, value)."""
+    frame = overall_rows(rows)
+    frame["subgroup_type"] = sub_type
     return frame
 
 
@@ -72,18 +97,22 @@ def test_weak_group_makes_a_gap_unreliable(phl):
     inc = find(phl, "pctl_income_50", "race-ethnicity")  # Hispanic (lowest) is Weak
     assert inc["worst_group"] == "Hispanic"
     assert inc["weak_groups"] == "Hispanic"
-    assert not inc["reliable"]
-    # A Weak group that is neither highest nor lowest is listed but does not block the gap.
+    assert not inc["reliable"] and inc["evidence"] == WEAK_END
+    # A Weak group that is neither highest nor lowest is listed but does not block the gap;
+    # the older file publishes no bounds for employment, so the gap is untested (it was
+    # called reliable before, on the flags alone).
     emp = find(phl, "share_employed", "race-ethnicity")
     assert emp["weak_groups"] == "Other Races and Ethnicities"
-    assert emp["reliable"]
+    assert emp["evidence"] == UNTESTED and not emp["reliable"]
 
 
-def test_overlapping_bounds_make_a_gap_unreliable(phl):
+def test_ranges_and_missing_bounds_are_not_tested(phl):
+    # Reading growth bounds are a range from other assumptions, not a margin of error.
     learn = find(phl, "rate_learning", "income")  # .80 [.70-.90] vs .95 [.85-1.05]
-    assert learn["ci_overlap"] and not learn["reliable"]
+    assert learn["evidence"] == RANGE_ONLY and not learn["reliable"]
+    assert learn["caveat"] == LEARNING_CAVEAT
     digital = find(phl, "share_digital_access", "income")  # no bounds published
-    assert not digital["ci_overlap"] and digital["reliable"]
+    assert digital["evidence"] == UNTESTED and not digital["reliable"]
 
 
 def test_missing_flag_makes_a_gap_unreliable():
@@ -94,19 +123,91 @@ def test_missing_flag_makes_a_gap_unreliable():
         ]
     )
     gaps = gap_table(subs, overall_rows([("share_employed", 2021, 0.65)]), GEO, "place")
-    assert not gaps.iloc[0]["reliable"] and not gaps.iloc[0]["ci_overlap"]
+    assert not gaps.iloc[0]["reliable"] and gaps.iloc[0]["evidence"] == NO_FLAG
 
 
-def test_non_overlapping_bounds_are_reliable():
+def test_z_test_decides_reliability():
     subs = sub_rows(
         [
             ("share_employed", "gender", "Male", 2021, 0.70, 0.68, 0.72, "Strong"),
             ("share_employed", "gender", "Female", 2021, 0.60, 0.58, 0.62, "Marginal"),
         ]
     )
-    row = gap_table(subs, overall_rows([("share_employed", 2021, 0.65)]), GEO, "place").iloc[0]
-    assert row["reliable"] and row["overall"] == 0.65
+    totals = totals_rows("gender", [("share_employed", 2021, 0.65)])
+    row = gap_table(subs, overall_rows([]), GEO, "place", totals).iloc[0]
+    # z = .10 / sqrt(2 * (.04 / 3.92)²) = 6.93
+    assert row["z"] == pytest.approx(6.930, abs=1e-3)
+    assert row["reliable"] and row["evidence"] == TESTED and row["overall"] == 0.65
     assert row["relative_gap"] == pytest.approx(0.10 / 0.65)
+
+
+def test_overlapping_intervals_can_still_be_a_real_gap():
+    # [.66, .74] and [.58, .66] touch; z = .08 / sqrt(2 * (.08 / 3.92)²) = 2.77.
+    subs = sub_rows(
+        [
+            ("share_employed", "gender", "Male", 2021, 0.70, 0.66, 0.74, "Strong"),
+            ("share_employed", "gender", "Female", 2021, 0.62, 0.58, 0.66, "Strong"),
+            ("share_hs_degree", "gender", "Male", 2021, 0.70, 0.60, 0.80, "Strong"),
+            ("share_hs_degree", "gender", "Female", 2021, 0.65, 0.55, 0.75, "Strong"),
+        ]
+    )
+    gaps = gap_table(subs, overall_rows([]), GEO, "place").set_index("metric")
+    assert gaps.loc["share_employed", "evidence"] == TESTED
+    # .05 / sqrt(2 * (.20 / 3.92)²) = 0.69
+    assert gaps.loc["share_hs_degree", "evidence"] == WITHIN_MOE
+
+
+def test_main_file_value_is_never_mixed_in():
+    # Only the main file has a 2021 value: the gap is sized against the groups' average
+    # and says so, instead of borrowing a number from another release.
+    subs = sub_rows(
+        [
+            ("share_employed", "gender", "Male", 2021, 0.70, NAN, NAN, "Strong"),
+            ("share_employed", "gender", "Female", 2021, 0.60, NAN, NAN, "Strong"),
+        ]
+    )
+    row = gap_table(subs, overall_rows([("share_employed", 2021, 0.50)]), GEO, "place").iloc[0]
+    assert row["relative_to"] == "average of the groups" and pd.isna(row["overall"])
+    assert row["relative_gap"] == pytest.approx(0.10 / 0.65)
+
+
+def test_equal_groups_and_counts_are_not_gaps():
+    subs = sub_rows(
+        [
+            ("share_employed", "gender", "Male", 2021, 0.70, NAN, NAN, "Strong"),
+            ("share_employed", "gender", "Female", 2021, 0.70, NAN, NAN, "Strong"),
+            ("count_homeless", "gender", "Male", 2021, 40, NAN, NAN, "Strong"),
+            ("count_homeless", "gender", "Female", 2021, 10, NAN, NAN, "Strong"),
+        ]
+    )
+    assert gap_table(subs, overall_rows([]), GEO, "place").empty
+
+
+def test_few_events_and_unreported_zeros_are_not_reliable():
+    # Arrests per 100,000 young people; 60,000 residents, about 10% aged 10-17, half
+    # female: 3,000 girls. 500 per 100,000 -> 15 arrests (< 20); 0 may be a non-report.
+    subs = sub_rows(
+        [
+            ("rate_juv_arrest", "gender", "Male", 2023, 2000.0, NAN, NAN, "Strong"),
+            ("rate_juv_arrest", "gender", "Female", 2023, 500.0, NAN, NAN, "Strong"),
+        ]
+    )
+    row = gap_table(subs, overall_rows([]), GEO, "place", population=60_000).iloc[0]
+    assert row["events"] == pytest.approx(15.0) and row["evidence"] == FEW
+    subs.loc[1, "value"] = 0.0
+    row = gap_table(subs, overall_rows([]), GEO, "place", population=60_000).iloc[0]
+    assert row["evidence"] == ZERO and not row["reliable"]
+
+
+def test_industries_are_not_residents():
+    subs = sub_rows(
+        [
+            ("ratio_living_wage", "industry", "Goods Producing", 2022, 0.9, NAN, NAN, "Strong"),
+            ("ratio_living_wage", "industry", "Leisure and Other", 2022, 0.4, NAN, NAN, "Strong"),
+        ]
+    )
+    row = gap_table(subs, overall_rows([]), GEO, "county").iloc[0]
+    assert not row["residents"]
 
 
 def test_mixed_income_type_is_split_into_its_pairs():
@@ -188,8 +289,10 @@ def test_gaps_are_ranked_by_size_relative_to_overall():
             ("share_hs_degree", "gender", "Female", 2023, 0.25, NAN, NAN, "Strong"),
         ]
     )
-    overall = overall_rows([("pctl_income_50", 2023, 60000), ("share_hs_degree", 2023, 0.20)])
-    gaps = gap_table(subs, overall, GEO, "place")
+    totals = totals_rows(
+        "gender", [("pctl_income_50", 2023, 60000), ("share_hs_degree", 2023, 0.20)]
+    )
+    gaps = gap_table(subs, overall_rows([]), GEO, "place", totals)
     assert list(gaps["metric"]) == ["share_hs_degree", "pctl_income_50"]
     assert list(gaps["relative_gap"]) == pytest.approx([0.5, 2000 / 60000])
 
@@ -197,7 +300,9 @@ def test_gaps_are_ranked_by_size_relative_to_overall():
 def test_fixture_gaps_are_sorted(phl):
     rel = phl["relative_gap"].tolist()
     assert rel == sorted(rel, reverse=True)
-    assert len(phl) == 10
+    assert len(phl) == 9  # the homeless count is no longer a gap (counts grow with groups)
+    assert set(phl["release"]) == {"2025 release", "February 2024 file"}
+    assert find(phl, "share_employed", "race-ethnicity")["source_file"].startswith("06_")
 
 
 def test_single_group_unknown_metric_and_other_places_are_skipped():
@@ -228,8 +333,8 @@ def test_overall_is_the_published_all_row(phl):
 
 
 def test_group_without_value_is_listed_as_missing(phl):
-    # 06 file, Philadelphia 2022: "Other Races and Ethnicities" has NA homeless count and flag.
-    homeless = find(phl, "count_homeless", "race-ethnicity")
+    # 06 file, Philadelphia 2022: "Other Races and Ethnicities" has NA homeless share and flag.
+    homeless = find(phl, "share_homeless", "race-ethnicity")
     assert homeless["missing_groups"] == "Other Races and Ethnicities"
 
 

@@ -85,16 +85,19 @@ def test_every_section_renders_for_cook_county(mm_fixture_dir, shown, tmp_path):
     assert "5,100,000 residents" in s["show_header"] and "FIPS 17031" in s["show_header"]
     assert "9 have a value" in s["show_header"]
     assert "Deaths from injury" in s["show_insights"]
-    assert "Set aside because the data are Weak" in s["show_insights"]
+    assert "Set aside: the data do not support a claim" in s["show_insights"]
+    assert "What these data cannot tell you about this place" in s["show_insights"]
     # Standing tables: the formatted value with its bounds, flag and rank.
-    assert "$75,000 ($74,000 to $76,000)" in s["show_standing_tables"]
-    assert '<td class="num">58%</td>' in s["show_standing_tables"]  # better than 58.3%
+    assert "$75,000 (95% bounds $74,000 to $76,000)" in s["show_standing_tables"]
+    assert '<td class="num">58% of 6</td>' in s["show_standing_tables"]  # 58.3%, n = 6
+    assert "only 3 with data" in s["show_standing_tables"]  # no in-state rank among three
     assert "15.0% : 25.0% (ratio 0.60)" in s["show_standing_tables"]  # parity as published
     for pillar in ("Rewarding Work", "Responsive and Just Governance"):
         assert f"<h3>{pillar}</h3>" in s["show_standing_tables"]
     # Automatic peers, with the rule and the hand-checked nearest county.
     assert "in 2023" in s["show_peers"] and "Philadelphia County, Pennsylvania" in s["show_peers"]
-    assert "decrease beyond the confidence bounds" in s["show_trends"]
+    assert "decrease larger than the margin of error" in s["show_trends"]
+    assert "2023 dollars" in s["show_trends"] and "CPI-U" in s["show_trends"]
     assert "improved" in s["show_trends"] and "worsened" in s["show_trends"]
     assert "Juvenile arrests" in s["show_gaps"]
     assert "Metrics with no value" in s["show_missing"]
@@ -201,3 +204,17 @@ def test_headline_for_step5(mm_fixture_dir):
     assert len(h) == 9 and (h["geoid"] == "17031").all()
     assert h.loc["pctl_income_50", "value_text"] == "$75,000"
     assert h.loc["share_debt_coll", "national_better"] == pytest.approx(100 * (1 - 2.5 / 6))
+
+
+def test_neighbours_come_from_the_given_function(mm_fixture_dir, shown):
+    calls = []
+
+    def fake(geoid: str) -> list[str]:
+        calls.append(geoid)
+        return ["17043", "17197", "99999"]  # the last is not in the data: skipped
+
+    s = render(Step2Page("17031", data_dir=mm_fixture_dir, neighbours=fake), shown)
+    assert calls == ["17031"]
+    assert "Neighbouring counties" in s["show_peers"]
+    assert "The 2 counties that share a boundary with Cook County, Illinois" in s["show_peers"]
+    assert "Cook County and its neighbours" in s["show_peers"]

@@ -8,12 +8,17 @@
   injury (lower)  90 85 30 40 50 100
   turnout         .62 .66 .60 .72 .70 .58, Loving .80
 Low birth weight (lower) exists only for 2022: .10 .09 .05 (Weak) .08 .11 .12.
+
+No fixture state has ten counties, so in-state ranks and medians are omitted (the rule:
+fewer than ten places say little); ``state_n`` still counts them. In-state ranks are
+checked on a made-up state of twelve counties below.
 """
 
 from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from mobility_nb.data import catalog
@@ -38,6 +43,9 @@ def test_better_than_uses_direction():
     assert math.isnan(better_than(30.0, "parity"))
     assert math.isnan(better_than(30.0, "none"))
     assert math.isnan(better_than(float("nan"), "higher"))
+    assert better_than(30.0, "higher_better") == 30.0  # catalog comparison kinds too
+    assert better_than(30.0, "lower_better") == 70.0
+    assert math.isnan(better_than(30.0, "context"))
 
 
 def test_one_row_per_catalog_metric(cook):
@@ -64,7 +72,7 @@ def test_latest_value_bounds_flag_and_year(cook):
 def test_percentile_higher_is_better_by_hand(cook):
     row = cook.loc["pctl_income_50"]
     assert row["national_pct"] == pytest.approx(pct(3, 1, 6))  # 55k, 65k, 70k below
-    assert row["state_pct"] == pytest.approx(pct(0, 1, 3))  # lowest of IL's three
+    assert math.isnan(row["state_pct"])  # only 3 Illinois counties: no in-state rank
     assert row["national_better"] == row["national_pct"]
     assert (row["national_n"], row["state_n"]) == (6, 3)
 
@@ -72,17 +80,16 @@ def test_percentile_higher_is_better_by_hand(cook):
 def test_ties_count_half(cook):
     row = cook.loc["share_employed"]
     assert row["national_pct"] == pytest.approx(pct(3, 2, 6))  # 66.7
-    assert row["state_pct"] == pytest.approx(pct(0, 2, 3))  # 33.3
+    assert row["national_ties"] == 2 and row["national_extreme"] is None  # a tie, not extreme
 
 
 def test_lower_is_better_turns_percentile_around(cook):
     debt = cook.loc["share_debt_coll"]
     assert debt["national_pct"] == pytest.approx(pct(2, 1, 6))  # .10 and .15 are below
     assert debt["national_better"] == pytest.approx(100 - pct(2, 1, 6))
-    assert debt["state_better"] == pytest.approx(100 - pct(2, 1, 3))  # worst in IL
     injury = cook.loc["rate_injury_death"]
     assert injury["national_better"] == pytest.approx(100 - pct(0, 1, 6))  # lowest: best
-    assert injury["state_better"] == pytest.approx(100 - pct(0, 1, 3))
+    assert math.isnan(injury["state_better"])  # fewer than ten Illinois counties
 
 
 def test_rank_is_within_the_metrics_latest_year(cook):
@@ -101,10 +108,11 @@ def test_turnout_counts_every_county_with_a_value(cook):
 def test_state_and_national_medians_by_hand(cook):
     row = cook.loc["pctl_income_50"]
     assert row["national_median"] == pytest.approx((70000 + 75000) / 2)
-    assert row["state_median"] == 95000
+    assert math.isnan(row["state_median"])  # three Illinois counties: not shown
     emp = cook.loc["share_employed"]
     assert emp["national_median"] == pytest.approx((0.58 + 0.60) / 2)
-    assert emp["state_median"] == pytest.approx(0.60)
+    # Cook's 95% interval (74,000-76,000) lies above the national median of 72,500.
+    assert row["vs_national"] == "higher"
 
 
 def test_counts_are_shown_but_not_ranked(cook):
@@ -144,5 +152,74 @@ def test_place_level_uses_place_metrics(mm_fixture_dir):
     row = table.set_index("metric").loc["pctl_income_50"]
     # 2023 city incomes: 42k, 71k, 85k, 130k, 57k (Philadelphia), 60k.
     assert row["national_pct"] == pytest.approx(pct(1, 1, 6))
-    assert row["state_pct"] == pytest.approx(pct(0, 1, 2))
-    assert row["state_median"] == pytest.approx((57000 + 60000) / 2)
+    assert math.isnan(row["state_pct"]) and math.isnan(row["state_median"])  # 2 PA cities
+
+
+def test_no_rank_for_context_count_crime_and_parity(cook):
+    for metric, note in (
+        ("count_homeless", "count"),
+        ("ratio_black_nh_house_value_households", "parity"),
+        ("share_desc_rep_black_nonhispanic", "population mix"),
+    ):
+        row = cook.loc[metric]
+        assert math.isnan(row["national_better"]), metric
+        assert note in row["rank_note"], metric
+
+
+def synthetic(values: list[float], metric: str = "share_employed") -> pd.DataFrame:
+    """Twelve made-up counties of one state (17) for one metric and year."""
+    rows = [
+        {
+            "geoid": f"17{i:03d}",
+            "level": "county",
+            "name": f"C{i}",
+            "state": "17",
+            "year": 2023,
+            "metric": metric,
+            "value": v,
+            "lower": float("nan"),
+            "upper": float("nan"),
+            "quality": "Strong",
+            "subgroup_type": "all",
+            "subgroup": "All",
+        }
+        for i, v in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_in_state_rank_with_ten_or_more_places():
+    values = [0.50, 0.52, 0.54, 0.56, 0.58, 0.60, 0.60, 0.62, 0.64, 0.66, 0.68, 0.70]
+    row = standing(synthetic(values), "17005", "county").set_index("metric").loc["share_employed"]
+    # .60 of twelve: five below, two equal -> (5 + 1) / 12.
+    assert row["state_n"] == 12 and row["state_pct"] == pytest.approx(pct(5, 2, 12))
+    assert row["state_median"] == pytest.approx(0.60)
+
+
+def test_tie_at_an_extreme_reports_the_tie_not_a_rank():
+    values = [0.0] * 7 + [0.01, 0.02, 0.03, 0.04, 0.05]  # seven counties at 0% transit
+    row = (
+        standing(synthetic(values, "share_transit_commuter"), "17000", "county")
+        .set_index("metric")
+        .loc["share_transit_commuter"]
+    )
+    # The mid-rank would be (0 + 3.5) / 12 = 29%; a 0 shared by seven has no rank.
+    assert math.isnan(row["national_better"])
+    assert (row["national_extreme"], row["national_ties"], row["national_n"]) == ("lowest", 7, 12)
+    assert "tied at the lowest" in row["rank_note"]
+
+
+def test_zero_that_may_be_unreported_is_left_out_of_the_pool():
+    values = [0.0, 900.0, 1200.0, 1500.0, 2000.0, 2500.0] + [3000.0] * 6
+    table = synthetic(values, "ratio_population_pc_physician")
+    zero = (
+        standing(table, "17000", "county").set_index("metric").loc["ratio_population_pc_physician"]
+    )
+    assert zero["unreported_zero"] and math.isnan(zero["national_better"])
+    assert "not reported" in zero["rank_note"]
+    other = (
+        standing(table, "17001", "county").set_index("metric").loc["ratio_population_pc_physician"]
+    )
+    # 900 is the lowest of the eleven others: (0 + 0.5) / 11 below -> better than 95.5%.
+    assert other["national_n"] == 11
+    assert other["national_better"] == pytest.approx(100 - pct(0, 1, 11))
