@@ -17,10 +17,10 @@ import pandas as pd
 from mobility_nb.claims import artifacts, ranking
 from mobility_nb.data import catalog, dollars
 from mobility_nb.data import metrics as metrics_data
-from mobility_nb.data.jurisdictions import Jurisdiction, jurisdiction_table, resolve
+from mobility_nb.data.jurisdictions import jurisdiction_table, resolve
 from mobility_nb.render.figures import figure_html
-from mobility_nb.render.recorder import PageRecorder
 from mobility_nb.render.tables import html_table, show_html
+from mobility_nb.steps.base import StepPage
 from mobility_nb.steps.step2 import charts, gaps, insights, peers, standing, trends
 
 Neighbours = Callable[[str], Sequence[str]]
@@ -77,8 +77,11 @@ def _flagged(m: catalog.Metric, value: Any, quality: Any) -> str:
     return text
 
 
-class Step2Page:
+class Step2Page(StepPage):
     """All analysis for one jurisdiction's Step 2 page, computed lazily and cached."""
+
+    step = "step2"
+    title_prefix = "Mobility Metrics"
 
     def __init__(
         self,
@@ -90,19 +93,12 @@ class Step2Page:
         level: str | None = None,
         neighbours: Neighbours | None = None,
     ) -> None:
-        self.data_dir = data_dir or None
-        self.neighbours = neighbours if neighbours is not None else _default_neighbours()
-        self.place: Jurisdiction = resolve(
-            jurisdiction, level=level or None, data_dir=self.data_dir
+        self._start(
+            jurisdiction, data_dir=data_dir, artifacts_dir=artifacts_dir, params=params, level=level
         )
+        self.neighbours = neighbours if neighbours is not None else _default_neighbours()
         self.level = self.place.level
         self.peer_input = [str(p) for p in peers if str(p).strip()]
-        self.recorder = PageRecorder(
-            "step2",
-            dict(params or {}),
-            artifacts_dir,
-            title=f"Mobility Metrics: {self.place.display_name}",
-        )
 
     # ---- data -------------------------------------------------------------------------
     @cached_property
@@ -746,11 +742,8 @@ class Step2Page:
             )
         return html_table(pd.DataFrame(rows), caption="What each metric measures")
 
-    def finish(self) -> None:
-        """Provenance block, then write the page's CSV and provenance for the runner."""
+    def record_sources(self) -> None:
         _ = self.tidy  # make sure the main data file is named even on a sparse page
-        self.recorder.show_provenance()
-        self.recorder.finish()
 
 
 def headline(

@@ -35,8 +35,8 @@ from mobility_nb.errors import (
     MobilityNBError,
 )
 from mobility_nb.render.figures import PALETTE, figure_html, new_figure
-from mobility_nb.render.recorder import PageRecorder
 from mobility_nb.render.tables import html_table, show_html
+from mobility_nb.steps.base import StepPage
 from mobility_nb.steps.step5 import inventory as inventory_mod
 from mobility_nb.steps.step5 import local_data
 
@@ -302,8 +302,16 @@ def _short_group(group: str) -> str:
 # --- the page ----------------------------------------------------------------------------------
 
 
-class Step5Page:
+def _entry(item: Any, key: str) -> str:
+    """One listed file or source by name (the checks say what is wrong with odd entries)."""
+    return str(item.get(key, "")) if isinstance(item, Mapping) else str(item)
+
+
+class Step5Page(StepPage):
     """All sections of one jurisdiction's Step 5 page."""
+
+    step = "step5"
+    title_prefix = "Local conditions"
 
     def __init__(
         self,
@@ -321,8 +329,7 @@ class Step5Page:
         map_indicator: str = "",
         high_poverty_threshold: float = tracts.HIGH_POVERTY_THRESHOLD,
     ) -> None:
-        self.data_dir = data_dir or None
-        self.place = resolve_place(jurisdiction, self.data_dir)
+        self._start(jurisdiction, data_dir=data_dir, artifacts_dir=artifacts_dir, params=params)
         self.acs_year = int(acs_year or 0)
         self.store_dir = store_dir or None
         self.census_data_dir = census_data_dir or None
@@ -334,12 +341,6 @@ class Step5Page:
         # Parse parameters now so a typo fails at the top of the page, not halfway down.
         self.local_specs = local_data.parse_specs(self.local_file_entries, base_dirs=project_dirs())
         inventory_mod.declared_rows(self.inventory_entries)
-        self.recorder = PageRecorder(
-            "step5",
-            dict(params or {}),
-            artifacts_dir,
-            title=f"Local conditions: {self.place.display_name}",
-        )
         self._flags_seen: set[str] = set()
 
     # ---- data -------------------------------------------------------------------------------
@@ -1028,6 +1029,14 @@ class Step5Page:
         )
         show_html("".join(parts))
 
-    def finish(self) -> None:
-        self.recorder.show_provenance()
-        self.recorder.finish()
+    def resolve_place(self, jurisdiction: str, level: str | None) -> Jurisdiction:
+        return resolve_place(jurisdiction, self.data_dir)
+
+    def recorded_params(self) -> dict[str, Any]:
+        """Local files and inventory entries are listed by path and name only."""
+        shown = super().recorded_params()
+        if "local_files" in shown:
+            shown["local_files"] = [_entry(f, "path") for f in shown["local_files"] or []]
+        if "inventory" in shown:
+            shown["inventory"] = [_entry(e, "source") for e in shown["inventory"] or []]
+        return shown

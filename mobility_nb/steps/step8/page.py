@@ -27,6 +27,7 @@ from mobility_nb.plan.sources import MetricsSource, Sources
 from mobility_nb.render.figures import PALETTE, figure_html, new_figure
 from mobility_nb.render.mpl_text import literal
 from mobility_nb.render.tables import html_table, show_html, show_table
+from mobility_nb.steps.base import StepPage
 
 STEP = "step8"
 PLAN_GLOB = "step8_*.yaml"
@@ -41,8 +42,8 @@ STATUS_COLOURS = {
 
 
 @dataclass
-class Step8Page:
-    """Everything the notebook shows, computed once."""
+class PlanView:
+    """The plan filled with data: everything the page shows, computed once."""
 
     jurisdiction: Any  # mobility_nb.data.jurisdictions.Jurisdiction
     plan: Plan
@@ -149,7 +150,7 @@ def load_page(
     plan: Mapping[str, Any] | None = None,
     current_year: int = 0,
     sources: Sources | None = None,
-) -> Step8Page:
+) -> PlanView:
     """Resolve the jurisdiction, read and check the plan, and fill it with data."""
     jur = _resolve_jurisdiction(jurisdiction, data_dir)
 
@@ -191,9 +192,7 @@ def load_page(
         )
     sources = sources or Sources(metrics=MetricsSource(data_dir or None))
     result = assess_plan(parsed, jur, sources, current_year)
-    return Step8Page(
-        jurisdiction=jur, plan=parsed, result=result, plan_path=path, data_dir=data_dir
-    )
+    return PlanView(jurisdiction=jur, plan=parsed, result=result, plan_path=path, data_dir=data_dir)
 
 
 # --- sections -----------------------------------------------------------------------------
@@ -203,7 +202,7 @@ def _with_year(text: str, year: int | None) -> str:
     return f"{text} ({year})" if text and year else (text or "—")
 
 
-def plan_table(page: Step8Page) -> pd.DataFrame:
+def plan_table(page: PlanView) -> pd.DataFrame:
     """The plan as shown on the page (the export has every column)."""
     rows = []
     for r in page.results:
@@ -229,7 +228,7 @@ def plan_table(page: Step8Page) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_html(page: Step8Page) -> str:
+def summary_html(page: PlanView) -> str:
     counts = status_counts(page.result)
     total = int(counts["indicators"].sum())
     parts = [
@@ -255,13 +254,13 @@ def summary_html(page: Step8Page) -> str:
     )
 
 
-def show_summary(page: Step8Page, recorder: Any = None) -> None:
+def _show_summary(page: PlanView, recorder: Any = None) -> None:
     if recorder is not None:
         recorder.record("status_counts", status_counts(page.result))
     show_html(summary_html(page))
 
 
-def show_plan_table(page: Step8Page, recorder: Any = None) -> None:
+def _show_plan_table(page: PlanView, recorder: Any = None) -> None:
     table = plan_table(page)
     if recorder is not None:
         from mobility_nb.plan.export import plan_frame
@@ -276,7 +275,7 @@ def show_plan_table(page: Step8Page, recorder: Any = None) -> None:
     )
 
 
-def targets_table(page: Step8Page) -> pd.DataFrame:
+def targets_table(page: PlanView) -> pd.DataFrame:
     rows = []
     for r in page.results:
         if r.target is None:
@@ -308,7 +307,7 @@ def _pace(r: IndicatorResult) -> str:
     return r.feasibility.verdict
 
 
-def show_targets(page: Step8Page, recorder: Any = None) -> None:
+def _show_targets(page: PlanView, recorder: Any = None) -> None:
     table = targets_table(page)
     if recorder is not None:
         recorder.record("targets", table)
@@ -327,7 +326,7 @@ def show_targets(page: Step8Page, recorder: Any = None) -> None:
         )
 
 
-def progress_table(page: Step8Page) -> pd.DataFrame:
+def progress_table(page: PlanView) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -341,7 +340,7 @@ def progress_table(page: Step8Page) -> pd.DataFrame:
     )
 
 
-def show_progress(page: Step8Page, recorder: Any = None) -> None:
+def _show_progress(page: PlanView, recorder: Any = None) -> None:
     counts = status_counts(page.result)
     table = progress_table(page)
     if recorder is not None:
@@ -374,7 +373,7 @@ def _status_bar(counts: pd.DataFrame) -> str:
     return figure_html(fig, alt, "Indicators by progress status")
 
 
-def gaps_table(page: Step8Page) -> pd.DataFrame:
+def gaps_table(page: PlanView) -> pd.DataFrame:
     rows = [
         {"No.": r.number, "Indicator": r.indicator.name, "Gap": gap}
         for r in page.results
@@ -383,7 +382,7 @@ def gaps_table(page: Step8Page) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["No.", "Indicator", "Gap"])
 
 
-def show_gaps(page: Step8Page, recorder: Any = None) -> None:
+def _show_gaps(page: PlanView, recorder: Any = None) -> None:
     table = gaps_table(page)
     if recorder is not None:
         recorder.record("data_gaps", table)
@@ -509,7 +508,7 @@ def chart_alt(r: IndicatorResult, place: str) -> str:
     return "; ".join(parts) + "."
 
 
-def show_charts(page: Step8Page, recorder: Any = None) -> None:
+def _show_charts(page: PlanView, recorder: Any = None) -> None:
     figures = []
     place = page.jurisdiction.name
     history = []
@@ -542,7 +541,7 @@ def show_charts(page: Step8Page, recorder: Any = None) -> None:
 # --- provenance and export ------------------------------------------------------------------
 
 
-def record_sources(page: Step8Page, recorder: Any) -> None:
+def _record_sources(page: PlanView, recorder: Any) -> None:
     """Name every data file the page read (Mobility Metrics, subgroup, local files, plan)."""
     years = sorted({int(y) for r in page.results for y in r.history["year"]})
     span = f"{years[0]}-{years[-1]}" if years else ""
@@ -553,14 +552,14 @@ def record_sources(page: Step8Page, recorder: Any) -> None:
         recorder.add_source(page.plan.path)
 
 
-def export(page: Step8Page, artifacts_dir: str | os.PathLike[str] = "") -> list[Path]:
+def export(page: PlanView, artifacts_dir: str | os.PathLike[str] = "") -> list[Path]:
     """Write plan.csv and plan.xlsx into ``artifacts_dir`` (nothing without one)."""
     if not artifacts_dir:
         return []
     return export_plan(page.result, artifacts_dir)
 
 
-def show_export(paths: list[Path]) -> None:
+def _show_export(paths: list[Path]) -> None:
     """Say where the exported plan is (the runner publishes it beside the page)."""
     if not paths:
         show_html(
@@ -608,3 +607,78 @@ def definitions_html() -> str:
         columns=["Status", "Meaning"],
     )
     return html_table(rows, caption="What each status means")
+
+
+class Step8Page(StepPage):
+    """The Step 8 page: the measurement plan with baselines, targets, progress and data gaps."""
+
+    step = "step8"
+    title_prefix = "Measurement plan"
+
+    def __init__(
+        self,
+        jurisdiction: str,
+        *,
+        data_dir: str = "",
+        artifacts_dir: str | None = None,
+        plan_file: str = "",
+        plan: Mapping[str, Any] | None = None,
+        current_year: int = 0,
+        params: Mapping[str, Any] | None = None,
+        sources: Sources | None = None,
+        view: PlanView | None = None,
+    ) -> None:
+        """Read and assess the plan for ``jurisdiction`` (or show an assessed ``view``)."""
+        self.view = view or load_page(
+            jurisdiction,
+            data_dir=data_dir,
+            plan_file=plan_file,
+            plan=plan,
+            current_year=current_year,
+            sources=sources,
+        )
+        self.artifacts_dir = artifacts_dir or ""
+        self._start(
+            self.view.jurisdiction.geoid,
+            data_dir=data_dir,
+            artifacts_dir=artifacts_dir,
+            params=params,
+        )
+
+    def resolve_place(self, jurisdiction: str, level: str | None) -> Any:
+        return self.view.jurisdiction  # resolved once, while the plan was read
+
+    def recorded_params(self) -> dict[str, Any]:
+        """The plan is named by its file name (its path is private to the machine)."""
+        shown = super().recorded_params()
+        shown.pop("plan", None)
+        shown["plan_file"] = self.view.plan_name
+        return shown
+
+    def record_sources(self) -> None:
+        _record_sources(self.view, self.recorder)
+
+    def show_summary(self) -> None:
+        """What the plan holds and how its indicators stand."""
+        self.record_sources()
+        _show_summary(self.view, self.recorder)
+
+    def show_plan_table(self) -> None:
+        _show_plan_table(self.view, self.recorder)
+
+    def show_targets(self) -> None:
+        _show_targets(self.view, self.recorder)
+
+    def show_charts(self) -> None:
+        _show_charts(self.view, self.recorder)
+
+    def show_progress(self) -> None:
+        show_html(definitions_html())
+        _show_progress(self.view, self.recorder)
+
+    def show_gaps(self) -> None:
+        _show_gaps(self.view, self.recorder)
+
+    def show_export(self) -> None:
+        """Write plan.csv / plan.xlsx for the runner to publish, and say where they are."""
+        _show_export(export(self.view, self.artifacts_dir))

@@ -24,7 +24,7 @@ ALPHA = SimpleNamespace(
 def page():
     plan = load_plan(FIXTURES / "plan_valid.yaml")
     result = assess_plan(plan, ALPHA, fixture_sources())
-    return step8.Step8Page(jurisdiction=ALPHA, plan=plan, result=result, plan_path=plan.path)
+    return step8.PlanView(jurisdiction=ALPHA, plan=plan, result=result, plan_path=plan.path)
 
 
 def test_plan_table_shows_values_with_years(page):
@@ -112,7 +112,7 @@ def _local_page(tmp_path, names):
         }
     )
     result = assess_plan(plan, ALPHA, fixture_sources())
-    return step8.Step8Page(jurisdiction=ALPHA, plan=plan, result=result, plan_path="(inline)")
+    return step8.PlanView(jurisdiction=ALPHA, plan=plan, result=result, plan_path="(inline)")
 
 
 def _svg_texts(figure_html: str) -> list[str]:
@@ -130,7 +130,7 @@ def test_dollar_signs_in_indicator_names_draw_as_typed(tmp_path):
     for r, name in zip(page.results, names, strict=True):
         figure = step8.indicator_chart(r, "Alpha County")
         assert f"{r.number}. {name}" in _svg_texts(figure)
-    step8.show_charts(page)  # the whole section renders
+    step8.Step8Page("42001", view=page).show_charts()  # the whole section renders
 
 
 def test_literal_escapes_only_dollar_signs():
