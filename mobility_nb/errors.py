@@ -181,3 +181,119 @@ class DollarsError(MobilityNBError):
 
 class ArtifactRegistryError(MobilityNBError):
     """The registry of documented artifacts (resources/known_artifacts.yaml) is malformed."""
+
+
+# --- Mobility Metrics data ----------------------------------------------------
+
+
+class UnknownLevelError(MobilityNBError):
+    """A level other than county or place was requested."""
+
+
+class UnknownMetricError(MobilityNBError):
+    """A metric name is not in the catalog; lists the closest catalog names."""
+
+    def __init__(self, name: str, suggestions: list[str], reason: str = "") -> None:
+        if reason:
+            message = (
+                f"{name!r} is an older column that does not match any 2025 metric: {reason}."
+                " Do not mix the two in one comparison."
+            )
+        else:
+            message = f"{name!r} is not a Mobility Metrics column in the 2025 catalog."
+        if suggestions:
+            message += " Closest catalog names: " + ", ".join(suggestions) + "."
+        else:
+            message += " See mobility_nb.data.catalog.load_catalog() for the full list."
+        super().__init__(message)
+        self.name = name
+        self.suggestions = suggestions
+
+
+# --- the Census layer ---------------------------------------------------------
+
+
+class CensusKeyError(MobilityNBError):
+    """No usable Census API key (missing, or rejected by the API)."""
+
+
+class CensusQueryError(MobilityNBError):
+    """The API could not answer a query (HTTP error, timeout, bad request, bad reply)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ACSStoreMissingError(MobilityNBError):
+    """The store lacks data a page needs; the message says how to fetch it."""
+
+
+# --- measurement plans --------------------------------------------------------
+
+
+class TypedValueError(MobilityNBError, ValueError):
+    """A typed value cannot be read in the indicator's units; the message says what to type."""
+
+
+class SourceUnavailableError(MobilityNBError):
+    """A data source the plan names cannot be read on this machine (not a plan mistake)."""
+
+
+class PlanError(MobilityNBError):
+    """A measurement plan is malformed; lists every problem with its field path."""
+
+    def __init__(self, where: str, problems: Sequence[str], advice: str = "") -> None:
+        self.where = where
+        self.problems = [str(p) for p in problems]
+        self.advice = advice or (
+            "Fix these fields in the plan and run again (params/step8_*.yaml are worked examples)."
+        )
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        """Every problem on its own line, none shortened (the CLI prints this as is)."""
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        return f"The measurement plan {self.where} has {count} {noun}:\n{lines}\n{self.advice}"
+
+
+class UnknownMeasureError(MobilityNBError):
+    """A plan names a measure the catalog (or the ACS layer) does not know."""
+
+    def __init__(self, message: str, suggestions: list[str]) -> None:
+        if suggestions:
+            message += " Closest: " + "; ".join(suggestions) + "."
+        super().__init__(message)
+        self.suggestions = suggestions
+
+
+# --- step pages ---------------------------------------------------------------
+
+
+class LocalDataError(MobilityNBError):
+    """A local file cannot be used (raised only in strict mode; pages list problems)."""
+
+
+# --- running and publishing pages ---------------------------------------------
+
+
+class KernelStartError(MobilityNBError):
+    """A batch worker could not start (or restart) its Jupyter kernel."""
+
+
+class KernelTrouble(MobilityNBError):
+    """The kernel did not answer, or could not be reset; the worker replaces it."""
+
+
+class BatchListError(ParamsError):
+    """A jurisdiction list file cannot be read or has the wrong shape."""
+
+
+class BatchLockedError(MobilityNBError):
+    """Another batch is writing into the same output folder."""
+
+
+class DaskBackendError(MobilityNBError):
+    """The Dask scheduler could not be reached or the cluster could not start."""

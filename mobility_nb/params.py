@@ -121,7 +121,7 @@ def load_params_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ParamsError(f"Cannot read the parameters file {str(file)!r}: {exc}.") from None
     try:
-        data = yaml.load(text, Loader=_make_loader(str(file)))
+        data = parse_yaml(text, str(file))
     except yaml.MarkedYAMLError as exc:
 
         def at(mark: yaml.Mark | None) -> str:
@@ -152,6 +152,16 @@ def load_params_file(path: str | os.PathLike[str]) -> dict[str, Any]:
             "must be words such as 'jurisdiction'."
         )
     return data
+
+
+def parse_yaml(text: str, name: str) -> Any:
+    """The one YAML reader of the tool (parameters, plans, batch lists, import plans).
+
+    Safe types only, leading-zero numbers and dates kept as text, duplicate keys refused
+    (ParamsError naming ``name`` and the line). Syntax errors propagate as
+    ``yaml.YAMLError`` so each caller can say what kind of file it was reading.
+    """
+    return yaml.load(text, Loader=_make_loader(name))
 
 
 def _make_loader(name: str) -> type[_ParamsLoader]:

@@ -41,7 +41,7 @@ from mobility_nb.acs.replyshape import table_problem
 from mobility_nb.config import CENSUS_CACHE_ENV as ENV_CACHE
 from mobility_nb.config import CENSUS_DEADLINE_ENV as ENV_DEADLINE
 from mobility_nb.config import CENSUS_KEY_ENV as ENV_KEY
-from mobility_nb.errors import MobilityNBError
+from mobility_nb.errors import CensusKeyError, CensusQueryError, MobilityNBError  # noqa: F401 (defined there)
 
 API_ROOT = "https://api.census.gov/"
 KEY_SIGNUP_URL = "https://api.census.gov/data/key_signup.html"
@@ -54,18 +54,6 @@ DEFAULT_BACKOFF = 1.0  # seconds; waits 0, 2, 4 ... between attempts (urllib3 ba
 DEFAULT_DEADLINE = 300.0  # seconds for one request, retries and body included
 DEFAULT_EXPIRE = timedelta(days=90)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
-
-
-class CensusKeyError(MobilityNBError):
-    """No usable Census API key (missing, or rejected by the API)."""
-
-
-class CensusQueryError(MobilityNBError):
-    """The API could not answer a query (HTTP error, timeout, bad request, bad reply)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 # --- secrets ------------------------------------------------------------------------------

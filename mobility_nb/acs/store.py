@@ -35,17 +35,17 @@ from platformdirs import user_cache_dir
 from mobility_nb.acs.variables import KIND_PUBLISHED, KIND_VARIABLE
 from mobility_nb.atomic import write_atomic
 from mobility_nb.config import ACS_STORE_ENV as ENV_STORE
-from mobility_nb.errors import ACSStoreCorruptError, ACSStoreLocationError, MobilityNBError
+from mobility_nb.errors import (
+    ACSStoreCorruptError,
+    ACSStoreLocationError,
+    ACSStoreMissingError,  # noqa: F401 (defined there)
+)
 
 META_KEY = b"mobility_nb.acs"
 COLUMNS = ["geoid", "name", "variable", "estimate", "moe", "estimate_flag", "moe_flag"]
 ORIGIN_COLUMNS = ["kind", "source"]
 JOURNAL = "refill-commands.json"  # store root: slice -> commands that wrote it
 LEVEL_WORDS = {"county": "counties", "place": "places (cities and towns)", "tract": "tracts"}
-
-
-class ACSStoreMissingError(MobilityNBError):
-    """The store lacks data a page needs; the message says how to fetch it."""
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from mobility_nb.claims.uncertainty import Estimate, compare
 from mobility_nb.data import catalog
 from mobility_nb.data.metrics import derived
 from mobility_nb.errors import ArtifactRegistryError
+from mobility_nb.params import parse_yaml
 
 EFFECTS = ("not_own_value", "zero_unreported", "pooled", "note")
 # The 2022 ACS 1-year microdata use PUMAs drawn from the 2020 census (2021 used 2010 PUMAs).
@@ -74,7 +74,7 @@ class Artifact:
 def known_artifacts() -> tuple[Artifact, ...]:
     """The registry, checked: known effects and metrics, a quote and a source for each."""
     path = resources.files("mobility_nb").joinpath("resources/known_artifacts.yaml")
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    entries = parse_yaml(path.read_text(encoding="utf-8"), str(path)) or []
     out = []
     for entry in entries:
         ident = entry.get("id", "?")

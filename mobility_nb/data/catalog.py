@@ -22,7 +22,10 @@ from typing import Any
 
 import pandas as pd
 
-from mobility_nb.errors import MobilityNBError
+from mobility_nb.errors import (
+    MobilityNBError,
+    UnknownMetricError,  # noqa: F401 (defined there)
+)
 
 PILLARS: tuple[str, ...] = (
     "Opportunity-Rich and Inclusive Neighborhoods",
@@ -107,26 +110,6 @@ REDEFINED: Mapping[str, tuple[str, str]] = {
 }
 
 _SUFFIXES = ("_quality", "_lb", "_ub")
-
-
-class UnknownMetricError(MobilityNBError):
-    """A metric name is not in the catalog; lists the closest catalog names."""
-
-    def __init__(self, name: str, suggestions: list[str], reason: str = "") -> None:
-        if reason:
-            message = (
-                f"{name!r} is an older column that does not match any 2025 metric: {reason}."
-                " Do not mix the two in one comparison."
-            )
-        else:
-            message = f"{name!r} is not a Mobility Metrics column in the 2025 catalog."
-        if suggestions:
-            message += " Closest catalog names: " + ", ".join(suggestions) + "."
-        else:
-            message += " See mobility_nb.data.catalog.load_catalog() for the full list."
-        super().__init__(message)
-        self.name = name
-        self.suggestions = suggestions
 
 
 @dataclass(frozen=True)

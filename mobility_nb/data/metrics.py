@@ -25,7 +25,10 @@ import pandas as pd
 from mobility_nb.config import default_cache_dir, find_file, resolve_data_dir
 from mobility_nb.data import catalog, layout
 from mobility_nb.data.csvread import read_csv_checked
-from mobility_nb.errors import DataDirectoryError, MobilityNBError
+from mobility_nb.errors import (
+    DataDirectoryError,
+    UnknownLevelError,  # noqa: F401 (defined there)
+)
 
 Level = Literal["county", "place"]
 T = TypeVar("T")
@@ -134,10 +137,6 @@ TIDY_COLUMNS = (
 
 _CACHE: dict[tuple[str, str, str], object] = {}
 _DERIVED: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
-
-
-class UnknownLevelError(MobilityNBError):
-    """A level other than county or place was requested."""
 
 
 def _check_level(level: str) -> Level:

@@ -15,17 +15,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from mobility_nb.errors import MobilityNBError
-
-
-class UnknownMeasureError(MobilityNBError):
-    """A plan names a measure the catalog (or the ACS layer) does not know."""
-
-    def __init__(self, message: str, suggestions: list[str]) -> None:
-        if suggestions:
-            message += " Closest: " + "; ".join(suggestions) + "."
-        super().__init__(message)
-        self.suggestions = suggestions
+from mobility_nb.errors import (
+    UnknownMeasureError,  # noqa: F401 (defined there)
+)
 
 
 def _key(text: str) -> str:

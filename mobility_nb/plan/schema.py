@@ -31,7 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mobility_nb.errors import MobilityNBError, ParamsError
+from mobility_nb.errors import (
+    MobilityNBError,
+    ParamsError,
+    PlanError,  # noqa: F401 (defined there)
+)
 
 SOURCE_KINDS = ("mobility_metric", "acs", "local")
 RULES = (
@@ -78,25 +82,6 @@ DISAGGREGATIONS: dict[str, tuple[str, ...]] = {
 SHARE_UNITS = ("share", "percent")
 UNITS = ("share", "percent", "dollars", "count", "rate", "ratio", "index", "number")
 MIN_YEAR, MAX_YEAR = 1990, 2100
-
-
-class PlanError(MobilityNBError):
-    """A measurement plan is malformed; lists every problem with its field path."""
-
-    def __init__(self, where: str, problems: Sequence[str], advice: str = "") -> None:
-        self.where = where
-        self.problems = [str(p) for p in problems]
-        self.advice = advice or (
-            "Fix these fields in the plan and run again (params/step8_*.yaml are worked examples)."
-        )
-        super().__init__(self.report())
-
-    def report(self) -> str:
-        """Every problem on its own line, none shortened (the CLI prints this as is)."""
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        return f"The measurement plan {self.where} has {count} {noun}:\n{lines}\n{self.advice}"
 
 
 # --- the plan as data ----------------------------------------------------------------------

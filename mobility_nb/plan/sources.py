@@ -22,15 +22,16 @@ from zipfile import BadZipFile
 import numpy as np
 import pandas as pd
 
-from mobility_nb.errors import DataFileError, LocalDataFileError, MobilityNBError
+from mobility_nb.errors import (
+    DataFileError,
+    LocalDataFileError,
+    MobilityNBError,
+    SourceUnavailableError,  # noqa: F401 (defined there)
+)
 from mobility_nb.plan.schema import DISAGGREGATIONS, Indicator
 
 HISTORY_COLUMNS = ("year", "value", "lower", "upper", "quality", "subgroup_type", "subgroup")
 CROSS_SECTION_COLUMNS = ("geoid", "name", "state", "value")
-
-
-class SourceUnavailableError(MobilityNBError):
-    """A data source the plan names cannot be read on this machine (not a plan mistake)."""
 
 
 class Place(Protocol):

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mobility_nb.errors import TypedValueError  # noqa: F401 (defined there)
+
 Fmt = Callable[[float], str]
 
 _DECIMALS = {
@@ -121,10 +123,6 @@ _KIND_WORDS = {
     "index": "an index",
     "parity": "a ratio",
 }
-
-
-class TypedValueError(ValueError):
-    """A typed value cannot be read in the indicator's units; the message says what to type."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ how it was run.
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import json
 import re
@@ -154,13 +153,13 @@ def find_failure(nb: NotebookNode) -> CellFailure | None:
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def is_package_error(ename: str, traceback: tuple[str, ...] | list[str] = ()) -> bool:
-    """True when a notebook's exception is one of ours (a MobilityNBError), by name.
+def is_package_error(ename: str) -> bool:
+    """True when a notebook's exception is one of ours (a MobilityNBError), by class name.
 
-    The kernel only reports the class name, so we match it against the subclasses known in
-    this process, and otherwise accept a non-builtin ``...Error`` raised from mobility_nb.
+    The kernel reports only the class name; every error the package raises on purpose is
+    defined in :mod:`mobility_nb.errors`, so the names known in this process are complete.
     """
-    from mobility_nb.errors import MobilityNBError
+    from mobility_nb import errors
 
     def names(cls: type) -> set[str]:
         found = {cls.__name__}
@@ -168,12 +167,7 @@ def is_package_error(ename: str, traceback: tuple[str, ...] | list[str] = ()) ->
             found |= names(sub)
         return found
 
-    if ename in names(MobilityNBError):
-        return True
-    if hasattr(builtins, ename) or not ename.endswith("Error"):
-        return False
-    text = _ANSI.sub("", "\n".join(traceback))
-    return "mobility_nb" in text
+    return ename in names(errors.MobilityNBError)
 
 
 def _first_line(source: str) -> str:
@@ -190,7 +184,7 @@ def failure_message(
     if len(evalue) > 600:
         evalue = evalue[:597] + "..."
     saved = f" The failed notebook is saved at {failed_path}." if failed_path else ""
-    if is_package_error(failure.ename, failure.traceback):
+    if is_package_error(failure.ename):
         return f"{evalue}{saved}" if evalue else f"{failure.ename} in {notebook}.{saved}"
     count = f" (In [{failure.exec_count}])" if failure.exec_count is not None else ""
     line = _first_line(failure.source)

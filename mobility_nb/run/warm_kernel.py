@@ -21,18 +21,10 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 
-from mobility_nb.errors import MobilityNBError
+from mobility_nb.errors import KernelStartError, KernelTrouble, MobilityNBError  # noqa: F401 (defined there)
 
 KERNEL_NAME = "python3"
 START_TIMEOUT = 60.0
-
-
-class KernelStartError(MobilityNBError):
-    """A batch worker could not start (or restart) its Jupyter kernel."""
-
-
-class KernelTrouble(RuntimeError):
-    """The kernel did not answer, or could not be reset; the worker replaces it."""
 
 
 def _snapshot_code(preload: tuple[str, ...] | None) -> str:

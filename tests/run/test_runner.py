@@ -289,10 +289,29 @@ def test_clean_system_exit_is_not_a_failure():
 def test_package_errors_are_recognised_by_name():
     assert is_package_error("JurisdictionError")
     assert is_package_error("DataFileError")
-    assert not is_package_error("ValueError", ["mobility_nb/x.py"])
-    # a subclass defined in a module this process never imported: judged by where it rose
-    assert is_package_error("NotImportedHereError", ["File .../mobility_nb/catalog.py:12"])
-    assert not is_package_error("NotImportedHereError", ["File .../other_pkg/x.py"])
+    assert is_package_error("PlanError")  # defined in errors.py like every other one
+    assert is_package_error("KernelTrouble")  # no longer a bare RuntimeError
+    assert not is_package_error("ValueError")
+    assert not is_package_error("NotOursError")
+
+
+def test_every_package_exception_lives_in_the_errors_module():
+    """One exception root, one module: nothing else defines a public exception."""
+    import ast
+
+    import mobility_nb
+
+    root = Path(mobility_nb.__file__).parent
+    stray = []
+    for path in root.rglob("*.py"):
+        if path.name == "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                bases = {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
+                if any(b.endswith(("Error", "Exception")) for b in bases):
+                    stray.append(f"{path.relative_to(root)}: {node.name}")
+    assert stray == []
 
 
 def test_missing_kernel_is_a_readable_error_and_writes_nothing(tmp_path):

@@ -158,7 +158,7 @@ def _text(plan: Path, where: str, value: Any, key: str, required: bool = False) 
 
 def load_yaml(path: Path) -> Any:
     """Parse with the package's strict loader (duplicate keys refused, FIPS stay text)."""
-    from mobility_nb.params import _make_loader
+    from mobility_nb.params import parse_yaml
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -177,7 +177,7 @@ def load_yaml(path: Path) -> Any:
             "An import plan lists files and rules; split it",
         )
     try:
-        return yaml.load(text, Loader=_make_loader(str(path)))
+        return parse_yaml(text, str(path))
     except ParamsError as exc:
         raise ACSImportError(str(path), str(exc), "Keep one of them") from None
     except yaml.MarkedYAMLError as exc:

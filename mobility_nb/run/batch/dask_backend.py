@@ -14,15 +14,13 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from mobility_nb.errors import MobilityNBError
+from mobility_nb.errors import (
+    DaskBackendError,  # noqa: F401 (defined there)
+)
 from mobility_nb.run.jobs import Job, Outcome
 from mobility_nb.run.warm_engine import WorkerSettings, run_job, shutdown_all
 
 PLUGIN_NAME = "mobility-nb-warm-kernels"
-
-
-class DaskBackendError(MobilityNBError):
-    """The Dask scheduler could not be reached or the cluster could not start."""
 
 
 def _plugin() -> Any:

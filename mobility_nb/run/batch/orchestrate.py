@@ -16,7 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mobility_nb.errors import MobilityNBError
+from mobility_nb.errors import (
+    BatchLockedError,  # noqa: F401 (defined there)
+)
 from mobility_nb.run.batch.backends import (
     choose_backend,
     default_workers,
@@ -34,10 +36,6 @@ from mobility_nb.run.jobs import Job, Outcome
 from mobility_nb.run.warm_engine import WorkerSettings
 
 LOCK_NAME = ".mobility-nb-batch.lock"
-
-
-class BatchLockedError(MobilityNBError):
-    """Another batch is writing into the same output folder."""
 
 
 @dataclass

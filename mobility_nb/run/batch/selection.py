@@ -29,8 +29,13 @@ from typing import Any
 
 import yaml
 
-from mobility_nb.errors import JurisdictionError, MobilityNBError, ParamsError
-from mobility_nb.params import check_no_secrets, notebook_parameters
+from mobility_nb.errors import (
+    BatchListError,  # noqa: F401 (defined there)
+    JurisdictionError,
+    MobilityNBError,
+    ParamsError,
+)
+from mobility_nb.params import check_no_secrets, notebook_parameters, parse_yaml
 from mobility_nb.run.jobs import Job, Outcome
 from mobility_nb.run.planning import make_job
 from mobility_nb.steps import STEPS, locate_notebook
@@ -38,10 +43,6 @@ from mobility_nb.steps import STEPS, locate_notebook
 RESERVED = {"jurisdiction", "peers", "level", "params", "params_file", "steps"}
 _PEER_SPLIT = re.compile(r"\s*[;|]\s*")
 Resolver = Callable[..., Any]  # resolve(text, level=None, data_dir=None) -> Jurisdiction
-
-
-class BatchListError(ParamsError):
-    """A jurisdiction list file cannot be read or has the wrong shape."""
 
 
 @dataclass
@@ -66,20 +67,6 @@ class Plan:
 
 
 # --- reading lists ------------------------------------------------------------------------
-
-
-class _ListLoader(yaml.SafeLoader):
-    """Leading-zero numbers stay text (YAML 1.1 would read 06037 as octal)."""
-
-
-def _int_or_text(loader: _ListLoader, node: yaml.ScalarNode) -> int | str:
-    text = str(loader.construct_scalar(node))
-    if re.fullmatch(r"[-+]?0[0-9_]+", text):
-        return text
-    return yaml.SafeLoader.construct_yaml_int(loader, node)
-
-
-_ListLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
 
 
 def _text(value: Any) -> str:
@@ -160,7 +147,7 @@ def _row_from_mapping(
 
 def _read_yaml(path: Path) -> list[Row]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ListLoader)
+        data = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f", line {mark.line + 1}" if mark else ""
@@ -263,7 +250,7 @@ def _coerce_text(value: Any, declared: str) -> Any:
     if declared.lower().startswith("list"):
         return [v for v in _PEER_SPLIT.split(value) if v]
     try:
-        return yaml.load(value, Loader=_ListLoader)
+        return parse_yaml(value, "a list cell")
     except yaml.YAMLError:
         return value
 

@@ -20,7 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mobility_nb.errors import MobilityNBError, ParamsError
+from mobility_nb.errors import (
+    LocalDataError,  # noqa: F401 (defined there)
+    ParamsError,
+)
 
 TYPES = ("text", "integer", "number", "year", "geoid", "date")
 GEOID_LENGTH = {"tract": 11, "county": 5, "place": 7, "block group": 12, "zcta": 5, "zip": 5}
@@ -45,10 +48,6 @@ SPEC_KEYS = {
 }
 MAX_EXAMPLES = 5
 MISSING_TEXT = {"", "na", "n/a", "nan", "null", "none", "-", "."}
-
-
-class LocalDataError(MobilityNBError):
-    """A local file cannot be used (raised only in strict mode; pages list problems)."""
 
 
 @dataclass(frozen=True)
