@@ -446,10 +446,13 @@ def _labels(rows: pd.DataFrame, most: int = 4) -> str:
 def _nation_body(report: Report) -> str:
     sel = report.selection
     by_state = _state_overview(report.overview)
-    n_states = by_state["state"].nunique()
+    codes = {p.state for p in sel.places}
+    where = f"{len(codes - {'11'})} states" + (
+        " and the District of Columbia" if "11" in codes else ""
+    )
     lead = (
         f"This page compares {esc(sel.described)} — {len(sel.places):,} {esc(sel.nouns)} in "
-        f"{n_states} states and DC — on the {len(report.table.metrics)} metrics of Urban's "
+        f"{where} — on the {len(report.table.metrics)} metrics of Urban's "
         f"Mobility Metrics framework (latest data years {esc(_years(report))}). Each value is "
         f"the one the {esc(sel.noun)}'s own Step 2 page shows. The overview gives each state's "
         "typical county; open a state below for its counties' full table"

@@ -24,6 +24,7 @@ from mobility_nb.compare import standings
 from mobility_nb.compare.selection import Selection, state_selection
 from mobility_nb.compare.table import ComparisonTable, build_table, place_names, records
 from mobility_nb.data import states
+from mobility_nb.errors import MobilityNBError
 from mobility_nb.render.cells import safe_frame
 from mobility_nb.render.recorder import PageRecorder
 
@@ -80,6 +81,7 @@ class Report:
     maps: list[maps_mod.MetricMap] = field(default_factory=list)
     shapes: str = ""
     state_reports: dict[str, str] = field(default_factory=dict)  # state abbr -> href
+    map_note: str = ""  # why a state report has no maps (boundaries unavailable)
 
     @property
     def stem(self) -> str:
@@ -152,7 +154,11 @@ def _draw_maps(report: Report, data_dir: str | os.PathLike[str] | None) -> None:
     state = report.selection.state
     assert state is not None
     names = place_names(report.selection.level, data_dir)
-    report.shapes = maps_mod.shapes(state)
+    try:
+        report.shapes = maps_mod.shapes(state)
+    except MobilityNBError as exc:  # boundaries neither on disk nor downloadable
+        report.map_note = f"The state maps could not be drawn: {exc}"
+        return
     by_metric = dict(tuple(report.annotated.groupby("metric", sort=False, observed=True)))
     focus = report.selection.focal.geoid if report.selection.focal else None
     for m in report.table.metrics:

@@ -96,8 +96,9 @@ def standing_text(row: Mapping[str, Any], m: catalog.Metric) -> str:
         return ""
     if step2_standing.has_rank(row):
         return ranking.percent_text(float(row["national_better"]))
-    if m.rankable and row.get("national_extreme"):
-        return f"tied at the {row['national_extreme']}"
+    extreme = row.get("national_extreme")
+    if m.rankable and isinstance(extreme, str) and extreme:
+        return f"tied at the {extreme}"
     return ""
 
 

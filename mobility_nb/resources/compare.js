@@ -59,16 +59,25 @@
         if (ok && !seen[key]) { seen[key] = 1; shown++; }
       }
       for (var k = 0; k < states.length; k++) {
-        var any = states[k].querySelector('tr[data-place]:not([hidden])');
-        states[k].hidden = !any;
-        if (q && any) { states[k].open = true; }
+        var state = states[k];
+        var any = state.querySelector('tr[data-place]:not([hidden])');
+        state.hidden = !any;
+        if (q && any && !state.open) { state.open = true; state.setAttribute('data-opened', ''); }
+        if (!q && state.hasAttribute('data-opened')) {
+          state.open = false;
+          state.removeAttribute('data-opened');
+        }
       }
       if (count) {
         count.textContent = q ? (shown ? shown + ' place' + (shown === 1 ? '' : 's') +
           ' match.' : 'No place matches; clear the search to see all.') : '';
       }
     };
-    form.addEventListener('input', apply);
+    var timer = null;
+    form.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(apply, rows.length > 2000 ? 250 : 0);
+    });
     form.addEventListener('submit', function (e) { e.preventDefault(); });
   }
 
