@@ -21,11 +21,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mobility_nb.compare.table import records
 from mobility_nb.data import catalog
 from mobility_nb.errors import MapError
 from mobility_nb.geo import MapClass, state_map, state_paths
 
 PATHS_ID = "cty"  # the id prefix of the shared county shapes on a report page
+MAP_INPUT = ("geoid", "value", "year", "quality", "shared_names", "unreported_zero", "artifact")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def metric_map(
     values: dict[str, float | None] = {}
     weak: set[str] = set()
     hidden = shared = 0
-    for r in rows.to_dict("records"):
+    for r in records(rows, MAP_INPUT):
         value = r["value"]
         if value is None or (isinstance(value, float) and math.isnan(value)):
             values[r["geoid"]] = None

@@ -24,13 +24,14 @@ from mobility_nb.compare.html import PILLAR_SHORT, esc, pillar_id
 from mobility_nb.compare.report import Report
 from mobility_nb.data import catalog, states
 from mobility_nb.data.jurisdictions import Jurisdiction
-from mobility_nb.render.notebook_html import page_css
 
 MIN_FOR_EXTREMES = 3  # places, and usable values per place, before naming highest/lowest
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _resource(name: str) -> str:
+    """A stylesheet or script of the package: the step pages' page.css, then compare.css and
+    compare.js (read directly: the notebook exporter's imports cost seconds)."""
     return resources.files("mobility_nb").joinpath(f"resources/{name}").read_text("utf-8")
 
 
@@ -51,7 +52,8 @@ def render(report: Report) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<meta name="referrer" content="no-referrer">\n'
             f'<meta name="generator" content="mobility-nb {esc(__version__)}">\n'
-            f"<title>{esc(sel.title)}</title>\n<style>\n{page_css()}\n{_resource('compare.css')}"
+            f"<title>{esc(sel.title)}</title>\n<style>\n{_resource('page.css')}\n"
+            f"{_resource('compare.css')}"
             "</style>\n</head>\n<body>\n",
             '<main class="mnb-page mnb-report">\n',
             report.shapes,

@@ -35,6 +35,8 @@ def reports(tmp_path_factory, shared_mm_dir, shared_atlas) -> dict[str, PageRepo
     from mobility_nb.testing.pagecheck import PageChecker
 
     out = tmp_path_factory.mktemp("compare-pages")
+    for geoid, stem in (("4260000", "philadelphia-city-pa"), ("42101", "philadelphia-county-pa")):
+        _step_page(out, geoid, stem)  # so the reports draw their links to step pages
     chosen = [
         selection.state_selection("PA", "county", shared_mm_dir),
         selection.peer_selection("4260000", (), shared_mm_dir),
@@ -42,6 +44,16 @@ def reports(tmp_path_factory, shared_mm_dir, shared_atlas) -> dict[str, PageRepo
     run_compare(chosen, out, str(shared_mm_dir))
     with PageChecker() as checker:
         return {key: checker.check(out / "compare" / name) for key, name in REPORTS.items()}
+
+
+def _step_page(out, geoid: str, stem: str) -> None:
+    import json
+
+    folder = out / "step2"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{geoid}-{stem}.html").write_text("<!DOCTYPE html><title>x</title>")
+    side = {"jurisdiction": geoid, "name": stem, "state": "PA", "level": "county"}
+    (folder / f"{geoid}-{stem}.fingerprint").write_text(json.dumps(side))
 
 
 @pytest.mark.parametrize(("report", "width"), CASES)
