@@ -461,6 +461,19 @@ def read_slice(
     return StoreSlice(key, path, rows, meta)
 
 
+def holds_geography(path: str | os.PathLike[str], geoid_prefix: str) -> bool:
+    """Whether one store file has any row whose GEOID starts with ``geoid_prefix`` (reads
+    the GEOID column only)."""
+    file = Path(path)
+    if not file.is_file():
+        return False
+    try:
+        geoids = pq.read_table(file, columns=["geoid"]).column("geoid").unique().to_pylist()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _corrupt(file, exc) from None
+    return any(str(g).startswith(geoid_prefix) for g in geoids)
+
+
 INVENTORY_COLUMNS = [
     "dataset",
     "year",

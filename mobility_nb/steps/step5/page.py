@@ -14,16 +14,14 @@ import contextlib
 import html
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mobility_nb.acs import indicators as ind
-from mobility_nb.acs import maps, sentinels, store, tracts
+from mobility_nb.acs import lookup, maps, sentinels, store, tracts
 from mobility_nb.acs import moe as moe_mod
 from mobility_nb.config import CENSUS_FIPS_FILE, project_dirs, resolve_census_data_dir
 from mobility_nb.data import states
@@ -39,6 +37,7 @@ from mobility_nb.render.tables import html_table, show_html
 from mobility_nb.steps.base import StepPage
 from mobility_nb.steps.step5 import inventory as inventory_mod
 from mobility_nb.steps.step5 import local_data
+from mobility_nb.steps.step5.acs_view import ACSView, load_acs
 
 RACE_INDICATORS = (
     "median_household_income",
@@ -133,78 +132,6 @@ def _fallback_name(code: str) -> str:
             pass
         return f"County {code}"
     return f"Place {code}"
-
-
-# --- ACS data for one jurisdiction -------------------------------------------------------------
-
-
-@dataclass
-class ACSView:
-    """What the local store holds for one jurisdiction and one ACS vintage."""
-
-    store_dir: Path
-    year: int | None = None
-    place: pd.DataFrame = field(default_factory=pd.DataFrame)  # one wide row (or none)
-    place_origin: str = ""  # "published" | "sum of tracts" | ""
-    tracts: pd.DataFrame = field(default_factory=pd.DataFrame)  # wide, one row per tract
-    slices: list[store.StoreSlice] = field(default_factory=list)
-    skipped: dict[str, int] = field(default_factory=dict)
-    years_available: list[int] = field(default_factory=list)
-
-    @property
-    def vintage(self) -> str:
-        return store.vintage_label(self.year) if self.year else ""
-
-    @property
-    def source_labels(self) -> list[str]:
-        return list(dict.fromkeys(s.source_label for s in self.slices if s.source_label))
-
-    @property
-    def is_replay(self) -> bool:
-        return any(s.meta.get("source") == "replay" for s in self.slices)
-
-    @property
-    def found(self) -> bool:
-        return bool(self.slices)
-
-
-def load_acs(
-    place: Jurisdiction, store_dir: str | os.PathLike[str] | None, year: int = 0
-) -> ACSView:
-    """Read the jurisdiction's row(s) and its tracts from the store for one vintage."""
-    directory = store.resolve_store_dir(store_dir)
-    levels = ("county", "tract") if place.level == "county" else ("place",)
-    years = sorted(
-        {y for lv in levels for y in store.available_years(directory, place.state, lv)},
-        reverse=True,
-    )
-    view = ACSView(directory, years_available=years)
-    if year:
-        view.year = int(year)
-    elif years:
-        view.year = years[0]
-    if not view.year:
-        return view
-    for level in levels:
-        key = store.StoreKey("acs5", view.year, level, place.state)
-        prefix = place.geoid if level in ("tract", place.level) else ""
-        try:
-            sl = store.read_slice(directory, key, geoid_prefix=prefix)
-        except store.ACSStoreMissingError:
-            continue
-        if sl.rows.empty:
-            continue
-        view.slices.append(sl)
-        wide = sl.wide()
-        if level == "tract":
-            view.tracts = wide
-        else:
-            view.place = wide.loc[[place.geoid]] if place.geoid in wide.index else view.place
-            view.place_origin = "published" if len(view.place) else ""
-    if view.place.empty and len(view.tracts):
-        view.place, view.skipped = ind.sum_geographies(view.tracts, place.geoid, place.name)
-        view.place_origin = "sum of tracts"
-    return view
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -346,22 +273,19 @@ class Step5Page(StepPage):
     # ---- data -------------------------------------------------------------------------------
     @cached_property
     def acs(self) -> ACSView:
-        view = load_acs(self.place, self.store_dir, self.acs_year)
-        for sl in view.slices:
-            self.recorder.add_source(sl.path, years=view.vintage)
+        p = self.place
+        view = load_acs(p.geoid, p.level, p.name, self.store_dir, self.acs_year)
+        for f in view.used_files:
+            self.recorder.add_source(f.path, years=view.vintage)
         return view
 
-    @cached_property
+    @property
     def results(self) -> pd.DataFrame:
-        if self.acs.place.empty:
-            return pd.DataFrame(columns=ind.RESULT_COLUMNS)
-        return ind.compute_all(self.acs.place)
+        return self.acs.results
 
-    @cached_property
+    @property
     def tract_results(self) -> pd.DataFrame:
-        if self.acs.tracts.empty:
-            return pd.DataFrame(columns=ind.RESULT_COLUMNS)
-        return ind.compute_all(self.acs.tracts)
+        return self.acs.tract_results
 
     @cached_property
     def geometry(self) -> maps.TractPolygons | None:
@@ -379,8 +303,8 @@ class Step5Page(StepPage):
     def local(self) -> list[local_data.LoadedLocalFile]:
         valid: dict[str, set[str]] = {self.place.level: {self.place.geoid}}
         if self.place.level == "county":
-            if len(self.acs.tracts):
-                valid["tract"] = set(self.acs.tracts.index)
+            if self.acs.tract_geoids:
+                valid["tract"] = set(self.acs.tract_geoids)
             elif self.geometry is not None:
                 valid["tract"] = self.geometry.geoids
         loaded = local_data.load_local_files(
@@ -511,9 +435,9 @@ class Step5Page(StepPage):
         self.recorder.record("acs_indicators", overall)
         tract_only = set()
         if view.place_origin == "sum of tracts":
-            n = len(view.tracts)
+            n = len(view.tract_geoids)
             basis = f"sum of {n} tracts (derived)"
-            summed = any(c.endswith("_E") for c in view.place.columns)
+            summed = view.summed_counts
             origin_note = (
                 f"<p class='mnb-note'>The store has no {self.place.level}-level ACS table for "
                 f"{_esc(self.place.name)} in this vintage, so counts were added up from its {n} "
@@ -674,7 +598,7 @@ class Step5Page(StepPage):
                 "selected without a tract-to-place crosswalk.</p>"
             )
             return
-        if self.acs.tracts.empty:
+        if not self.acs.tract_geoids:
             show_html(
                 self._missing_acs_html()
                 if not self.acs.found
@@ -702,7 +626,7 @@ class Step5Page(StepPage):
                 )
                 rows.append(row)
                 classes.append("")
-        n = len(self.acs.tracts)
+        n = len(self.acs.tract_geoids)
         text = [
             f"<p>{_esc(self.place.name)} has {n} census tracts in the local store "
             f"({_esc(self.acs.vintage)}); the last column counts tract estimates of low "
@@ -731,7 +655,10 @@ class Step5Page(StepPage):
     def _concentration_html(self) -> str:
         poverty = ind.get("poverty_rate")
         part = self._tract_rows("poverty_rate", ind.ALL)
-        weights = ind.denominator(poverty, self.acs.tracts)
+        wide = lookup.tract_wide(
+            self.acs.store_dir, self.place.geoid, self.acs.year or 0, variables=poverty.variables
+        )
+        weights = ind.denominator(poverty, wide.reindex(part["geoid"])) if len(wide) else None
         if (
             part.empty
             or weights is None
@@ -790,7 +717,7 @@ class Step5Page(StepPage):
         return None
 
     def show_tract_map(self) -> None:
-        if self.place.level != "county" or self.acs.tracts.empty:
+        if self.place.level != "county" or not self.acs.tract_geoids:
             return
         choice = self._map_choice()
         if choice is None:
@@ -920,7 +847,7 @@ class Step5Page(StepPage):
                 if g != ind.ALL
             }
         )
-        levels = " and ".join(sorted({s.key.level for s in view.slices}))
+        levels = " and ".join(sorted({f.key.level for f in view.used_files}))
         low = (
             int((self.tract_results["reliability"] == moe_mod.LOW).sum())
             if len(self.tract_results)
@@ -1002,9 +929,7 @@ class Step5Page(StepPage):
                 f"<p>ACS data: {_esc(view.vintage)}; source: "
                 f"{_esc('; '.join(view.source_labels))}.</p>"
             )
-            var_notes = {}
-            for sl in view.slices:
-                var_notes.update(sl.meta.get("variable_notes", {}))
+            var_notes = view.variable_notes
             if var_notes:
                 table = pd.DataFrame(
                     {"ACS variable": list(var_notes), "Taken from": list(var_notes.values())}
