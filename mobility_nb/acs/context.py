@@ -158,13 +158,12 @@ class IndicatorContext:
 
 
 def versus_phrase(comparison: SetComparison, where: str) -> str:
-    """'above the median of Virginia's counties (outside the 90% margin of error)'."""
+    """'above the median of Virginia's counties, beyond its 90% margin of error'."""
     return {
-        HIGHER: f"above the median of {where} (the median lies below its 90% interval)",
-        LOWER: f"below the median of {where} (the median lies above its 90% interval)",
-        WITHIN: f"not distinguishable from the median of {where} (the median lies "
-        "within its 90% margin of error)",
-        WEAK: f"not compared with the median of {where}: low reliability",
+        HIGHER: f"above the median of {where}, beyond its 90% margin of error",
+        LOWER: f"below the median of {where}, beyond its 90% margin of error",
+        WITHIN: f"within its 90% margin of error of the median of {where}: no difference shown",
+        WEAK: f"not compared with the median of {where}: its estimate has low reliability",
     }.get(comparison.versus, f"not tested against the median of {where}: no margin of error")
 
 

@@ -14,6 +14,7 @@ the page itself says the same thing.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,10 +85,10 @@ class ACSView:
 
     @property
     def source_labels(self) -> list[str]:
-        """Who supplied the values shown (the store's per-cell sources), else the files'."""
-        frames = [self.results, self.tract_results]
+        """Who supplied the values shown, one entry per source with its files named
+        ('UVA Equity Center ... (alb_a.csv, alb_b.csv and 12 more)'); else the files' labels."""
         found: dict[str, None] = {}
-        for frame in frames:
+        for frame in (self.results, self.tract_results):
             if frame.empty:
                 continue
             shown = frame[np.isfinite(frame["estimate"].to_numpy(dtype=float))]
@@ -100,7 +101,7 @@ class ACSView:
                 label = str(f.meta.get("source_label", f.meta.get("source", "")))
                 if label:
                     found.setdefault(label)
-        return list(found)
+        return group_sources(list(found))
 
     @property
     def is_replay(self) -> bool:
@@ -115,6 +116,30 @@ class ACSView:
 
     def other_vintages(self) -> list[int]:
         return [y for y in self.held if y != self.year]
+
+
+_FILE_NOTE = re.compile(r"^(?P<source>.*) \((?P<file>[^()]+\.[A-Za-z]{2,5})\)$")
+FILES_NAMED = 3
+
+
+def group_sources(labels: list[str]) -> list[str]:
+    """Merge 'Source (file.csv)' labels of one source into 'Source (a.csv, b.csv and 4 more)'."""
+    files: dict[str, list[str]] = {}
+    for label in labels:
+        match = _FILE_NOTE.match(label)
+        source, file = (match["source"], match["file"]) if match else (label, "")
+        named = files.setdefault(source, [])
+        if file and file not in named:
+            named.append(file)
+    out = []
+    for source, named in files.items():
+        if not named:
+            out.append(source)
+            continue
+        shown = ", ".join(named[:FILES_NAMED])
+        more = f" and {len(named) - FILES_NAMED} more" if len(named) > FILES_NAMED else ""
+        out.append(f"{source} ({shown}{more})")
+    return out
 
 
 def load_acs(
