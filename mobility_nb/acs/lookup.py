@@ -66,6 +66,32 @@ def vintages(
     return store.available_years(directory, str(geoid)[:2], level or level_of(geoid), dataset)
 
 
+_HELD: dict[tuple, dict[tuple[int, str], frozenset[str]]] = {}
+
+
+def _held_in_state(directory: Path, state: str, dataset: str) -> dict[tuple[int, str], frozenset]:
+    """(year, level) -> the places held (GEOIDs; for tracts, their 5-digit counties), for
+    one state's store files. Kept while the files are unchanged (a batch asks per page)."""
+    paths = sorted(directory.glob(f"{dataset}/*/*/{state}.parquet"))
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    key = (str(directory), state, dataset, stamp)
+    hit = _HELD.get(key)
+    if hit is not None:
+        return hit
+    held: dict[tuple[int, str], frozenset[str]] = {}
+    for path in paths:
+        try:
+            year, level = int(path.parts[-3]), path.parts[-2]
+        except ValueError:
+            continue
+        geoids = store.geographies(path)
+        held[(year, level)] = frozenset(g[:5] for g in geoids) if level == "tract" else geoids
+    if len(_HELD) > 64:
+        _HELD.clear()
+    _HELD[key] = held
+    return held
+
+
 def place_vintages(
     store_dir: str | os.PathLike[str] | None,
     geoid: str,
@@ -76,15 +102,17 @@ def place_vintages(
     """Vintages (newest first) whose store files hold rows for this place, with the levels
     that do: its own row and, for ``levels=("county", "tract")``, its tracts.
 
-    Reads only the files' GEOID column, so a page (or the command line, before any kernel
-    starts) learns cheaply whether the store has anything for the place at all.
+    Reads only the files' GEOID column, once per state while the files are unchanged, so
+    a page (or the command line, before any kernel starts) learns cheaply whether the store
+    has anything for the place at all.
     """
     directory = store.resolve_store_dir(store_dir)
+    held = _held_in_state(Path(directory), str(geoid)[:2], dataset)
     found: dict[int, list[str]] = {}
     for level in levels or (level_of(geoid),):
-        for year in store.available_years(directory, str(geoid)[:2], level, dataset):
-            key = store.StoreKey(dataset, year, level, str(geoid)[:2])
-            if store.holds_geography(store.slice_path(directory, key), str(geoid)):
+        code = str(geoid)[:5] if level == "tract" else str(geoid)
+        for (year, lv), places in held.items():
+            if lv == level and code in places:
                 found.setdefault(year, []).append(level)
     return dict(sorted(found.items(), reverse=True))
 

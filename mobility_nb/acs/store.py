@@ -461,17 +461,16 @@ def read_slice(
     return StoreSlice(key, path, rows, meta)
 
 
-def holds_geography(path: str | os.PathLike[str], geoid_prefix: str) -> bool:
-    """Whether one store file has any row whose GEOID starts with ``geoid_prefix`` (reads
-    the GEOID column only)."""
+def geographies(path: str | os.PathLike[str]) -> frozenset[str]:
+    """The GEOIDs one store file holds rows for (reads the GEOID column only)."""
     file = Path(path)
     if not file.is_file():
-        return False
+        return frozenset()
     try:
-        geoids = pq.read_table(file, columns=["geoid"]).column("geoid").unique().to_pylist()
+        column = pq.read_table(file, columns=["geoid"]).column("geoid")
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _corrupt(file, exc) from None
-    return any(str(g).startswith(geoid_prefix) for g in geoids)
+    return frozenset(str(g) for g in column.unique().to_pylist())
 
 
 INVENTORY_COLUMNS = [

@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -192,4 +193,18 @@ def missing_acs_message(
         f"(vintages there for it: {years}), so its Step 5 page has no ACS section. Fill it "
         f"with `{command}` (Census API key in $CENSUS_API_KEY), or import files you have "
         "with `mobility-nb census import`."
+    )
+
+
+def missing_for_job(job: Any) -> str:
+    """The step registry's data check for a planned Step 5 page (a
+    :class:`~mobility_nb.run.jobs.Job`): its ``store_dir`` and ``acs_year`` parameters, or
+    the store the kernel will use ($MOBILITY_NB_ACS_STORE, the user cache)."""
+    params = getattr(job, "params", {}) or {}
+    return missing_acs_message(
+        job.geoid,
+        job.level or ("county" if len(str(job.geoid)) == 5 else "place"),
+        job.state or str(job.geoid)[:2],
+        params.get("store_dir") or None,
+        int(params.get("acs_year") or 0),
     )

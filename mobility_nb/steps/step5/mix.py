@@ -117,7 +117,8 @@ def mix_chart(series: pd.DataFrame, title: str) -> tuple[Any, str] | None:
         return None
     newest = series[series["year"] == series["year"].max()]
     groups = list(newest.sort_values("estimate", ascending=False)["group"][:CHARTED])
-    fig, axes = new_figure(7.0, 1.25 * len(groups) + 0.8, nrows=len(groups), sharex=True)
+    fig, axes = new_figure(7.0, 1.45 * len(groups) + 0.8, nrows=len(groups), sharex=True)
+    fig.subplots_adjust(hspace=0.75)
     axes = np.atleast_1d(axes)
     parts = []
     for n, (ax, group) in enumerate(zip(axes, groups, strict=True)):

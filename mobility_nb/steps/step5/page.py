@@ -859,9 +859,11 @@ class Step5Page(StepPage):
         ]
         county_value = float(county["estimate"].iloc[0]) if len(county) else np.nan
         title = f"{label} by tract, {self.place.name}, {self.acs.vintage}"
-        chart = tract_table.tract_chart(values, order, county_value, title)
+        short = f"{label} by tract"
+        chart = tract_table.tract_chart(values, order, county_value, short)
         if chart is not None:
             fig, alt = chart
+            alt = alt.replace(f"Dot chart: {short}.", f"Dot chart: {title}.", 1)
             parts.append(
                 figure_html(
                     fig,

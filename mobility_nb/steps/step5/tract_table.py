@@ -44,6 +44,15 @@ def tract_label(geoid: str, name: str) -> str:
     return f"Tract {number} ({own})"
 
 
+def short_label(geoid: str, name: str, width: int = 28) -> str:
+    """'102.01 Charlottesville-Albema…' for chart axes (the table has the full name)."""
+    own = str(name or "").split(",")[0].strip()
+    if own.lower().startswith(("census tract", "tract")):
+        own = ""
+    text = f"{tract_number(geoid)} {own}".strip()
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
 def tract_values(results: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """Long table: one row per tract and indicator (group All) that has any tract value."""
     rows = results[(results["group"] == ind.ALL) & results["indicator"].isin(list(keys))]
@@ -141,7 +150,7 @@ def tract_chart(
         )
     ax.set_yticks(y)
     ax.set_yticklabels(
-        [tract_label(g, n) for g, n in zip(rows["geoid"], rows["name"], strict=True)], fontsize=7
+        [short_label(g, n) for g, n in zip(rows["geoid"], rows["name"], strict=True)], fontsize=7
     )
     ax.set_title(title, loc="left")
     if unit == "dollars":
