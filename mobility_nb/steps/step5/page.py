@@ -49,6 +49,7 @@ from mobility_nb.steps.step5.formatting import (
 
 RACE_INDICATORS = (
     "median_household_income",
+    "median_earnings",
     "poverty_rate",
     "unemployment_rate",
     "employment_rate",

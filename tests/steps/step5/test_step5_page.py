@@ -135,6 +135,11 @@ def test_county_page_from_the_store(fixture_store):
     assert "'44003020100'" in text and "row 3: 'x'" in text
     assert "Housing survey" in text and "planned" in text
     assert "Codebook" in text and "controlled" in text
+    # One state, one release in the store: no comparison and no change over time, said so.
+    assert "No state or national comparison" in text and "census/national.yaml" in text
+    assert "for only one ACS release" in text
+    # Every tract's values are listed (a table, as the fixture map is drawn too).
+    assert "ACS values of every tract" in text and "All 4 tracts" in text
     numbers = pd.read_csv(fixture_store / "artifacts" / "numbers.csv")
     assert {"acs_indicators", "tract_distribution", "data_inventory"} <= set(numbers["table"])
 
