@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mobility_nb.cli.app import COMMANDS
 from mobility_nb.cli.options import add_data_dir_option
 from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV
 from mobility_nb.errors import ParamsError
@@ -31,7 +32,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     p = subparsers.add_parser(
         "batch",
-        help="build pages for many jurisdictions (lists, states, all), resumably",
+        help=COMMANDS["batch"],
         description="Build step pages for a list of jurisdictions or every county/city of a "
         "state or the nation, with warm kernels in parallel. Pages already built "
         "from the same notebook, parameters, data and package version are "
