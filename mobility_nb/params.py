@@ -280,6 +280,7 @@ def check_names(params: Mapping[str, Any], notebook_path: str | os.PathLike[str]
     declared = notebook_parameters(notebook_path)
     notebook = Path(notebook_path).name
     valid = sorted(declared)
+    shown = ", ".join(n for n in valid if n != "artifacts_dir")  # the runner sets that one
     problems = []
     for name in params:
         if name not in declared:
@@ -287,10 +288,8 @@ def check_names(params: Mapping[str, Any], notebook_path: str | os.PathLike[str]
             hint = f" Did you mean {close[0]!r}?" if close else ""
             problems.append(f"Unknown parameter {name!r} for {notebook}.{hint}")
     if len(problems) == 1:
-        problems[0] += f" Valid parameters: {', '.join(valid)}."
-    raise_problems(
-        problems, f"The parameters for {notebook}", f"Valid parameters: {', '.join(valid)}."
-    )
+        problems[0] += f" Valid parameters: {shown}."
+    raise_problems(problems, f"The parameters for {notebook}", f"Valid parameters: {shown}.")
 
 
 def validate_params(

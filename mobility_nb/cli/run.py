@@ -244,11 +244,14 @@ def _jurisdiction_text(
 
         text = plan_jurisdiction(plan)
     if not text:
-        where = ", in --params or in the plan's Settings" if plan is not None else " or in --params"
+        from mobility_nb.params import check_names
+        from mobility_nb.steps import locate_notebook
+
+        check_names(file_params, locate_notebook(args.step))  # 'jurisdicton:' explains it
+        where = "in --params or on the plan's Settings sheet" if plan is not None else "in --params"
         raise ParamsError(
             "No jurisdiction given. Pass --jurisdiction with a county FIPS (48453), a city "
-            "GEOID (4805000) or a name ('Travis County, TX'), or set jurisdiction"
-            f"{where}."
+            f"GEOID (4805000) or a name ('Travis County, TX'), or set jurisdiction {where}."
         )
     return str(text)
 

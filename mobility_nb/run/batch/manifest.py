@@ -118,7 +118,7 @@ def _failure_lines(o: Outcome, lead: str) -> list[str]:
     text = o.evalue or ""
     if is_package_error(o.ename) and text.strip():
         first, *rest = [ln for ln in text.strip().splitlines() if ln.strip()]
-        return [f"{lead}{first.strip()}"] + [f"      {ln.strip()}" for ln in rest]
+        return [f"{lead}{o.ename}: {first.strip()}"] + [f"      {ln.strip()}" for ln in rest]
     reason = f"{o.ename}: {text}" if text else o.ename
     reason = " ".join(reason.split())
     if len(reason) > 160:
