@@ -54,16 +54,20 @@ def debug_enabled() -> bool:
 
 
 def project_root() -> Path:
-    """The analyst's project folder: the checkout when working inside it, else the cwd.
+    """The analyst's project folder: the checkout when working inside it; else the working
+    folder, or its parent when only the parent has ``outputs/`` (a ``mobility-nb init``
+    folder, whose notebooks run in ``notebooks/``).
 
-    A notebook opened from ``notebooks/`` of the checkout exports to the checkout's
-    ``outputs/`` (where ``mobility-nb run`` writes too), not to ``notebooks/outputs/``.
+    A notebook opened from ``notebooks/`` exports to the project's ``outputs/`` (where
+    ``mobility-nb run`` writes too), not to ``notebooks/outputs/``.
     """
     here = Path.cwd().resolve()
     root = checkout_root()
     if root is not None and (here == root.resolve() or root.resolve() in here.parents):
         return root
-    return Path.cwd()
+    if not (here / "outputs").is_dir() and (here.parent / "outputs").is_dir():
+        return here.parent
+    return here
 
 
 def interactive_outputs_dir(step: str) -> Path:

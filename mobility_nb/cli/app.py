@@ -4,7 +4,7 @@ Errors a user can cause print their message and exit with status 2: one paragrap
 for errors that collect several problems (plans, parameters, lists) one line per
 problem, never shortened. There is no traceback unless ``--debug`` is given (which also
 sets ``$MOBILITY_NB_DEBUG`` so notebook kernels show theirs). Each command module
-(``run``, ``batch``, ``plan``, ``demo``, ``census``, ``data``) has a
+(``run``, ``batch``, ``plan``, ``demo``, ``census``, ``data``, ``init``) has a
 ``register(subparsers)`` function that adds its parser and sets ``func=handler`` with
 ``handler(args) -> int | None``. Only the command being run is imported and registered
 (the others appear by name and one line of help), so ``mobility-nb --help`` and a typo
@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "demo": "build the demo pages (Steps 2, 5 and 8) and their index",
     "census": "fill, import into or inspect the local ACS store used by Step 5",
     "data": "which Urban release the data are; download another; compare two",
+    "init": "create your own workbook folder (notebooks, example params, outputs/)",
 }
 _GLOBAL_WITH_VALUE = {"--data-dir"}
 
