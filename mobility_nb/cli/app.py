@@ -106,12 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(words)
     args = parser.parse_args(words)
     debug = bool(getattr(args, "debug", False))
-    if debug:
-        os.environ[DEBUG_ENV] = "1"  # kernels started from here inherit it
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)
         return 2
+    before = os.environ.get(DEBUG_ENV)
+    if debug:
+        os.environ[DEBUG_ENV] = "1"  # kernels started by this command inherit it
     try:
         return int(func(args) or 0)
     except KeyboardInterrupt:
@@ -127,3 +128,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         _say(f"unexpected error: {type(exc).__name__}: {exc}. Run with --debug for the traceback.")
         return 1
+    finally:
+        if debug and before is None:
+            os.environ.pop(DEBUG_ENV, None)  # main() may be called again in one process

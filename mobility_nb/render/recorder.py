@@ -136,11 +136,13 @@ def _roots(params: Mapping[str, Any]) -> list[Path]:
     ):
         text = str(value or "").strip()
         if text:
+            path = Path(os.path.normpath(Path(text).expanduser().absolute()))
+            found.append(path)
             try:
-                found.append(Path(text).expanduser().resolve())
+                found.append(path.resolve())
             except (OSError, RuntimeError):
                 continue
-    return found
+    return list(dict.fromkeys(found))
 
 
 def portable_path(path: str | os.PathLike[str], roots: list[Path]) -> str:
@@ -148,16 +150,18 @@ def portable_path(path: str | os.PathLike[str], roots: list[Path]) -> str:
     text = str(path)
     if not os.path.isabs(text):
         return Path(text).as_posix()
+    given = Path(os.path.normpath(text))
     try:
-        real = Path(text).resolve()
+        forms = [given, given.resolve()]
     except (OSError, RuntimeError):
-        return Path(text).name
-    for root in roots:
-        if real == root:
-            return root.name
-        if root in real.parents:
-            return real.relative_to(root).as_posix()
-    return real.name
+        forms = [given]
+    for form in forms:  # as given first: a symlinked folder keeps the name it was given
+        for root in roots:
+            if form == root:
+                return given.name
+            if root in form.parents:
+                return form.relative_to(root).as_posix()
+    return given.name
 
 
 def _portable_value(value: Any, roots: list[Path]) -> Any:

@@ -57,7 +57,8 @@ def test_other_errors_keep_their_traceback_and_others_handlers_are_kept(shell):
 
 
 @pytest.mark.notebook
-def test_in_a_kernel_the_error_output_keeps_its_name(tmp_path):
+def test_in_a_kernel_the_error_output_keeps_its_name(monkeypatch):
+    monkeypatch.delenv("MOBILITY_NB_DEBUG", raising=False)  # the kernel inherits the env
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
