@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mobility_nb.config import jurisdiction_index_dir, resolve_data_dir
+from mobility_nb.config import find_file, jurisdiction_index_dir, resolve_data_dir
 from mobility_nb.data import states
+from mobility_nb.data.layout import MAIN_FILES
 from mobility_nb.errors import AmbiguousJurisdictionError, JurisdictionError
 
 if TYPE_CHECKING:
@@ -204,11 +205,13 @@ def level_index(level: str, data_dir: str | os.PathLike[str] | None = None) -> L
     """
     if level not in LEVELS:
         raise JurisdictionError(f"Unknown level {level!r}: use 'county' or 'place'.")
-    from mobility_nb.data.metrics import MAIN_FILES, locate
-
     root = resolve_data_dir(data_dir)
-    path = locate(MAIN_FILES[level], root, required=True)
-    assert path is not None
+    path = find_file(root, MAIN_FILES[level])  # no pandas on this path: a second, not three
+    if path is None:
+        from mobility_nb.data.metrics import locate  # downloads it, or says where to put it
+
+        path = locate(MAIN_FILES[level], root, required=True)
+        assert path is not None
     st = os.stat(path)
     stamp = (os.path.realpath(path), st.st_size, st.st_mtime_ns, level)
     index = _INDEXES.get(stamp)

@@ -256,3 +256,30 @@ def test_an_inline_plan_in_params_is_passed_as_its_file(env):
     job = env.runs[0].job
     assert "plan" not in job.params  # so the page names the plan by its file name
     assert Path(job.params["plan_file"]).name == "step8_cook.yaml"
+
+
+def test_a_wrong_name_is_answered_without_loading_the_data(
+    env, tmp_path, monkeypatch, mm_fixture_dir
+):
+    """With the name index built once, a wrong name needs neither pandas nor the tables."""
+    import os
+    import subprocess
+    import sys
+
+    from mobility_nb.data import jurisdictions
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    jurisdictions._INDEXES.clear()  # noqa: SLF001 - build the index files in this cache
+    jurisdictions.level_index("county", mm_fixture_dir)
+    jurisdictions.level_index("place", mm_fixture_dir)
+    code = (
+        "import sys\n"
+        "from mobility_nb.cli import app\n"
+        "rc = app.main(['run', 'step2', '-j', 'Philadelphia, PA'])\n"
+        "print(rc, 'pandas' in sys.modules, 'papermill' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ)
+    )
+    assert proc.stdout.split() == ["2", "False", "False"], proc.stderr
+    assert '"Philadelphia city, PA"' in proc.stderr
