@@ -94,7 +94,7 @@ class AmbiguousJurisdictionError(JurisdictionError):
         levels = [level for _, _, level in choices]
         if not more and all(levels) and len(set(levels)) == len(levels):
             flags = " or ".join(f"--level {level}" for level in levels)
-            message += f" On the command line, {flags} picks by kind."
+            message += f" On the command line, {flags} picks by kind (in a batch list, level:)."
         MobilityNBError.__init__(self, message)
         self.suggestions = [label for label, _, _ in choices]
         self.choices = [tuple(c) for c in choices]
