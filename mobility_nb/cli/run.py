@@ -362,22 +362,21 @@ def _unique_page(job: Any, out: Path, *, force: bool, named: bool) -> Any:
     if force or not page.exists():
         return job
     mine = params_digest(job.params)
-    side = read_sidecar(sidecar_path(out, f"{job.stem}.html")) or {}
-    theirs = side.get("params_digest")
-    if theirs == mine:
+    side = read_sidecar(sidecar_path(out, f"{job.stem}.html"))
+    differ = _differences(page_paths(out, job.stem)[2], job.params)
+    if side is not None and "params_digest" not in side:  # built before digests were kept
+        same = differ == ""
+    else:
+        same = side is not None and side.get("params_digest") == mine
+    if same:
         return job  # the same page again: rebuilt in place
-    if theirs is None or named:
-        why = (
-            "was not built by this version of mobility-nb"
-            if theirs is None
-            else "was built with other settings"
-        )
+    if side is None or named:
+        why = "was not made by mobility-nb" if side is None else "was built with other settings"
         raise ParamsError(
             f"{page} already exists and {why}. Pass --force to replace it, --stem NAME "
             "for another file name, or --out DIR for another folder."
         )
     stem = variant_stem(job.stem, mine)
-    differ = _differences(page_paths(out, job.stem)[2], job.params)
     print(
         f"Note: {page} shows other settings{differ}; this page is written as {stem}.html "
         "beside it (--force replaces the first, --stem NAME chooses the name)."

@@ -171,6 +171,21 @@ def test_a_page_of_unknown_origin_is_never_replaced_silently(env, capsys):
     assert (folder / "17031-cook-county-il.html").read_text() == "mine"
 
 
+def test_a_page_from_before_digests_is_compared_by_its_provenance(env, capsys):
+    assert cli.main(["run", "step2", "-j", "17031", "--peers", "17043"]) == 0
+    side = env.tmp / "outputs" / "step2" / "17031-cook-county-il.fingerprint"
+    record = json.loads(side.read_text())
+    del record["params_digest"]  # as an older mobility-nb wrote it
+    side.write_text(json.dumps(record))
+    assert cli.main(["run", "step2", "-j", "17031", "--peers", "17043"]) == 0
+    assert env.runs[-1].job.stem == "17031-cook-county-il"  # same settings: rebuilt
+    record = json.loads(side.read_text())
+    del record["params_digest"]
+    side.write_text(json.dumps(record))
+    assert cli.main(["run", "step2", "-j", "17031"]) == 0
+    assert env.runs[-1].job.stem != "17031-cook-county-il"  # other peers: its own name
+
+
 def test_a_chosen_name_with_other_settings_is_refused(env, capsys):
     assert cli.main(["run", "step2", "-j", "17031", "--stem", "cook"]) == 0
     assert cli.main(["run", "step2", "-j", "17031", "--stem", "cook", "--peers", "17043"]) == 2
