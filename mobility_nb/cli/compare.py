@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mobility_nb.cli.app import COMMANDS
 from mobility_nb.cli.options import add_data_dir_option
 from mobility_nb.errors import ParamsError
 
@@ -27,7 +28,7 @@ from mobility_nb.errors import ParamsError
 def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "compare",
-        help="compare many places on one page (a state, a list, a folder, peers, the nation)",
+        help=COMMANDS["compare"],
         description="Build one self-contained comparison page for a selection of counties or "
         "cities: every metric's value, quality flag and national standing as each place's "
         "Step 2 page shows them, where each place stands by pillar, and (for a state) a map "

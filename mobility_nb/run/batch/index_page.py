@@ -25,6 +25,7 @@ from mobility_nb.run.fingerprint import SIDE_SUFFIX, read_sidecar
 from mobility_nb.steps import STEP_TITLES
 
 INDEX_NAME = "index.html"
+GENERATOR = '<meta name="generator" content="mobility-nb">'  # how an index is known as ours
 LEVEL_TITLES = {"county": "Counties", "place": "Cities"}
 
 
@@ -216,6 +217,7 @@ def render_index(
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        GENERATOR,
         f"<title>{esc(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
@@ -297,6 +299,16 @@ def render_index(
         parts.append("</section>")
     parts += ["</main>", f"<script>{_JS}</script>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+def is_our_index(path: str | Path) -> bool:
+    """True when ``path`` is an index page this tool wrote (so rewriting it loses nothing)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    older = '<form id="filters" role="search"' in text and 'id="count"' in text
+    return GENERATOR in text or older
 
 
 def write_index(out_dir: str | Path, title: str = "Upward mobility findings pages") -> Path:
