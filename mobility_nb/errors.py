@@ -325,3 +325,10 @@ class BatchLockedError(MobilityNBError):
 
 class DaskBackendError(MobilityNBError):
     """The Dask scheduler could not be reached or the cluster could not start."""
+
+
+# --- comparison reports ---------------------------------------------------------
+
+
+class CompareError(MobilityNBError):
+    """A comparison report cannot be built for the selection given (empty, mixed levels)."""

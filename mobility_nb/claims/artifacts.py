@@ -162,6 +162,7 @@ class SharedEstimates:
     def for_place(self, geoid: str) -> dict[tuple[str, int], tuple[str, ...]]:
         """(metric, year) -> the *other* places with exactly this place's value."""
         out = {}
+        partners: dict[int, set[int]] = {}  # year -> confirmed partners (one look-up a year)
         for i in self.by_place.get(geoid, ()):
             if not self.confirmed[i]:
                 continue
@@ -169,7 +170,9 @@ class SharedEstimates:
             rows = self.order[self.starts[self.groups[i]] : self.starts[self.groups[i] + 1]]
             members = [g for g in self.geoids[rows].tolist() if g != geoid]
             if self.puma_rows[i]:
-                allowed = self._partners(geoid, year)
+                if year not in partners:
+                    partners[year] = self._partners(geoid, year)
+                allowed = partners[year]
                 members = [g for g in members if self.codes[g] in allowed]
             others = tuple(sorted(members))
             if others:

@@ -29,6 +29,7 @@ from mobility_nb.errors import MobilityNBError
 COMMANDS: dict[str, str] = {
     "run": "run one step notebook for one jurisdiction and write its HTML page",
     "batch": "build pages for many jurisdictions (lists, states, all), resumably",
+    "compare": "compare many places on one page (a state, a list, a folder, peers, the nation)",
     "plan": "write a measurement-plan workbook to fill in for Step 8 (Excel)",
     "demo": "build the demo pages (Steps 2, 5 and 8) and their index",
     "census": "fill, import into or inspect the local ACS store used by Step 5",

@@ -25,7 +25,7 @@ from typing import Any
 from mobility_nb.cli.app import COMMANDS
 from mobility_nb.cli.options import add_allow_empty_option, add_data_dir_option, empty_page_warnings
 from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV
-from mobility_nb.errors import ParamsError
+from mobility_nb.errors import CompareError, ParamsError
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -105,6 +105,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--kernel", default="python3", metavar="NAME", help="Jupyter kernel (default: python3)"
     )
     how.add_argument("--no-index", action="store_true", help="do not rewrite index.html")
+    how.add_argument(
+        "--compare",
+        action="store_true",
+        help="also build comparison reports of the selected places (see mobility-nb compare)",
+    )
     how.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_data_dir_option(p)
     add_allow_empty_option(p)
@@ -195,6 +200,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         info={"data_dir": data_dir, "selection": _describe(args)},
     )
     print(report.manifest.summary(), flush=True)
+    if args.compare:
+        _compare(args, out, data_dir)
     if report.index:
         print(f"Index: {report.index}")
     if empty and not getattr(args, "allow_empty", False):
@@ -205,6 +212,32 @@ def cmd_batch(args: argparse.Namespace) -> int:
         )
         return max(report.exit_code, 1)
     return report.exit_code
+
+
+def _compare(args: argparse.Namespace, out: Path, data_dir: str) -> None:
+    """The comparison reports of the batch's selection, linked from the index."""
+    from mobility_nb.cli.compare import run_compare
+    from mobility_nb.compare import selection as sel
+
+    if args.list:
+        chosen = sel.list_selections(args.list, data_dir, args.level)
+    else:
+        levels = [args.level] if args.level else ["county", "place"]
+        chosen = []
+        for level in levels:
+            try:
+                chosen.append(
+                    sel.state_selection(args.state, level, data_dir)
+                    if args.state
+                    else sel.nation_selection(level, data_dir)
+                )
+            except CompareError:
+                continue  # e.g. a state without large cities
+    written = run_compare(chosen, out, data_dir, write_index=not args.no_index)
+    for w in written[:3]:
+        print(f"Comparison: {w.html} ({w.places:,} places)")
+    if len(written) > 3:
+        print(f"... and {len(written) - 3} more comparison reports in {written[0].html.parent}")
 
 
 def _drop_planning_data() -> None:
@@ -229,6 +262,7 @@ def _describe(args: argparse.Namespace) -> dict[str, Any]:
             "level": args.level,
             "all": args.all or None,
             "steps": args.steps,
+            "compare": args.compare or None,
         }.items()
         if v
     }

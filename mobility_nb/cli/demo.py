@@ -1,9 +1,10 @@
 """``mobility-nb demo``: the demo batch, built from the data in the configured directory.
 
 One batch (``params/demo.yaml``: Step 2 for eight places, Step 5 and Step 8 for three
-each) into one output folder with its manifest and index page. Step 5 needs American
-Community Survey data; offline, the demo fills its own ACS store from
-``$MOBILITY_NB_CENSUS_DATA`` in three steps, in this order:
+each) into one output folder with its manifest and index page, then two comparison
+reports (Pennsylvania's counties; Philadelphia city and its five peers) linked from the
+index. Step 5 needs American Community Survey data; offline, the demo fills its own ACS
+store from ``$MOBILITY_NB_CENSUS_DATA`` in three steps, in this order:
 
 1. the offline replay of the Philadelphia, Cook and New York extracts, through the same
    fetch code path the Census API uses (the pages say so);
@@ -40,6 +41,8 @@ DEMO_LIST = examples_dir() / "demo.yaml"
 STEPS = ("step2", "step5", "step8")
 IMPORT_PLANS = ("national.yaml", "albemarle.yaml")  # in this order: the county's files last
 STATE_FILE = "demo-store.json"  # in the store folder: what each filling step ran on
+COMPARE_STATE = "PA"  # the demo's state comparison report: Pennsylvania's 67 counties
+COMPARE_PEERS_OF = "4260000"  # and Philadelphia city beside its five automatic peers
 
 
 def register(subparsers: Any) -> None:
@@ -152,4 +155,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     options.update(workers=args.workers, force=args.force)
     if getattr(args, "data_dir", None):
         options["data_dir"] = args.data_dir
-    return batch.cmd_batch(batch.batch_args(**options))
+    status = batch.cmd_batch(batch.batch_args(**options))
+    _comparisons(args)
+    return status
+
+
+def _comparisons(args: argparse.Namespace) -> None:
+    """The demo's comparison reports: Pennsylvania's counties and Philadelphia's peers."""
+    from mobility_nb.cli.compare import run_compare
+    from mobility_nb.compare import selection as sel
+    from mobility_nb.config import resolve_data_dir
+
+    data_dir = str(resolve_data_dir(getattr(args, "data_dir", None)))
+    chosen = [
+        sel.state_selection(COMPARE_STATE, "county", data_dir),
+        sel.peer_selection(COMPARE_PEERS_OF, (), data_dir),
+    ]
+    for w in run_compare(chosen, Path(args.out), data_dir):
+        print(f"Comparison: {w.html} ({w.places:,} places)")

@@ -418,12 +418,38 @@ def _classify(
 
 
 def _quantile_breaks(values: np.ndarray, k: int) -> tuple[float, ...]:
-    """Limits where each class starts: the value at rank i*n/k, so ties stay in one class."""
+    """Limits where each class starts: the value at rank i*n/k, so ties stay in one class.
+
+    A value shared by many places (200 of Texas's 254 counties at 0.0%) would swallow the
+    classes around it and leave one class of every value; then the classes are taken one
+    after another instead, each about an equal share of the places not yet in a class.
+    """
     if len(values) == 0:
         return ()
     n = len(values)
     starts = {float(values[min(n - 1, round(i * n / k))]) for i in range(1, k)}
-    return tuple(sorted(b for b in starts if b > values[0]))
+    limits = tuple(sorted(b for b in starts if b > values[0]))
+    if len(limits) < k - 1:
+        stepwise = _stepwise_breaks(values, k)
+        if len(stepwise) > len(limits):
+            return stepwise
+    return limits
+
+
+def _stepwise_breaks(values: np.ndarray, k: int) -> tuple[float, ...]:
+    """Class starts chosen in turn: each class takes about 1/(classes left) of the rest."""
+    limits: list[float] = []
+    rest = values
+    for left in range(k, 1, -1):
+        start = float(rest[min(len(rest) - 1, round(len(rest) / left))])
+        if start <= rest[0]:  # the lowest value's ties fill this class and more
+            above = rest[rest > rest[0]]
+            if not len(above):
+                break
+            start = float(above[0])
+        limits.append(start)
+        rest = rest[rest >= start]
+    return tuple(limits)
 
 
 def _nice_breaks(values: np.ndarray, k: int) -> tuple[float, ...]:

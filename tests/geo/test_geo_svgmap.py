@@ -77,6 +77,14 @@ def test_quantile_classes_keep_ties_together_and_are_labelled_by_their_values(ti
     assert [(c.label, c.count) for c in m.classes] == [("5%", 3), ("9%", 2)]
 
 
+def test_a_value_most_places_share_gets_its_own_class_and_the_rest_are_split(tiny):
+    # 3 of 5 at 0: rank-based starts all fall on 0 (one class of everything); the classes are
+    # then taken in turn: {0} (the tie), then the 2 others in 2 classes of 1
+    values = {"44001": 0, "44003": 0, "44005": 0, "44007": 4, "44009": 9}
+    m = state_map(values, state="RI", title="t", value_format=pct, n_classes=3, topology=tiny)
+    assert [(c.label, c.count) for c in m.classes] == [("0%", 3), ("4%", 1), ("9%", 1)]
+
+
 def test_nice_classes_have_round_limits(tiny):
     # range 3..47 in 5 classes: step nice(8.8) = 10 -> limits 10, 20, 30, 40
     values = {"44001": 3, "44003": 12, "44005": 25, "44007": 38, "44009": 47}

@@ -79,6 +79,65 @@ def collect_entries(out_dir: Path) -> list[Entry]:
     return sorted(entries.values(), key=lambda e: (e.state_fips, e.level, e.name, e.geoid))
 
 
+@dataclass(frozen=True)
+class ComparisonLink:
+    """One comparison report in ``compare/`` (mobility_nb.compare), as the index lists it."""
+
+    href: str
+    title: str
+    places: int
+    kind: str
+
+
+def collect_comparisons(out_dir: Path) -> list[ComparisonLink]:
+    """The comparison reports below ``out_dir`` (their provenance names title and size)."""
+    found = []
+    for page in sorted(Path(out_dir).glob("compare/*.html")):
+        prov = _provenance(page)
+        if prov.get("step") != "compare":
+            continue
+        found.append(
+            ComparisonLink(
+                href=page.relative_to(out_dir).as_posix(),
+                title=str(prov.get("title") or page.stem),
+                places=int(prov.get("places") or 0),
+                kind=str(prov.get("kind") or ""),
+            )
+        )
+    order = {"nation": 0, "peers": 1, "list": 2, "folder": 3, "state": 4}
+    return sorted(found, key=lambda c: (order.get(c.kind, 5), c.title))
+
+
+def _comparisons_html(reports: list[ComparisonLink]) -> list[str]:
+    """The "Comparison reports" section: many places on one page each."""
+    if not reports:
+        return []
+    esc = html.escape
+
+    def item(c: ComparisonLink) -> str:
+        return f'<li><a href="{esc(c.href, quote=True)}">{esc(c.title)}</a></li>'
+
+    states = [c for c in reports if c.kind == "state"]
+    others = [c for c in reports if c.kind != "state"]
+    parts = [
+        '<section aria-labelledby="compare-h"><h2 id="compare-h">Comparison reports</h2>',
+        "<p>Many places on one page: every metric with its quality flag and standing, as "
+        "each place's Step 2 page shows it.</p>",
+    ]
+    if others:
+        parts.append("<ul>" + "".join(item(c) for c in others) + "</ul>")
+    if len(states) > 3:
+        parts.append(
+            f"<details><summary>Reports for each state ({len(states)})</summary><ul>"
+            + "".join(item(c) for c in states)
+            + "</ul></details>"
+        )
+    elif states:
+        parts.append("<ul>" + "".join(item(c) for c in states) + "</ul>")
+    parts.append("</section>")
+    return parts
+
+
 _CSS = """
 :root{color-scheme:light;--ink:#1a1a1a;--muted:#555;--line:#d9d9d9;--accent:#0072B2}
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);
@@ -138,7 +197,10 @@ def _years_text(years: set[str]) -> str:
 
 
 def render_index(
-    entries: list[Entry], title: str = "Upward mobility findings pages", built_at: str | None = None
+    entries: list[Entry],
+    title: str = "Upward mobility findings pages",
+    built_at: str | None = None,
+    comparisons: list[ComparisonLink] | None = None,
 ) -> str:
     """The index page as one self-contained HTML string."""
     esc = html.escape
@@ -165,6 +227,7 @@ def render_index(
         f'<p class="meta">{len(entries):,} jurisdictions. Pages last generated '
         f"{esc(_fmt_date(latest)) or 'never'}; index built {esc(built)}. "
         f"Data years: {esc(_years_text(all_years))}.</p>",
+        *_comparisons_html(comparisons or []),
         '<form id="filters" role="search" aria-label="Filter the list">',
         '<label for="q">Search by name or FIPS code'
         '<input id="q" type="search" autocomplete="off" placeholder="e.g. Cook or 17031"></label>',
@@ -251,4 +314,7 @@ def is_our_index(path: str | Path) -> bool:
 def write_index(out_dir: str | Path, title: str = "Upward mobility findings pages") -> Path:
     """Build ``<out_dir>/index.html`` from the pages on disk (atomically)."""
     out = Path(out_dir)
-    return write_atomic(out / INDEX_NAME, render_index(collect_entries(out), title=title))
+    return write_atomic(
+        out / INDEX_NAME,
+        render_index(collect_entries(out), title=title, comparisons=collect_comparisons(out)),
+    )
