@@ -66,6 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mobility_nb.data.jurisdictions import resolve
     from mobility_nb.params import check_names, load_params_file
     from mobility_nb.run.one_page import run_single_job
+    from mobility_nb.run.outdir import prepare_output_folder
     from mobility_nb.run.planning import make_job
     from mobility_nb.steps import locate_notebook
 
@@ -82,6 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     place = resolve(str(text), level=args.level, data_dir=data_dir)
     job = make_job(args.step, file_params, place, data_dir=data_dir, stem=args.stem)
     out = Path(args.out) if args.out else Path("outputs") / args.step
+    prepare_output_folder(out)  # a file, read-only or under a file: say so before running
     print(f"Building the {args.step} page for {place.describe()} ...", flush=True)
     result = run_single_job(job, out, kernel_name=args.kernel, timeout=args.timeout)
     print(f"Page:       {result.html} ({_human_bytes(result.page_bytes)}, {result.seconds:.1f} s)")

@@ -17,6 +17,7 @@ from nbformat import NotebookNode
 from mobility_nb.errors import EngineStoppedError, ParamsError
 from mobility_nb.params import redact_secrets
 from mobility_nb.run.jobs import Job
+from mobility_nb.run.kernel_manager import QuietShutdownKernelManager
 
 DEFAULT_TIMEOUT = 600  # seconds per cell
 
@@ -46,6 +47,7 @@ class PapermillEngine:
                     execution_timeout=self.cell_timeout,
                     # ipykernel >= 7 warns on stderr about unencrypted local TCP on every start
                     extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    kernel_manager_class=QuietShutdownKernelManager,
                 )
             except PapermillExecutionError:
                 return _without_error_banners(nbformat.read(executed, as_version=4)), 1

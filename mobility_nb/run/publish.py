@@ -2,9 +2,11 @@
 
 A page is three files in the output directory: ``<stem>.html`` (offline, code hidden),
 ``<stem>.csv`` (every number shown) and ``<stem>.provenance.json``, plus any files the
-notebook exported (Step 8's plan). They appear only when the run succeeded, each written
-atomically, the HTML last. A failed run writes no page files; the executed notebook is
-kept under ``_failed/`` for debugging and the failure becomes one readable paragraph.
+notebook exported (Step 8's plan) and, for pipeline runs, the ``<stem>.fingerprint``
+record. They appear only when the run succeeded, all together or not at all
+(:mod:`mobility_nb.run.pageset`). A failed run writes no page files; the executed
+notebook is kept under ``_failed/`` for debugging and the failure becomes one readable
+paragraph. Every path is named through :func:`mobility_nb.run.paths.out_path`.
 
 Both engines (:mod:`~mobility_nb.run.papermill_engine` for single pages,
 :mod:`~mobility_nb.run.warm_engine` for batches) end here, through
@@ -32,7 +34,10 @@ from mobility_nb.params import (
 )
 from mobility_nb.render.notebook_html import external_references, notebook_to_html
 from mobility_nb.render.recorder import NUMBERS_FILE, PROVENANCE_FILE
-from mobility_nb.run.paths import FAILED_DIR, is_plain_name, page_paths
+from mobility_nb.run.fingerprint import SIDE_SUFFIX, sidecar_text
+from mobility_nb.run.outdir import writing
+from mobility_nb.run.pageset import commit_files, file_record
+from mobility_nb.run.paths import FAILED_DIR, check_stem, is_plain_name, out_path
 
 
 @dataclass(frozen=True)
@@ -81,14 +86,20 @@ def publish_page(
     title: str | None = None,
     notebook: str = "",
     default_title: str | None = None,
+    *,
+    subdir: str = "",
+    record: dict[str, Any] | None = None,
 ) -> tuple[Path, Path, Path, int]:
-    """Export an executed notebook and write its three page files atomically (HTML last).
+    """Export an executed notebook and commit its page files together.
 
-    The title is ``title``, else the one the notebook's PageRecorder set, else
+    The files go to ``out_dir/subdir/<stem>.*``; with ``record`` the page's fingerprint
+    record (listing each file's size and checksum) is committed with them, last. The
+    title is ``title``, else the one the notebook's PageRecorder set, else
     ``default_title``. Returns the HTML, CSV and provenance paths and the page size in
     bytes. Nothing is written if the page would load a remote resource or contain a secret.
     """
-    html_path, csv_path, prov_path = page_paths(out_dir, stem)
+    check_stem(stem)
+    prefix = f"{subdir}/{stem}" if subdir else stem
     numbers, prov = read_artifacts(artifacts_dir, notebook or "The notebook")
     page_title = title or prov.get("title") or default_title or stem
     prov["title"] = page_title
@@ -117,15 +128,28 @@ def publish_page(
                 f"The file {name} for {stem} would contain the value of a secret environment "
                 "variable, so nothing was published."
             )
-    write_atomic(csv_path, numbers)
-    write_atomic(prov_path, prov_text)
+    # Provenance first and HTML then the fingerprint last: see mobility_nb.run.pageset.
+    files: dict[str, bytes] = {
+        f"{prefix}.provenance.json": prov_text.encode("utf-8"),
+        f"{prefix}.csv": numbers.encode("utf-8"),
+    }
     for name, data in extras.items():  # e.g. Step 8's plan.csv / plan.xlsx
-        write_atomic(Path(out_dir) / f"{stem}.{name}", data)
-    write_atomic(html_path, page_bytes)
+        files[f"{prefix}.{name}"] = data
+    files[f"{prefix}.html"] = page_bytes
+    if record is not None:
+        listed = {rel.rsplit("/", 1)[-1]: file_record(data) for rel, data in files.items()}
+        files[f"{prefix}{SIDE_SUFFIX}"] = sidecar_text(record, listed).encode("utf-8")
+    commit_files(out_dir, files, stem=stem, what=stem)
     with contextlib.suppress(OSError):  # a stale failure of this page no longer applies
-        (Path(out_dir) / FAILED_DIR / f"{stem}.ipynb").unlink()
-        (Path(out_dir) / FAILED_DIR).rmdir()  # only when empty
-    return html_path, csv_path, prov_path, len(page_bytes)
+        failed = out_path(out_dir, f"{subdir}/{FAILED_DIR}" if subdir else FAILED_DIR)
+        (failed / f"{stem}.ipynb").unlink()
+        failed.rmdir()  # only when empty
+    return (
+        out_path(out_dir, f"{prefix}.html"),
+        out_path(out_dir, f"{prefix}.csv"),
+        out_path(out_dir, f"{prefix}.provenance.json"),
+        len(page_bytes),
+    )
 
 
 # --- failures ------------------------------------------------------------------------------
@@ -198,12 +222,20 @@ def failure_message(
     )
 
 
-def save_failed_notebook(nb: NotebookNode, out_dir: Path, stem: str) -> Path:
-    """Save an executed notebook for debugging, without papermill's copy of the parameters."""
+def save_failed_notebook(nb: NotebookNode, out_dir: Path, stem: str, subdir: str = "") -> Path:
+    """Save an executed notebook for debugging, without papermill's copy of the parameters.
+
+    Goes to ``out_dir/subdir/_failed/<stem>.ipynb``, named through the same checks as
+    every page file (a hostile stem cannot put it elsewhere).
+    """
+    check_stem(stem)
     nb = nbformat.from_dict(nb)  # a copy we may edit
     meta = nb.metadata.get("papermill")
     if isinstance(meta, dict):
         for key in ("parameters", "environment_variables"):
             meta.pop(key, None)
     text = redact_secrets(nbformat.writes(nb))
-    return write_atomic(Path(out_dir) / FAILED_DIR / f"{stem}.ipynb", text)
+    rel = f"{subdir}/{FAILED_DIR}/{stem}.ipynb" if subdir else f"{FAILED_DIR}/{stem}.ipynb"
+    target = out_path(out_dir, rel)
+    with writing("the failed notebook", target):
+        return write_atomic(target, text)

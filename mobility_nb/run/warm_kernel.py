@@ -18,10 +18,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 
 from mobility_nb.errors import KernelStartError, KernelTrouble, MobilityNBError  # noqa: F401 (defined there)
+from mobility_nb.run.kernel_manager import QuietShutdownKernelManager
+from mobility_nb.run.lifeline import kernel_startup_code
 
 KERNEL_NAME = "python3"
 START_TIMEOUT = 60.0
@@ -55,7 +56,7 @@ class WarmKernel:
         self.preload = preload
         self.env = env
         self.loop = asyncio.new_event_loop()
-        self.km: AsyncKernelManager | None = None
+        self.km: QuietShutdownKernelManager | None = None
         self.kc: Any = None
         self.starts = 0  # how many kernels this worker has started (1 + restarts)
         self.pages_since_start = 0
@@ -72,7 +73,7 @@ class WarmKernel:
         self.run(self._start())
 
     async def _start(self) -> None:
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        km = QuietShutdownKernelManager(kernel_name=self.kernel_name)
         if os.name == "posix":
             runtime = Path(jupyter_runtime_dir())
             runtime.mkdir(parents=True, exist_ok=True)
@@ -101,7 +102,10 @@ class WarmKernel:
         self.km, self.kc = km, kc
         self.starts += 1
         self.pages_since_start = 0
-        await self._silent(_snapshot_code(self.preload), timeout=START_TIMEOUT)
+        # First: the kernel dies with this process (mobility_nb.run.lifeline), then the
+        # clean state is recorded.
+        startup = f"{kernel_startup_code()};{_snapshot_code(self.preload)}"
+        await self._silent(startup, timeout=START_TIMEOUT)
 
     async def _silent(
         self, code: str, timeout: float = 30.0, expressions: dict[str, str] | None = None

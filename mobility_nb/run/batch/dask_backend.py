@@ -51,7 +51,12 @@ def _connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
         if scheduler:
             return Client(scheduler, timeout="20s"), None
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            # each worker process dies with the batch, even on kill -9 (run/lifeline.py)
+            preload=["mobility_nb.run.lifeline"],
         )
         return Client(cluster), cluster
     except (OSError, TimeoutError) as exc:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mobility_nb import __version__
 from mobility_nb.atomic import write_atomic
 from mobility_nb.data.states import STATES
 from mobility_nb.run.fingerprint import SIDE_SUFFIX, read_sidecar
@@ -154,6 +155,7 @@ def render_index(
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="mobility-nb {esc(__version__, quote=True)}">',
         f"<title>{esc(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
@@ -237,6 +239,15 @@ def render_index(
 
 
 def write_index(out_dir: str | Path, title: str = "Upward mobility findings pages") -> Path:
-    """Build ``<out_dir>/index.html`` from the pages on disk (atomically)."""
+    """Build ``<out_dir>/index.html`` from the pages on disk (atomically).
+
+    The page carries mobility-nb's generator mark, by which a later batch knows the file
+    is its own to replace (:mod:`mobility_nb.run.outdir`).
+    """
+    from mobility_nb.run.outdir import writing
+    from mobility_nb.run.paths import out_path
+
     out = Path(out_dir)
-    return write_atomic(out / INDEX_NAME, render_index(collect_entries(out), title=title))
+    target = out_path(out, INDEX_NAME)
+    with writing("the index page", target):
+        return write_atomic(target, render_index(collect_entries(out), title=title))
