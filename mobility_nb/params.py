@@ -94,6 +94,14 @@ def _mapping(loader: _ParamsLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "a setting name is a list or a mapping (a YAML '?' complex key); names must "
+                "be words such as jurisdiction",
+                key_node.start_mark,
+            )
         if key in seen:
             mark = key_node.start_mark
             raise ParamsError(
@@ -111,9 +119,11 @@ _ParamsLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
 
 def load_params_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a YAML parameters file into a dict (an empty file gives ``{}``)."""
+    from mobility_nb.limits import MAX_PARAMS_BYTES, read_text_limited
+
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_text_limited(file, MAX_PARAMS_BYTES, "parameters file")
     except FileNotFoundError:
         raise ParamsError(
             f"The parameters file {str(file)!r} does not exist. Check the path given with --params."
@@ -206,14 +216,48 @@ def _as_geoid(name: str, value: Any) -> str:
     digits = str(value)
     if len(digits) in (5, 7):
         return digits
-    if len(digits) in (4, 6):  # lost one leading zero: states 01-09; state 00 does not exist
-        return "0" + digits
+    if len(digits) in (4, 6):
+        # A leading zero is missing. Refused, as everywhere else (the jurisdiction
+        # lookup, plan workbooks): guessing would build a page for a place nobody named.
+        raise ParamsError(
+            f"Parameter {name!r} was given the number {value!r}, which has {len(digits)} "
+            "digits: FIPS codes keep their leading zeros. Write it in quotes, e.g. "
+            f'{name}: "0{digits}".'
+        )
     raise ParamsError(quote_hint)
 
 
+def _declared_kind(declared: str, default: str) -> str:
+    """The parameter's type: its annotation, else the type of its default literal.
+
+    papermill reports ``None`` for ``current_year = 0`` (no annotation); the default says
+    it is a whole number, so ``current_year: "twenty"`` is refused like an annotated one.
+    """
+    if declared and declared.lower() not in ("none", ""):
+        return declared
+    import ast
+
+    try:
+        value = ast.literal_eval(default.strip()) if default else None
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return declared
+    for kind, types in (("bool", bool), ("int", int), ("float", float), ("str", str)):
+        if isinstance(value, types):
+            return kind
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, dict):
+        return "dict"
+    return declared
+
+
 def _coerce(name: str, declared: str, value: Any) -> Any:
+    from mobility_nb.limits import MAX_PEERS, check_count
+
     kind = declared.lower()
     geoid = bool(_GEOID_NAME.search(name))
+    if geoid and isinstance(value, (list, tuple)):
+        check_count(len(value), MAX_PEERS, "entries", f"Parameter {name!r}")
     if kind == "str":
         if geoid:
             return _as_geoid(name, value)
@@ -237,7 +281,17 @@ def _coerce(name: str, declared: str, value: Any) -> Any:
         raise ParamsError(f"Parameter {name!r} must be a whole number, but was given {value!r}.")
     if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ParamsError(f"Parameter {name!r} must be a number, but was given {value!r}.")
+    if kind == "dict" and not isinstance(value, Mapping):
+        raise ParamsError(
+            f"Parameter {name!r} must be a mapping of 'name: value' lines, but was given "
+            f"{_short(value)}."
+        )
     return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def check_no_secrets(params: Mapping[str, Any]) -> None:
@@ -282,4 +336,7 @@ def validate_params(
     """Check ``params`` against the notebook's parameters cell; return them with types fixed."""
     check_names(params, notebook_path)
     declared = notebook_parameters(notebook_path)
-    return {name: _coerce(name, declared[name][0], value) for name, value in params.items()}
+    return {
+        name: _coerce(name, _declared_kind(declared[name][0], declared[name][1]), value)
+        for name, value in params.items()
+    }

@@ -20,7 +20,7 @@ import pandas as pd
 from mobility_nb.atomic import write_atomic
 from mobility_nb.plan.assess import IndicatorResult, PlanResult, disaggregation_text
 from mobility_nb.plan.progress import STATUSES
-from mobility_nb.render.cells import safe_frame, write_cell
+from mobility_nb.render.cells import frame_csv, write_cell
 
 CSV_NAME = "plan.csv"
 XLSX_NAME = "plan.xlsx"
@@ -108,7 +108,7 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
 def write_csv(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
     """``plan.csv`` (UTF-8 with BOM, so Excel opens accents correctly)."""
     path = Path(folder) / CSV_NAME
-    text = safe_frame(plan_frame(result)).to_csv(index=False)
+    text = frame_csv(plan_frame(result))
     write_atomic(path, "\ufeff" + text)
     return path
 

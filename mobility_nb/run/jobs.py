@@ -14,6 +14,14 @@ from typing import Any, Literal
 Status = Literal["ok", "skipped", "failed"]
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(None, 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:") + "\u2026"
+
+
 @dataclass(frozen=True)
 class Job:
     """One page: a step notebook run for one jurisdiction."""
@@ -96,6 +104,6 @@ class Outcome:
             job,
             "failed",
             ename=type(exc).__name__,
-            evalue=str(exc)[:600],
+            evalue=shorten(str(exc), 600),
             message=f"{job.label}: {what}",
         )

@@ -8,6 +8,7 @@ reads it from the outputs); a run that cannot reach the end raises EngineStopped
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from mobility_nb.run.jobs import Job
 from mobility_nb.run.kernel_manager import QuietShutdownKernelManager
 
 DEFAULT_TIMEOUT = 600  # seconds per cell
+# papermill hands nbclient its "papermill" logger; without a handler Python prints its
+# errors ("Timeout waiting for execute reply (1s).") on stderr before our own message.
+# Applications that configure logging still receive them through the root logger.
+logging.getLogger("papermill").addHandler(logging.NullHandler())
 
 
 class PapermillEngine:

@@ -35,6 +35,7 @@ from mobility_nb.params import (
 from mobility_nb.render.notebook_html import external_references, notebook_to_html
 from mobility_nb.render.recorder import NUMBERS_FILE, PROVENANCE_FILE
 from mobility_nb.run.fingerprint import SIDE_SUFFIX, sidecar_text
+from mobility_nb.run.jobs import shorten
 from mobility_nb.run.outdir import writing
 from mobility_nb.run.pageset import commit_files, file_record
 from mobility_nb.run.paths import FAILED_DIR, check_stem, is_plain_name, out_path
@@ -205,11 +206,10 @@ def failure_message(
 ) -> str:
     """One paragraph for people: our own errors verbatim, anything else as a bug report."""
     evalue = redact_secrets(_ANSI.sub("", failure.evalue)).strip()
-    if len(evalue) > 600:
-        evalue = evalue[:597] + "..."
     saved = f" The failed notebook is saved at {failed_path}." if failed_path else ""
-    if is_package_error(failure.ename):
+    if is_package_error(failure.ename):  # written for people: every problem, never cut
         return f"{evalue}{saved}" if evalue else f"{failure.ename} in {notebook}.{saved}"
+    evalue = shorten(evalue, 600)
     count = f" (In [{failure.exec_count}])" if failure.exec_count is not None else ""
     line = _first_line(failure.source)
     code = f", running `{line}`" if line else ""

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -176,18 +178,42 @@ class WarmKernel:
         self.start()
 
     def shutdown(self, close_loop: bool = True) -> None:
-        """Stop the kernel and release its sockets and files."""
+        """Stop the kernel and release its sockets and files (from any thread).
+
+        Dask stops a worker's kernels from its own event loop, where this kernel's loop
+        cannot run; the shutdown then runs on a helper thread instead, so it happens
+        (no "coroutine ... was never awaited") and the kernel process does not linger.
+        """
         km, kc = self.km, self.kc
+        pid = self.pid
         self.km = self.kc = None
         if km is not None:
             with contextlib.suppress(Exception):
                 kc.stop_channels()
-            with contextlib.suppress(Exception):
-                self.run(km.shutdown_kernel(now=True))
-            with contextlib.suppress(Exception):
-                self.run(km.cleanup_resources())
+            self._run_anywhere(lambda: km.shutdown_kernel(now=True))
+            self._run_anywhere(km.cleanup_resources)
+            if pid is not None:  # whatever happened above, the process must be gone
+                _kill_child(pid)
         if close_loop and not self.loop.is_closed():
             self.loop.close()
+
+    def _run_anywhere(self, make: Any) -> None:
+        """Run the coroutine ``make()`` on this kernel's loop; errors are ignored."""
+        if self.loop.is_closed():
+            return
+
+        def work() -> None:
+            with contextlib.suppress(Exception):
+                self.loop.run_until_complete(make())
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: no loop runs in this thread
+            work()
+            return
+        helper = threading.Thread(target=work, name="mnb-kernel-shutdown", daemon=True)
+        helper.start()
+        helper.join(timeout=30)
 
     def __enter__(self) -> WarmKernel:
         self.start()
@@ -195,3 +221,16 @@ class WarmKernel:
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
+
+
+def _kill_child(pid: int) -> None:
+    """Kill and reap our child ``pid`` if it is still there (never a reused pid)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return  # already reaped by jupyter_client: the pid is no longer ours
+    if done:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)

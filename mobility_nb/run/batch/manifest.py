@@ -24,7 +24,7 @@ from typing import Any
 
 from mobility_nb.atomic import write_atomic
 from mobility_nb.params import redact_secrets
-from mobility_nb.run.jobs import Outcome
+from mobility_nb.run.jobs import Outcome, shorten
 from mobility_nb.run.outdir import writing
 from mobility_nb.run.paths import out_path
 
@@ -121,8 +121,7 @@ class Manifest:
                 who = f"{o.name}, {o.state} ({o.jurisdiction})" if o.name else o.jurisdiction
                 reason = f"{o.ename}: {o.evalue}" if o.evalue else o.ename
                 reason = " ".join(reason.split())
-                if len(reason) > 160:
-                    reason = reason[:157] + "..."
+                reason = shorten(reason, 160)
                 lines.append(f"  - {row}{o.step} {who}{where}: {reason}")
             if len(failures) > limit:
                 lines.append(f"  ... and {len(failures) - limit} more.")
