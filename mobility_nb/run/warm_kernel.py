@@ -190,30 +190,41 @@ class WarmKernel:
         if km is not None:
             with contextlib.suppress(Exception):
                 kc.stop_channels()
-            self._run_anywhere(lambda: km.shutdown_kernel(now=True))
-            self._run_anywhere(km.cleanup_resources)
+            if self._run_anywhere(lambda: km.shutdown_kernel(now=True)):
+                self._run_anywhere(km.cleanup_resources)
+            else:  # the loop is busy in another thread (a page still running): no async
+                for cleanup in (km.cleanup_connection_file, km.cleanup_ipc_files):
+                    with contextlib.suppress(Exception):
+                        cleanup()
             if pid is not None:  # whatever happened above, the process must be gone
                 _kill_child(pid)
         if close_loop and not self.loop.is_closed():
             self.loop.close()
 
-    def _run_anywhere(self, make: Any) -> None:
-        """Run the coroutine ``make()`` on this kernel's loop; errors are ignored."""
-        if self.loop.is_closed():
-            return
+    def _run_anywhere(self, make: Any) -> bool:
+        """Run the coroutine ``make()`` on this kernel's loop; False when it cannot run.
+
+        Errors are ignored; a coroutine that cannot run is never created.
+        """
+        if self.loop.is_closed() or self.loop.is_running():
+            return False
 
         def work() -> None:
-            with contextlib.suppress(Exception):
-                self.loop.run_until_complete(make())
+            coro = make()
+            try:
+                self.loop.run_until_complete(coro)
+            except Exception:  # noqa: BLE001 - shutting down: nothing more to do
+                coro.close()
 
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # the usual case: no loop runs in this thread
             work()
-            return
+            return True
         helper = threading.Thread(target=work, name="mnb-kernel-shutdown", daemon=True)
         helper.start()
         helper.join(timeout=30)
+        return True
 
     def __enter__(self) -> WarmKernel:
         self.start()

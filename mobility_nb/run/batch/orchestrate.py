@@ -173,7 +173,8 @@ def run_batch(
                 todo.append(job)
         manifest.save()
         bar = _progress(len(jobs), len(jobs) - len(todo), progress)
-        state, message = "finished", ""
+        state, message, exc_name = "finished", "", ""
+        interrupt: BaseException | None = None
         outcomes: Iterator[Outcome] = iter(())
         try:
             if not todo:
@@ -192,9 +193,8 @@ def run_batch(
                 if outcome.status == "failed":
                     bar.set_postfix(failed=len(manifest.failures), refresh=False)
         except KeyboardInterrupt as exc:
-            state = "interrupted"
-            message = _interrupted_message(exc, manifest, len(jobs))
-            exc.batch_message = f"{message} Details in {manifest.path}."  # type: ignore[attr-defined]
+            state, exc_name = "interrupted", getattr(exc, "signal_name", "")
+            interrupt = exc
             raise
         except MobilityNBError as exc:
             state, message = "failed", str(exc)
@@ -207,8 +207,16 @@ def run_batch(
                 if close is not None:
                     close()
             finally:
+                if state != "finished":  # pages that finished while the batch stopped
+                    _record_finished(manifest, todo, out)
+                    if state == "interrupted":
+                        message = _interrupted_message(
+                            exc_name, manifest, len(jobs) + len(prior_failures)
+                        )
                 bar.close()
                 manifest.finish(state, message)
+                if interrupt is not None:
+                    interrupt.batch_message = f"{message} Details in {manifest.path}."  # type: ignore[attr-defined]
         index = None
         if write_index:
             from mobility_nb.run.batch.index_page import write_index as build_index
@@ -217,10 +225,28 @@ def run_batch(
     return BatchReport(manifest=manifest, index=index)
 
 
-def _interrupted_message(exc: BaseException, manifest: Manifest, planned: int) -> str:
-    how = getattr(exc, "signal_name", "") or "Ctrl-C (SIGINT)"
-    done = manifest.counts
+def _record_finished(manifest: Manifest, todo: Sequence[Job], out: Path) -> None:
+    """Record the pages that were completed but not yet reported when the batch stopped.
+
+    Running pages are allowed to finish on Ctrl-C/SIGTERM; their files are committed, so
+    the manifest counts them (N pages planned = ok + skipped + failed + not run).
+    """
+    recorded = {(o.step, o.page) for o in manifest.outcomes if o.page}
+    recorded |= {(o.step, o.jurisdiction, o.row) for o in manifest.outcomes if o.status == "failed"}  # type: ignore[arg-type]
+    for job in todo:
+        if (job.step, job.page_path) in recorded:
+            continue
+        if is_current(out, job.page_path, job.fingerprint):
+            manifest.add(Outcome.for_job(job, "ok", page=job.page_path))
+
+
+def _interrupted_message(how: str, manifest: Manifest, entries: int) -> str:
+    """What the manifest and the terminal say about a stopped batch (the counts add up to
+    ``entries``: every planned page plus every row that could not be planned)."""
+    c = manifest.counts
+    not_run = max(0, entries - c["ok"] - c["skipped"] - c["failed"])
     return (
-        f"Stopped by {how} after {done['ok'] + done['skipped']} of {planned} page(s). Pages "
-        "already written are complete; run the same command again to build the rest."
+        f"Stopped by {how or 'Ctrl-C (SIGINT)'}: {c['ok']} page(s) written, {c['skipped']} "
+        f"already up to date, {c['failed']} failed, {not_run} not run. Pages already written "
+        "are complete; run the same command again to build the rest."
     )
