@@ -28,7 +28,7 @@ import pandas as pd
 from mobility_nb.atomic import write_atomic
 from mobility_nb.data.origin import is_urban_file, release_of
 from mobility_nb.params import public_params
-from mobility_nb.render.cells import safe_cell
+from mobility_nb.render.cells import csv_cell
 
 NUMBERS_FILE = "numbers.csv"
 PROVENANCE_FILE = "provenance.json"
@@ -109,7 +109,7 @@ def _csv_cells(column: pd.Series) -> list[str]:
         return _number_cells(np.array([np.nan if v is None else v for v in values], dtype=float))
     # Text cells (never numbers) pass the one formula-safe rule of render/cells.py.
     return [
-        "" if v is None or (isinstance(v, float) and v != v) else safe_cell(str(v)) for v in values
+        "" if v is None or (isinstance(v, float) and v != v) else csv_cell(str(v)) for v in values
     ]
 
 
@@ -189,7 +189,7 @@ class PageRecorder:
         together) at a tenth of the cost; a national batch writes one per page. Text that a
         spreadsheet would run as a formula (a table name, a column name, a place name or
         an inventory entry starting with ``=``, ``+``, ``-``, ``@``) is written as text
-        (:func:`mobility_nb.render.cells.safe_cell`); numbers are untouched.
+        (:func:`mobility_nb.render.cells.csv_cell`); numbers are untouched.
         """
         tables = [
             (name, df.rename(columns={"table": "table_"}) if "table" in df.columns else df)
@@ -201,13 +201,13 @@ class PageRecorder:
                 columns.setdefault(str(col), len(columns))
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([safe_cell(c) for c in columns])
+        writer.writerow([csv_cell(c) for c in columns])
         for name, df in tables:
             slots = [columns[str(c)] for c in df.columns]
             cells = [_csv_cells(df[c]) for c in df.columns]
             for values in zip(*cells, strict=True) if cells else [()] * len(df):
                 row = [""] * len(columns)
-                row[0] = safe_cell(name)
+                row[0] = csv_cell(name)
                 for slot, text in zip(slots, values, strict=True):
                     row[slot] = text
                 writer.writerow(row)

@@ -67,7 +67,7 @@ def _reason(exc: OSError) -> str:
 def write_failure(what: str, path: Path, exc: OSError) -> OutputFolderError:
     """A readable error for an OSError while writing ``path`` (disk full, permissions)."""
     return OutputFolderError(
-        f"Could not write {what} {str(path)!r}: {_reason(exc)}. Nothing of it was left "
+        f"Could not write {what}: {_reason(exc)} ({str(path)!r}). Nothing of it was left "
         "half-written; free some space or fix the folder's permissions and run again "
         "(pages already written are kept, and a batch resumes where it stopped)."
     )

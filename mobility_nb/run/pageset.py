@@ -20,9 +20,11 @@ lists each file's size and SHA-256, so resume sees the mismatch and rebuilds the
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -39,6 +41,19 @@ def file_record(data: bytes) -> dict[str, object]:
 
 def _backup_name(target: Path) -> Path:
     return target.with_name(f".{target.name}{TEMP_MARK}old{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def _keep_old(target: Path) -> Path:
+    """A second name for the file about to be replaced (a hard link; a copy where the file
+    system has no hard links), so a failed commit can put it back."""
+    backup = _backup_name(target)
+    try:
+        os.link(target, backup)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+            raise
+        shutil.copy2(target, backup)
+    return backup
 
 
 def commit_files(
@@ -75,9 +90,7 @@ def commit_files(
         for _, target in staged:
             current = target
             if target.exists():
-                backup = _backup_name(target)
-                os.link(target, backup)
-                backups[target] = backup
+                backups[target] = _keep_old(target)
         for tmp, target in staged:
             current = target
             os.replace(tmp, target)
@@ -85,7 +98,7 @@ def commit_files(
     except BaseException as exc:
         _roll_back(staged, done, backups)
         if isinstance(exc, OSError):
-            raise write_failure(f"the page for {what}, file", current, exc) from None
+            raise write_failure(f"the page for {what}", current, exc) from None
         raise
     for backup in backups.values():
         with contextlib.suppress(OSError):

@@ -107,8 +107,8 @@ class Case:
         return message
 
     # -- files ---------------------------------------------------------------------------
-    def no_partial(self, out: Path) -> None:
-        """No temporary files, and every page in ``out`` complete and intact."""
+    def no_partial(self, out: Path, pages: bool = True) -> None:
+        """No temporary files, and (``pages``) every page in ``out`` complete and intact."""
         from mobility_nb.atomic import is_our_temp_file
         from mobility_nb.run.fingerprint import files_intact, read_sidecar
 
@@ -117,6 +117,8 @@ class Case:
         for path in Path(out).rglob("*"):
             if path.is_file() and is_our_temp_file(path.name):
                 self._found("partial", f"temporary file left: {path}")
+        if not pages:
+            return
         for html in Path(out).rglob("*.html"):
             if html.name == "index.html":
                 continue
