@@ -9,10 +9,11 @@ spreadsheets read as "this is text". In XLSX files the cell is written as a stri
 Numbers are never touched: a real -1.5 stays a number.
 
 Every CSV and XLSX writer of the package passes its cells through :func:`csv_cell`
-(CSV, :func:`safe_cell` plus no bare carriage return: the page numbers CSV in :mod:`mobility_nb.render.recorder`, which also carries the
-Step 5 inventory, and ``plan.csv`` through :func:`frame_csv`) or :func:`write_cell`
-(openpyxl: ``plan.xlsx`` and the plan workbook). A test keeps every CSV or XLSX writer
-of the package on these functions.
+(CSV: :func:`safe_cell` plus no bare carriage return; the page numbers CSV in
+:mod:`mobility_nb.render.recorder`, which also carries the Step 5 inventory, and
+``plan.csv`` through :func:`frame_csv`) or :func:`write_cell` (openpyxl: ``plan.xlsx``
+and the plan workbook). A test (tests/faults) keeps every CSV or XLSX writer of the
+package on these functions.
 """
 
 from __future__ import annotations
