@@ -23,6 +23,7 @@ MAX_LIST_ROWS = 20_000  # rows of a --list (every county and city is ~3,600)
 MAX_PEERS = 500  # peers of one page (Step 2 shows a few dozen at most)
 MAX_PLAN_INDICATORS = 1_000  # indicators of one measurement plan
 MAX_WORKBOOK_BYTES = 20 * MIB  # an .xlsx plan workbook or local data file
+MAX_YAML_NODES = 1_000_000  # values in a YAML document with its aliases expanded
 
 
 def _size_text(size: int) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import reprlib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -171,7 +172,48 @@ def parse_yaml(text: str, name: str) -> Any:
     (ParamsError naming ``name`` and the line). Syntax errors propagate as
     ``yaml.YAMLError`` so each caller can say what kind of file it was reading.
     """
-    return yaml.load(text, Loader=_make_loader(name))
+    from mobility_nb.limits import MAX_YAML_NODES, check_count
+
+    loader = _make_loader(name)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        # Aliases are shared while parsing but copied by everything after (checks,
+        # fingerprints, papermill's parameter cell): a "billion laughs" document of a few
+        # hundred bytes would expand to gigabytes. Refuse it by its expanded size.
+        check_count(
+            _expanded_size(node), MAX_YAML_NODES, "values once its aliases (*) are expanded", name
+        )
+        return loader.construct_document(node)
+    except RecursionError:
+        raise yaml.YAMLError(f"{name} is nested too deeply to be a settings file") from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Number of values in the document with every alias expanded (no recursion)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        kids = (
+            [k for pair in node.value for k in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes.get(id(k), 0) for k in kids)
+        else:
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in sizes)
+    return sizes[id(root)]
 
 
 def _make_loader(name: str) -> type[_ParamsLoader]:
@@ -208,7 +250,7 @@ def _as_geoid(name: str, value: Any) -> str:
         return value
     quote_hint = (
         f"Parameter {name!r} must be text (a 5-digit county FIPS or 7-digit place GEOID) but "
-        f"was given the number {value!r}. Put quotes around it in the parameters file, e.g. "
+        f"was given {_short(value)}. Put quotes around it in the parameters file, e.g. "
         f'{name}: "06037", so leading zeros are kept.'
     )
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -263,7 +305,7 @@ def _coerce(name: str, declared: str, value: Any) -> Any:
             return _as_geoid(name, value)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ParamsError(
-                f"Parameter {name!r} must be text, but was given {value!r}. Quote it."
+                f"Parameter {name!r} must be text, but was given {_short(value)}. Quote it."
             )
         return value if isinstance(value, str) else str(value)
     if kind.startswith("list") and geoid and isinstance(value, (list, tuple)):
@@ -273,14 +315,18 @@ def _coerce(name: str, declared: str, value: Any) -> Any:
             return [_as_geoid(name, value)]
         raise ParamsError(
             f'Parameter {name!r} must be a list, e.g. {name}: ["17043", "17197"], '
-            f"but was given {value!r}."
+            f"but was given {_short(value)}."
         )
     if kind == "bool" and not isinstance(value, bool):
-        raise ParamsError(f"Parameter {name!r} must be true or false, but was given {value!r}.")
+        raise ParamsError(
+            f"Parameter {name!r} must be true or false, but was given {_short(value)}."
+        )
     if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ParamsError(f"Parameter {name!r} must be a whole number, but was given {value!r}.")
+        raise ParamsError(
+            f"Parameter {name!r} must be a whole number, but was given {_short(value)}."
+        )
     if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise ParamsError(f"Parameter {name!r} must be a number, but was given {value!r}.")
+        raise ParamsError(f"Parameter {name!r} must be a number, but was given {_short(value)}.")
     if kind == "dict" and not isinstance(value, Mapping):
         raise ParamsError(
             f"Parameter {name!r} must be a mapping of 'name: value' lines, but was given "
@@ -289,9 +335,13 @@ def _coerce(name: str, declared: str, value: Any) -> Any:
     return value
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 3, 5, 5, 60, 60
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A bounded repr for messages (a YAML alias bomb must not be printed out in full)."""
+    return _REPR.repr(value)
 
 
 def check_no_secrets(params: Mapping[str, Any]) -> None:

@@ -281,7 +281,7 @@ def check_file(
         return LoadedLocalFile(spec, pd.DataFrame(), issues)
     try:
         raw = read_table(spec)
-    except (ValueError, OSError, UnicodeDecodeError, KeyError, BadZipFile) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the parser says, the file is at fault
         detail = (
             "it is not an Excel workbook (a renamed CSV or a damaged file?)"
             if isinstance(exc, BadZipFile)
