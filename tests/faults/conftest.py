@@ -79,5 +79,5 @@ def books(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def slow_books(tmp_path_factory) -> Path:
-    """The fixture page, taking 4 s per page (for interrupting batches and runs)."""
-    return _notebooks(tmp_path_factory.mktemp("slow-books"), "import time; time.sleep(4)")
+    """The fixture page, taking 2 s more per page (for interrupting batches and runs)."""
+    return _notebooks(tmp_path_factory.mktemp("slow-books"), "import time; time.sleep(2)")
