@@ -7,10 +7,11 @@ typo fails in a second; the page is then made by the same pipeline a batch uses.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from mobility_nb.cli.options import add_data_dir_option
+from mobility_nb.cli.options import add_allow_empty_option, add_data_dir_option, empty_page_warnings
 from mobility_nb.errors import ParamsError
 from mobility_nb.steps import STEPS
 
@@ -54,6 +55,7 @@ def register(subparsers: Any) -> None:
         help="Jupyter kernel to run the notebook with (default: python3)",
     )
     add_data_dir_option(run)
+    add_allow_empty_option(run)
     run.set_defaults(func=cmd_run)
 
 
@@ -82,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     data_dir = getattr(args, "data_dir", None) or file_params.get("data_dir") or None
     place = resolve(str(text), level=args.level, data_dir=data_dir)
     job = make_job(args.step, file_params, place, data_dir=data_dir, stem=args.stem)
+    empty = empty_page_warnings([job])
     out = Path(args.out) if args.out else Path("outputs") / args.step
     prepare_output_folder(out)  # a file, read-only or under a file: say so before running
     print(f"Building the {args.step} page for {place.describe()} ...", flush=True)
@@ -89,4 +92,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"Page:       {result.html} ({_human_bytes(result.page_bytes)}, {result.seconds:.1f} s)")
     print(f"Numbers:    {result.csv}")
     print(f"Provenance: {result.provenance}")
+    if empty and not getattr(args, "allow_empty", False):
+        print(
+            "The page was written but has no ACS data (see the warning above); fill the "
+            "store, or pass --allow-empty to accept such pages.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
