@@ -129,7 +129,7 @@ def is_our_sidecar(path: Path) -> bool:
 def page_is_ours(folder: Path, stem: str) -> bool:
     """True when an existing ``<stem>.*`` page set in ``folder`` was written by us.
 
-    Provenance is committed first and the HTML and fingerprint last, so any one of them
+    Provenance is committed first and the fingerprint and HTML last, so any one of them
     being ours (even after a commit cut short) marks the whole set as ours.
     """
     return (

@@ -10,7 +10,8 @@ old CSV. :func:`commit_files` instead
 2. writes every new file to a hidden temporary file beside its target (this is where a
    full disk shows up; on failure every temporary file is removed and nothing changed);
 3. keeps a hard link to each old file it is about to replace, then renames the new files
-   into place, the fingerprint record last; if a rename fails, the renamed files are put
+   into place in the caller's order (publish: the fingerprint record, then the HTML last,
+   so a page that can be seen is complete); if a rename fails, the renamed files are put
    back as they were.
 
 A process killed during step 3 can leave a mixed set for a moment; the fingerprint record

@@ -53,6 +53,11 @@ class PapermillEngine:
                     # ipykernel >= 7 warns on stderr about unencrypted local TCP on every start
                     extra_arguments=["--IPKernelApp.log_level=ERROR"],
                     kernel_manager_class=QuietShutdownKernelManager,
+                    # Every output is collected by now; a polite shutdown only gives the
+                    # kernel's threads a race to lose in public (ipykernel's IOPub thread
+                    # closing under a last status message prints a ZMQError traceback).
+                    # The warm engine stops its kernels the same way.
+                    shutdown_kernel="immediate",
                 )
             except PapermillExecutionError:
                 return _without_error_banners(nbformat.read(executed, as_version=4)), 1

@@ -94,7 +94,7 @@ def publish_page(
     """Export an executed notebook and commit its page files together.
 
     The files go to ``out_dir/subdir/<stem>.*``; with ``record`` the page's fingerprint
-    record (listing each file's size and checksum) is committed with them, last. The
+    record (listing each file's size and checksum) is committed with them, the HTML last. The
     title is ``title``, else the one the notebook's PageRecorder set, else
     ``default_title``. Returns the HTML, CSV and provenance paths and the page size in
     bytes. Nothing is written if the page would load a remote resource or contain a secret.
@@ -129,17 +129,20 @@ def publish_page(
                 f"The file {name} for {stem} would contain the value of a secret environment "
                 "variable, so nothing was published."
             )
-    # Provenance first and HTML then the fingerprint last: see mobility_nb.run.pageset.
+    # Committed in this order: provenance, numbers, extras, the fingerprint record, and the
+    # HTML last, so a page a reader (or a watcher) can see already has every file beside it.
     files: dict[str, bytes] = {
         f"{prefix}.provenance.json": prov_text.encode("utf-8"),
         f"{prefix}.csv": numbers.encode("utf-8"),
     }
     for name, data in extras.items():  # e.g. Step 8's plan.csv / plan.xlsx
         files[f"{prefix}.{name}"] = data
-    files[f"{prefix}.html"] = page_bytes
+    html = f"{prefix}.html"
     if record is not None:
         listed = {rel.rsplit("/", 1)[-1]: file_record(data) for rel, data in files.items()}
+        listed[html.rsplit("/", 1)[-1]] = file_record(page_bytes)
         files[f"{prefix}{SIDE_SUFFIX}"] = sidecar_text(record, listed).encode("utf-8")
+    files[html] = page_bytes
     commit_files(out_dir, files, stem=stem, what=stem)
     with contextlib.suppress(OSError):  # a stale failure of this page no longer applies
         failed = out_path(out_dir, f"{subdir}/{FAILED_DIR}" if subdir else FAILED_DIR)
