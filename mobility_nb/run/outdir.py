@@ -152,10 +152,10 @@ def check_tool_files(out: Path, names: dict[str, bool]) -> None:
 
     ``names`` maps each file the run will write to whether it must be checked.
     """
-    from mobility_nb.run.batch.index_page import INDEX_NAME
+    from mobility_nb.run.batch.index_page import INDEX_NAME, is_our_index
     from mobility_nb.run.batch.manifest import MANIFEST_NAME
 
-    checks = {INDEX_NAME: is_our_html, MANIFEST_NAME: is_our_manifest}
+    checks = {INDEX_NAME: is_our_index, MANIFEST_NAME: is_our_manifest}
     foreign = [
         out / name
         for name, wanted in names.items()

@@ -238,6 +238,21 @@ def render_index(
     return "\n".join(parts) + "\n"
 
 
+def is_our_index(path: str | Path) -> bool:
+    """True when ``path`` is an index page this tool wrote (so rewriting it loses nothing):
+    its generator mark (:func:`mobility_nb.run.outdir.is_our_html`), or the filter form of
+    indexes written before the mark."""
+    from mobility_nb.run.outdir import is_our_html
+
+    if is_our_html(Path(path)):
+        return True
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return '<form id="filters" role="search"' in text and 'id="count"' in text
+
+
 def write_index(out_dir: str | Path, title: str = "Upward mobility findings pages") -> Path:
     """Build ``<out_dir>/index.html`` from the pages on disk (atomically).
 
