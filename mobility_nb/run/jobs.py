@@ -15,10 +15,14 @@ Status = Literal["ok", "skipped", "failed"]
 
 
 def shorten(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters at a word boundary, with an ellipsis."""
+    """``text`` cut to at most ``limit`` characters, with an ellipsis: at a word boundary
+    unless that would drop more than a third of what fits (one very long word)."""
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(None, 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    cut = text[: limit - 1]
+    words = cut.rsplit(None, 1)[0] if " " in cut else ""
+    if len(words) >= (limit * 2) // 3:
+        cut = words
     return cut.rstrip(" ,;:") + "\u2026"
 
 

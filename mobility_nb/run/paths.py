@@ -46,7 +46,7 @@ def out_path(out_dir: str | Path, relative: str) -> Path:
             "that produced it, and that no folder inside the output folder is a link to "
             "another place."
         )
-    return target
+    return Path(out_dir).joinpath(*parts)  # as the user named the folder (for messages)
 
 
 def page_paths(out_dir: Path, stem: str) -> tuple[Path, Path, Path]:
