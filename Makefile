@@ -13,7 +13,7 @@ ifneq ($(wildcard $(SHARED)/census),)
 export MOBILITY_NB_CENSUS_DATA ?= $(SHARED)/census
 endif
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test faults lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ demo: install
 
 test: install lint
 	$(BIN)/pytest -n 2
+
+# The fault-and-abuse suite alone; its last lines count cases, clean errors, tracebacks,
+# partial/misplaced files, leaks, orphans and lost files.
+faults: install
+	$(BIN)/pytest -n 2 -m faults
 
 lint: install
 	$(BIN)/ruff check .

@@ -327,6 +327,30 @@ class DaskBackendError(MobilityNBError):
     """The Dask scheduler could not be reached or the cluster could not start."""
 
 
+class OutputFolderError(MobilityNBError):
+    """The output folder cannot be used (a file, read-only, under a file, or holds files
+    of the same names that mobility-nb did not write)."""
+
+
+class UnsafeOutputPathError(OutputFolderError):
+    """A file name would resolve outside the output folder; nothing was written."""
+
+
+class InputTooLargeError(ParamsError):
+    """An input file or list is larger than the tool accepts (see mobility_nb.limits)."""
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """The batch received SIGTERM (or SIGHUP): stop like Ctrl-C, record "interrupted".
+
+    A KeyboardInterrupt so every ``except KeyboardInterrupt`` cleanup path runs for it.
+    """
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
 # --- comparison reports ---------------------------------------------------------
 
 

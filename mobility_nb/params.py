@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import reprlib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -94,6 +95,14 @@ def _mapping(loader: _ParamsLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "a setting name is a list or a mapping (a YAML '?' complex key); names must "
+                "be words such as jurisdiction",
+                key_node.start_mark,
+            )
         if key in seen:
             mark = key_node.start_mark
             raise ParamsError(
@@ -111,9 +120,11 @@ _ParamsLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
 
 def load_params_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a YAML parameters file into a dict (an empty file gives ``{}``)."""
+    from mobility_nb.limits import MAX_PARAMS_BYTES, read_text_limited
+
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_text_limited(file, MAX_PARAMS_BYTES, "parameters file")
     except FileNotFoundError:
         raise ParamsError(
             f"The parameters file {str(file)!r} does not exist. Check the path given with --params."
@@ -161,7 +172,48 @@ def parse_yaml(text: str, name: str) -> Any:
     (ParamsError naming ``name`` and the line). Syntax errors propagate as
     ``yaml.YAMLError`` so each caller can say what kind of file it was reading.
     """
-    return yaml.load(text, Loader=_make_loader(name))
+    from mobility_nb.limits import MAX_YAML_NODES, check_count
+
+    loader = _make_loader(name)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        # Aliases are shared while parsing but copied by everything after (checks,
+        # fingerprints, papermill's parameter cell): a "billion laughs" document of a few
+        # hundred bytes would expand to gigabytes. Refuse it by its expanded size.
+        check_count(
+            _expanded_size(node), MAX_YAML_NODES, "values once its aliases (*) are expanded", name
+        )
+        return loader.construct_document(node)
+    except RecursionError:
+        raise yaml.YAMLError(f"{name} is nested too deeply to be a settings file") from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Number of values in the document with every alias expanded (no recursion)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        kids = (
+            [k for pair in node.value for k in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes.get(id(k), 0) for k in kids)
+        else:
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in sizes)
+    return sizes[id(root)]
 
 
 def _make_loader(name: str) -> type[_ParamsLoader]:
@@ -198,7 +250,7 @@ def _as_geoid(name: str, value: Any) -> str:
         return value
     quote_hint = (
         f"Parameter {name!r} must be text (a 5-digit county FIPS or 7-digit place GEOID) but "
-        f"was given the number {value!r}. Put quotes around it in the parameters file, e.g. "
+        f"was given {_short(value)}. Put quotes around it in the parameters file, e.g. "
         f'{name}: "06037", so leading zeros are kept.'
     )
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -206,20 +258,54 @@ def _as_geoid(name: str, value: Any) -> str:
     digits = str(value)
     if len(digits) in (5, 7):
         return digits
-    if len(digits) in (4, 6):  # lost one leading zero: states 01-09; state 00 does not exist
-        return "0" + digits
+    if len(digits) in (4, 6):
+        # A leading zero is missing. Refused, as everywhere else (the jurisdiction
+        # lookup, plan workbooks): guessing would build a page for a place nobody named.
+        raise ParamsError(
+            f"Parameter {name!r} was given the number {value!r}, which has {len(digits)} "
+            "digits: FIPS codes keep their leading zeros. Write it in quotes, e.g. "
+            f'{name}: "0{digits}".'
+        )
     raise ParamsError(quote_hint)
 
 
+def _declared_kind(declared: str, default: str) -> str:
+    """The parameter's type: its annotation, else the type of its default literal.
+
+    papermill reports ``None`` for ``current_year = 0`` (no annotation); the default says
+    it is a whole number, so ``current_year: "twenty"`` is refused like an annotated one.
+    """
+    if declared and declared.lower() not in ("none", ""):
+        return declared
+    import ast
+
+    try:
+        value = ast.literal_eval(default.strip()) if default else None
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return declared
+    for kind, types in (("bool", bool), ("int", int), ("float", float), ("str", str)):
+        if isinstance(value, types):
+            return kind
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, dict):
+        return "dict"
+    return declared
+
+
 def _coerce(name: str, declared: str, value: Any) -> Any:
+    from mobility_nb.limits import MAX_PEERS, check_count
+
     kind = declared.lower()
     geoid = bool(_GEOID_NAME.search(name))
+    if geoid and isinstance(value, (list, tuple)):
+        check_count(len(value), MAX_PEERS, "entries", f"Parameter {name!r}")
     if kind == "str":
         if geoid:
             return _as_geoid(name, value)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ParamsError(
-                f"Parameter {name!r} must be text, but was given {value!r}. Quote it."
+                f"Parameter {name!r} must be text, but was given {_short(value)}. Quote it."
             )
         return value if isinstance(value, str) else str(value)
     if kind.startswith("list") and geoid and isinstance(value, (list, tuple)):
@@ -229,15 +315,33 @@ def _coerce(name: str, declared: str, value: Any) -> Any:
             return [_as_geoid(name, value)]
         raise ParamsError(
             f'Parameter {name!r} must be a list, e.g. {name}: ["17043", "17197"], '
-            f"but was given {value!r}."
+            f"but was given {_short(value)}."
         )
     if kind == "bool" and not isinstance(value, bool):
-        raise ParamsError(f"Parameter {name!r} must be true or false, but was given {value!r}.")
+        raise ParamsError(
+            f"Parameter {name!r} must be true or false, but was given {_short(value)}."
+        )
     if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ParamsError(f"Parameter {name!r} must be a whole number, but was given {value!r}.")
+        raise ParamsError(
+            f"Parameter {name!r} must be a whole number, but was given {_short(value)}."
+        )
     if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise ParamsError(f"Parameter {name!r} must be a number, but was given {value!r}.")
+        raise ParamsError(f"Parameter {name!r} must be a number, but was given {_short(value)}.")
+    if kind == "dict" and not isinstance(value, Mapping):
+        raise ParamsError(
+            f"Parameter {name!r} must be a mapping of 'name: value' lines, but was given "
+            f"{_short(value)}."
+        )
     return value
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 3, 5, 5, 60, 60
+
+
+def _short(value: Any) -> str:
+    """A bounded repr for messages (a YAML alias bomb must not be printed out in full)."""
+    return _REPR.repr(value)
 
 
 def check_no_secrets(params: Mapping[str, Any]) -> None:
@@ -304,8 +408,9 @@ def validate_params(
     checked: dict[str, Any] = {}
     problems: list[str] = []
     for name, value in params.items():
+        kind = _declared_kind(declared[name][0], declared[name][1])
         try:
-            checked[name] = _coerce(name, declared[name][0], value)
+            checked[name] = _coerce(name, kind, value)
         except ParamsError as exc:
             problems.append(str(exc))
     raise_problems(problems, f"The parameters for {Path(notebook_path).name}")

@@ -78,3 +78,18 @@ def _fresh_metrics_caches():
     _clear_mobility_caches()
     yield
     _clear_mobility_caches()
+
+
+# --- the fault-and-abuse suite's summary line (tests/faults; see support/faults.py) ---------
+
+
+def pytest_runtest_logreport(report):
+    from support import faults
+
+    faults.collect(report)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from support import faults
+
+    faults.write_summary(terminalreporter)

@@ -114,8 +114,6 @@ def test_every_unknown_key_and_bad_value_is_listed_one_line_each():
     [
         (17031, "17031"),
         (4260000, "4260000"),
-        (6037, "06037"),
-        (420000, "0420000"),
         ("06037", "06037"),
     ],
 )
@@ -129,9 +127,20 @@ def test_ambiguous_numeric_geoids_ask_for_quotes(given):
         validate_params({"jurisdiction": given}, NOTEBOOK)
 
 
+@pytest.mark.parametrize(("given", "quoted"), [(6037, '"06037"'), (420000, '"0420000"')])
+def test_numbers_that_lost_a_leading_zero_are_refused_as_everywhere(given, quoted):
+    """As the jurisdiction lookup and plan workbooks do: no guessing of a lost zero."""
+    with pytest.raises(
+        ParamsError, match=f"leading zeros. Write it in quotes, e.g. jurisdiction: {quoted}"
+    ):
+        validate_params({"jurisdiction": given}, NOTEBOOK)
+    with pytest.raises(ParamsError, match="leading zeros"):
+        validate_params({"peers": ["17043", given]}, NOTEBOOK)
+
+
 def test_peer_lists_are_fixed_element_by_element():
-    checked = validate_params({"peers": [6037, "17043", 4260000]}, NOTEBOOK)
-    assert checked["peers"] == ["06037", "17043", "4260000"]
+    checked = validate_params({"peers": [17031, "17043", 4260000]}, NOTEBOOK)
+    assert checked["peers"] == ["17031", "17043", "4260000"]
 
 
 def test_plain_text_parameters_accept_numbers_as_text():

@@ -116,9 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ[DEBUG_ENV] = "1"  # kernels started by this command inherit it
     try:
         return int(func(args) or 0)
-    except KeyboardInterrupt:
-        _say("interrupted; no partial page was written.")
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP during a batch
+        _say(getattr(exc, "batch_message", "") or "interrupted; no partial page was written.")
+        signal_name = getattr(exc, "signal_name", "")
+        return 143 if signal_name == "SIGTERM" else 129 if signal_name == "SIGHUP" else 130
     except MobilityNBError as exc:
         if debug:
             traceback.print_exc()

@@ -314,12 +314,14 @@ def _build(
 ) -> int:
     from mobility_nb.params import check_names
     from mobility_nb.run.one_page import run_single_job
+    from mobility_nb.run.outdir import prepare_output_folder
     from mobility_nb.run.planning import make_job
     from mobility_nb.steps import locate_notebook
 
     check_names(file_params, locate_notebook(args.step))  # a bad key: every one named
     job = make_job(args.step, file_params, place, data_dir=data_dir, stem=args.stem, peers=peers)
     out, index_dir = output_folders(args.out, args.step)
+    prepare_output_folder(out)  # a file, read-only or under a file: say so before running
     job = _unique_page(job, out, force=args.force, named=bool(args.stem))
     empty = empty_page_warnings([job])
     print(f"Building the {args.step} page for {place.describe()} ...", flush=True)

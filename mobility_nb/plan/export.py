@@ -20,7 +20,7 @@ import pandas as pd
 from mobility_nb.atomic import write_atomic
 from mobility_nb.plan.assess import IndicatorResult, PlanResult, disaggregation_text
 from mobility_nb.plan.progress import STATUSES
-from mobility_nb.render.cells import safe_frame, write_cell
+from mobility_nb.render.cells import frame_csv, write_cell
 
 CSV_NAME = "plan.csv"
 XLSX_NAME = "plan.xlsx"
@@ -107,15 +107,18 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
 
 def write_csv(result: PlanResult, folder: str | os.PathLike[str], stem: str = "") -> Path:
     """``plan.csv`` (UTF-8 with BOM, so Excel opens accents correctly)."""
-    path = Path(folder) / _named(CSV_NAME, stem)
-    text = safe_frame(plan_frame(result)).to_csv(index=False)
+    path = _named(folder, CSV_NAME, stem)
+    text = frame_csv(plan_frame(result))
     write_atomic(path, "\ufeff" + text)
     return path
 
 
-def _named(name: str, stem: str) -> str:
-    """'plan.csv', or '<stem>.plan.csv' as the runner publishes it beside the page."""
-    return f"{stem}.{name}" if stem else name
+def _named(folder: str | os.PathLike[str], name: str, stem: str) -> Path:
+    """``folder/plan.csv``, or ``folder/<stem>.plan.csv`` as the runner publishes it beside
+    the page (named through the one safe-path function)."""
+    from mobility_nb.run.paths import out_path
+
+    return out_path(folder, f"{stem}.{name}" if stem else name)
 
 
 def write_xlsx(result: PlanResult, folder: str | os.PathLike[str], stem: str = "") -> Path:
@@ -188,7 +191,7 @@ def write_xlsx(result: PlanResult, folder: str | os.PathLike[str], stem: str = "
     about.column_dimensions["B"].width = 100
     buf = io.BytesIO()
     wb.save(buf)
-    return write_atomic(Path(folder) / _named(XLSX_NAME, stem), buf.getvalue())
+    return write_atomic(_named(folder, XLSX_NAME, stem), buf.getvalue())
 
 
 def export_plan(result: PlanResult, folder: str | os.PathLike[str], stem: str = "") -> list[Path]:

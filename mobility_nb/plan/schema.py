@@ -36,6 +36,7 @@ from mobility_nb.errors import (
     ParamsError,
     PlanError,  # noqa: F401 (defined there)
 )
+from mobility_nb.limits import MAX_PEERS, MAX_PLAN_INDICATORS
 
 SOURCE_KINDS = ("mobility_metric", "acs", "local")
 RULES = (
@@ -333,6 +334,15 @@ def _suggest(word: str, choices: Sequence[str]) -> str:
 _MISSING = object()
 
 
+def _indicator_count(actions: list[Any]) -> int:
+    """Actions plus indicators in a raw ``actions`` list (checked against the limit first)."""
+    return len(actions) + sum(
+        len(a["indicators"])
+        for a in actions
+        if isinstance(a, Mapping) and isinstance(a.get("indicators"), list)
+    )
+
+
 class _Validator:
     """Walks the raw mapping, collecting ``path: message`` problems instead of raising."""
 
@@ -584,12 +594,26 @@ class _Validator:
             self.level = {5: "county", 7: "place"}.get(len(jurisdiction))
         title = self.text(m, "title", body_path) or "Measurement plan"
         baseline_year = self.year(m, "baseline_year", body_path)
-        peers = self.geoids(m, "peers", body_path)
+        raw_peers = m.get("peers")
+        if isinstance(raw_peers, list) and len(raw_peers) > MAX_PEERS:
+            self.bad(
+                _join(body_path, "peers"),
+                f"lists {len(raw_peers):,} peers; at most {MAX_PEERS:,} can be compared",
+            )
+            peers: tuple[str, ...] = ()
+        else:
+            peers = self.geoids(m, "peers", body_path)
         actions_raw = m.get("actions")
         actions: list[Action] = []
         apath = _join(body_path, "actions")
         if not isinstance(actions_raw, list) or not actions_raw:
             self.bad(apath, "is required: a list of strategic actions, each with indicators")
+        elif (count := _indicator_count(actions_raw)) > MAX_PLAN_INDICATORS:
+            self.bad(
+                apath,
+                f"holds {count:,} actions and indicators; a plan may have at most "
+                f"{MAX_PLAN_INDICATORS:,} (split it into several plans)",
+            )
         else:
             for i, raw in enumerate(actions_raw):
                 action = self.action(raw, f"{apath}[{i}]", baseline_year)

@@ -334,9 +334,10 @@ def _read_local(path: str, sheet: str, mtime_ns: int) -> pd.DataFrame:
                 dtype={"geography": str, "subgroup": str, "measure": str},
                 keep_default_na=True,
             )
-    except (ValueError, OSError, KeyError, BadZipFile) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the parser says, the file is at fault
+        why = "it is not an Excel workbook" if isinstance(exc, BadZipFile) else str(exc)
         raise LocalDataFileError(
-            path, f"it is not a readable {file.suffix} table ({exc})"
+            path, f"it is not a readable {file.suffix} table ({why})"
         ) from None
     df.columns = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in LOCAL_REQUIRED if c not in df.columns]

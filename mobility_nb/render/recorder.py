@@ -40,6 +40,7 @@ from mobility_nb.config import (
 )
 from mobility_nb.data.origin import is_urban_file, release_of
 from mobility_nb.params import public_params
+from mobility_nb.render.cells import csv_cell
 
 NUMBERS_FILE = "numbers.csv"
 PROVENANCE_FILE = "provenance.json"
@@ -118,7 +119,10 @@ def _csv_cells(column: pd.Series) -> list[str]:
         for v in present
     ):
         return _number_cells(np.array([np.nan if v is None else v for v in values], dtype=float))
-    return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
+    # Text cells (never numbers) pass the one formula-safe rule of render/cells.py.
+    return [
+        "" if v is None or (isinstance(v, float) and v != v) else csv_cell(str(v)) for v in values
+    ]
 
 
 def _roots(params: Mapping[str, Any]) -> list[Path]:
@@ -248,8 +252,11 @@ class PageRecorder:
     def numbers_csv(self) -> str:
         """``numbers()`` as CSV text, written without building the stacked frame.
 
-        Same text as ``numbers().to_csv(index=False)`` (a test holds them together) at a
-        tenth of the cost; a national batch writes one per page.
+        Same text as ``safe_frame(numbers()).to_csv(index=False)`` (a test holds them
+        together) at a tenth of the cost; a national batch writes one per page. Text that a
+        spreadsheet would run as a formula (a table name, a column name, a place name or
+        an inventory entry starting with ``=``, ``+``, ``-``, ``@``) is written as text
+        (:func:`mobility_nb.render.cells.csv_cell`); numbers are untouched.
         """
         tables = [
             (name, df.rename(columns={"table": "table_"}) if "table" in df.columns else df)
@@ -261,13 +268,13 @@ class PageRecorder:
                 columns.setdefault(str(col), len(columns))
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(list(columns))
+        writer.writerow([csv_cell(c) for c in columns])
         for name, df in tables:
             slots = [columns[str(c)] for c in df.columns]
             cells = [_csv_cells(df[c]) for c in df.columns]
             for values in zip(*cells, strict=True) if cells else [()] * len(df):
                 row = [""] * len(columns)
-                row[0] = name
+                row[0] = csv_cell(name)
                 for slot, text in zip(slots, values, strict=True):
                     row[slot] = text
                 writer.writerow(row)
@@ -368,8 +375,9 @@ class PageRecorder:
     def export(self, folder: str | os.PathLike[str], stem: str) -> list[Path]:
         """Write ``<stem>.csv`` and ``<stem>.provenance.json`` into ``folder`` (a notebook
         run by hand, with no runner to publish them); returns their paths."""
-        out = Path(folder)
+        from mobility_nb.run.paths import out_path
+
         return [
-            write_atomic(out / f"{stem}.csv", self.numbers_csv()),
-            write_atomic(out / f"{stem}.provenance.json", self._provenance_text()),
+            write_atomic(out_path(folder, f"{stem}.csv"), self.numbers_csv()),
+            write_atomic(out_path(folder, f"{stem}.provenance.json"), self._provenance_text()),
         ]

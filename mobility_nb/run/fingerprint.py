@@ -5,8 +5,10 @@ the parameters, the checksums of the data files and the package version. Beside 
 record keeps a digest of every file of the installed package (code, notebooks,
 templates, catalog), so a page is redone after any change to the tool; there is no
 hand-kept list of files to go stale. The record is ``<stem>.fingerprint``
-beside the page, written *after* the HTML: a page whose run was killed half-way has no
-matching record and is redone.
+beside the page, committed together with the page files and after them
+(:mod:`mobility_nb.run.pageset`); it lists the size and SHA-256 of every file of the page,
+so a page whose run was killed half-way, or whose HTML was emptied, whose provenance
+was damaged or whose CSV was deleted since, is not "up to date" and is redone.
 """
 
 from __future__ import annotations
@@ -133,17 +135,54 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def files_intact(folder: Path, files: Any) -> bool:
+    """True when every recorded file (name -> size, sha256) is in ``folder`` unchanged."""
+    if not isinstance(files, dict) or not files:
+        return False
+    for name, want in files.items():
+        if not isinstance(want, dict) or "/" in str(name) or str(name).startswith("."):
+            return False
+        path = Path(folder) / str(name)
+        try:
+            if not path.is_file() or path.stat().st_size != want.get("size"):
+                return False
+            if file_sha256(path) != want.get("sha256"):
+                return False
+        except OSError:
+            return False
+    return True
+
+
 def is_current(out_dir: Path, page_path: str, fingerprint: str) -> bool:
-    """True when the page exists and was produced from exactly these inputs and code."""
-    side = read_sidecar(sidecar_path(out_dir, page_path))
+    """True when the page was produced from exactly these inputs and code, and every one
+    of its files is still there with the size and checksum it was written with."""
+    side_path = sidecar_path(out_dir, page_path)
+    side = read_sidecar(side_path)
     if side is None or side.get("fingerprint") != fingerprint:
         return False
-    if not (Path(out_dir) / page_path).is_file():
+    if side.get("code_digest") != package_digest():
         return False
-    return side.get("code_digest") == package_digest()
+    html = Path(page_path).name
+    files = side.get("files")
+    if not isinstance(files, dict) or html not in files:
+        return False
+    return files_intact(side_path.parent, files)
+
+
+def sidecar_text(record: Mapping[str, Any], files: Mapping[str, Mapping[str, Any]]) -> str:
+    """The fingerprint record of a page: ``record`` plus each page file's size and SHA-256."""
+    data = {**dict(record), "files": {k: dict(v) for k, v in files.items()}}
+    return json.dumps(data, indent=1, sort_keys=True, default=str) + "\n"
 
 
 def write_sidecar(out_dir: Path, page_path: str, record: Mapping[str, Any]) -> Path:
-    """Record a finished page (call only after its HTML is in place)."""
-    text = json.dumps(dict(record), indent=1, sort_keys=True, default=str) + "\n"
-    return write_atomic(sidecar_path(out_dir, page_path), text)
+    """Record a page whose files are already on disk (the pipeline commits the record
+    with the page instead; see :func:`mobility_nb.run.publish.publish_page`)."""
+    side = sidecar_path(out_dir, page_path)
+    stem = side.stem
+    files = {
+        p.name: {"size": p.stat().st_size, "sha256": file_sha256(p)}
+        for p in sorted(side.parent.glob(f"{stem}.*"))
+        if p.is_file() and p.name != side.name
+    }
+    return write_atomic(side, sidecar_text(record, files))

@@ -14,6 +14,18 @@ from typing import Any, Literal
 Status = Literal["ok", "skipped", "failed"]
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, with an ellipsis: at a word boundary
+    unless that would drop more than a third of what fits (one very long word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    words = cut.rsplit(None, 1)[0] if " " in cut else ""
+    if len(words) >= (limit * 2) // 3:
+        cut = words
+    return cut.rstrip(" ,;:") + "\u2026"
+
+
 @dataclass(frozen=True)
 class Job:
     """One page: a step notebook run for one jurisdiction."""
@@ -99,6 +111,6 @@ class Outcome:
             job,
             "failed",
             ename=type(exc).__name__,
-            evalue=text if isinstance(exc, MobilityNBError) else text[:600],  # ours: whole
+            evalue=text if isinstance(exc, MobilityNBError) else shorten(text, 600),  # ours: whole
             message=f"{job.label}: {what}",
         )

@@ -8,6 +8,7 @@ reads it from the outputs); a run that cannot reach the end raises EngineStopped
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -17,8 +18,13 @@ from nbformat import NotebookNode
 from mobility_nb.errors import EngineStoppedError, ParamsError
 from mobility_nb.params import redact_secrets
 from mobility_nb.run.jobs import Job
+from mobility_nb.run.kernel_manager import QuietShutdownKernelManager
 
 DEFAULT_TIMEOUT = 600  # seconds per cell
+# papermill hands nbclient its "papermill" logger; without a handler Python prints its
+# errors ("Timeout waiting for execute reply (1s).") on stderr before our own message.
+# Applications that configure logging still receive them through the root logger.
+logging.getLogger("papermill").addHandler(logging.NullHandler())
 
 
 class PapermillEngine:
@@ -46,6 +52,12 @@ class PapermillEngine:
                     execution_timeout=self.cell_timeout,
                     # ipykernel >= 7 warns on stderr about unencrypted local TCP on every start
                     extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    kernel_manager_class=QuietShutdownKernelManager,
+                    # Every output is collected by now; a polite shutdown only gives the
+                    # kernel's threads a race to lose in public (ipykernel's IOPub thread
+                    # closing under a last status message prints a ZMQError traceback).
+                    # The warm engine stops its kernels the same way.
+                    shutdown_kernel="immediate",
                 )
             except PapermillExecutionError:
                 return _without_error_banners(nbformat.read(executed, as_version=4)), 1

@@ -20,7 +20,7 @@ from nbformat import NotebookNode
 
 from mobility_nb.errors import EngineStoppedError, MobilityNBError, NotebookRunError
 from mobility_nb.params import redact_secrets
-from mobility_nb.run.fingerprint import package_digest, params_digest, write_sidecar
+from mobility_nb.run.fingerprint import package_digest, params_digest
 from mobility_nb.run.jobs import Job, Outcome
 from mobility_nb.run.publish import (
     failure_message,
@@ -55,7 +55,6 @@ def produce_page(
 ) -> Outcome:
     """Run ``job`` on ``engine`` and publish ``<out_dir>/<job.page_path>`` (and its files)."""
     out = Path(out_dir)
-    folder = out / job.subdir if job.subdir else out
     started = time.perf_counter()
     notebook = Path(job.notebook).name
 
@@ -70,7 +69,7 @@ def produce_page(
             saved = None
             if save_failed and exc.notebook is not None:
                 with contextlib.suppress(Exception):
-                    saved = save_failed_notebook(exc.notebook, folder, job.stem)
+                    saved = save_failed_notebook(exc.notebook, out, job.stem, job.subdir)
             where = f" The partial notebook is saved at {saved}." if saved else ""
             return Outcome.for_job(
                 job,
@@ -86,7 +85,7 @@ def produce_page(
             saved = None
             if save_failed:
                 with contextlib.suppress(Exception):
-                    saved = save_failed_notebook(nb, folder, job.stem)
+                    saved = save_failed_notebook(nb, out, job.stem, job.subdir)
             return Outcome.for_job(
                 job,
                 "failed",
@@ -98,8 +97,15 @@ def produce_page(
                 attempts=attempts,
             )
         try:
-            html, _, _, size = publish_page(
-                nb, artifacts, folder, job.stem, notebook=notebook, default_title=job.title
+            _, _, _, size = publish_page(
+                nb,
+                artifacts,
+                out,
+                job.stem,
+                notebook=notebook,
+                default_title=job.title,
+                subdir=job.subdir,
+                record=_record(job, elapsed()),
             )
         except MobilityNBError as exc:
             return Outcome.for_job(
@@ -111,10 +117,8 @@ def produce_page(
                 message=redact_secrets(str(exc)),
                 attempts=attempts,
             )
-    seconds = elapsed()
-    write_sidecar(out, job.page_path, _record(job, seconds))
     return Outcome.for_job(
-        job, "ok", seconds=seconds, page=job.page_path, attempts=attempts, page_bytes=size
+        job, "ok", seconds=elapsed(), page=job.page_path, attempts=attempts, page_bytes=size
     )
 
 

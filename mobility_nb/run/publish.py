@@ -2,9 +2,11 @@
 
 A page is three files in the output directory: ``<stem>.html`` (offline, code hidden),
 ``<stem>.csv`` (every number shown) and ``<stem>.provenance.json``, plus any files the
-notebook exported (Step 8's plan). They appear only when the run succeeded, each written
-atomically, the HTML last. A failed run writes no page files; the executed notebook is
-kept under ``_failed/`` for debugging and the failure becomes one readable paragraph.
+notebook exported (Step 8's plan) and, for pipeline runs, the ``<stem>.fingerprint``
+record. They appear only when the run succeeded, all together or not at all
+(:mod:`mobility_nb.run.pageset`). A failed run writes no page files; the executed
+notebook is kept under ``_failed/`` for debugging and the failure becomes one readable
+paragraph. Every path is named through :func:`mobility_nb.run.paths.out_path`.
 
 Both engines (:mod:`~mobility_nb.run.papermill_engine` for single pages,
 :mod:`~mobility_nb.run.warm_engine` for batches) end here, through
@@ -32,7 +34,11 @@ from mobility_nb.params import (
 )
 from mobility_nb.render.notebook_html import external_references, notebook_to_html
 from mobility_nb.render.recorder import NUMBERS_FILE, PROVENANCE_FILE
-from mobility_nb.run.paths import FAILED_DIR, is_plain_name, page_paths
+from mobility_nb.run.fingerprint import SIDE_SUFFIX, sidecar_text
+from mobility_nb.run.jobs import shorten
+from mobility_nb.run.outdir import writing
+from mobility_nb.run.pageset import commit_files, file_record
+from mobility_nb.run.paths import FAILED_DIR, check_stem, is_plain_name, out_path
 
 
 @dataclass(frozen=True)
@@ -81,14 +87,20 @@ def publish_page(
     title: str | None = None,
     notebook: str = "",
     default_title: str | None = None,
+    *,
+    subdir: str = "",
+    record: dict[str, Any] | None = None,
 ) -> tuple[Path, Path, Path, int]:
-    """Export an executed notebook and write its three page files atomically (HTML last).
+    """Export an executed notebook and commit its page files together.
 
-    The title is ``title``, else the one the notebook's PageRecorder set, else
+    The files go to ``out_dir/subdir/<stem>.*``; with ``record`` the page's fingerprint
+    record (listing each file's size and checksum) is committed with them, the HTML last. The
+    title is ``title``, else the one the notebook's PageRecorder set, else
     ``default_title``. Returns the HTML, CSV and provenance paths and the page size in
     bytes. Nothing is written if the page would load a remote resource or contain a secret.
     """
-    html_path, csv_path, prov_path = page_paths(out_dir, stem)
+    check_stem(stem)
+    prefix = f"{subdir}/{stem}" if subdir else stem
     numbers, prov = read_artifacts(artifacts_dir, notebook or "The notebook")
     page_title = title or prov.get("title") or default_title or stem
     prov["title"] = page_title
@@ -117,15 +129,31 @@ def publish_page(
                 f"The file {name} for {stem} would contain the value of a secret environment "
                 "variable, so nothing was published."
             )
-    write_atomic(csv_path, numbers)
-    write_atomic(prov_path, prov_text)
+    # Committed in this order: provenance, numbers, extras, the fingerprint record, and the
+    # HTML last, so a page a reader (or a watcher) can see already has every file beside it.
+    files: dict[str, bytes] = {
+        f"{prefix}.provenance.json": prov_text.encode("utf-8"),
+        f"{prefix}.csv": numbers.encode("utf-8"),
+    }
     for name, data in extras.items():  # e.g. Step 8's plan.csv / plan.xlsx
-        write_atomic(Path(out_dir) / f"{stem}.{name}", data)
-    write_atomic(html_path, page_bytes)
+        files[f"{prefix}.{name}"] = data
+    html = f"{prefix}.html"
+    if record is not None:
+        listed = {rel.rsplit("/", 1)[-1]: file_record(data) for rel, data in files.items()}
+        listed[html.rsplit("/", 1)[-1]] = file_record(page_bytes)
+        files[f"{prefix}{SIDE_SUFFIX}"] = sidecar_text(record, listed).encode("utf-8")
+    files[html] = page_bytes
+    commit_files(out_dir, files, stem=stem, what=stem)
     with contextlib.suppress(OSError):  # a stale failure of this page no longer applies
-        (Path(out_dir) / FAILED_DIR / f"{stem}.ipynb").unlink()
-        (Path(out_dir) / FAILED_DIR).rmdir()  # only when empty
-    return html_path, csv_path, prov_path, len(page_bytes)
+        failed = out_path(out_dir, f"{subdir}/{FAILED_DIR}" if subdir else FAILED_DIR)
+        (failed / f"{stem}.ipynb").unlink()
+        failed.rmdir()  # only when empty
+    return (
+        out_path(out_dir, f"{prefix}.html"),
+        out_path(out_dir, f"{prefix}.csv"),
+        out_path(out_dir, f"{prefix}.provenance.json"),
+        len(page_bytes),
+    )
 
 
 # --- failures ------------------------------------------------------------------------------
@@ -183,12 +211,11 @@ def failure_message(
     each), anything else as a bug report with its message shortened."""
     evalue = redact_secrets(_ANSI.sub("", failure.evalue)).strip()
     saved = f" The failed notebook is saved at {failed_path}." if failed_path else ""
-    if is_package_error(failure.ename):
+    if is_package_error(failure.ename):  # written for people: every problem, never cut
         if not evalue:
             return f"{failure.ename} in {notebook}.{saved}"
         return f"{evalue}\n{saved.strip()}" if "\n" in evalue and saved else f"{evalue}{saved}"
-    if len(evalue) > 600:
-        evalue = evalue[:597] + "..."
+    evalue = shorten(evalue, 600)
     count = f" (In [{failure.exec_count}])" if failure.exec_count is not None else ""
     line = _first_line(failure.source)
     code = f", running `{line}`" if line else ""
@@ -201,12 +228,20 @@ def failure_message(
     )
 
 
-def save_failed_notebook(nb: NotebookNode, out_dir: Path, stem: str) -> Path:
-    """Save an executed notebook for debugging, without papermill's copy of the parameters."""
+def save_failed_notebook(nb: NotebookNode, out_dir: Path, stem: str, subdir: str = "") -> Path:
+    """Save an executed notebook for debugging, without papermill's copy of the parameters.
+
+    Goes to ``out_dir/subdir/_failed/<stem>.ipynb``, named through the same checks as
+    every page file (a hostile stem cannot put it elsewhere).
+    """
+    check_stem(stem)
     nb = nbformat.from_dict(nb)  # a copy we may edit
     meta = nb.metadata.get("papermill")
     if isinstance(meta, dict):
         for key in ("parameters", "environment_variables"):
             meta.pop(key, None)
     text = redact_secrets(nbformat.writes(nb))
-    return write_atomic(Path(out_dir) / FAILED_DIR / f"{stem}.ipynb", text)
+    rel = f"{subdir}/{FAILED_DIR}/{stem}.ipynb" if subdir else f"{FAILED_DIR}/{stem}.ipynb"
+    target = out_path(out_dir, rel)
+    with writing("the failed notebook", target):
+        return write_atomic(target, text)

@@ -14,14 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 
 from mobility_nb.errors import KernelStartError, KernelTrouble, MobilityNBError  # noqa: F401 (defined there)
+from mobility_nb.run.kernel_manager import QuietShutdownKernelManager
+from mobility_nb.run.lifeline import kernel_startup_code
 
 KERNEL_NAME = "python3"
 START_TIMEOUT = 60.0
@@ -55,7 +58,7 @@ class WarmKernel:
         self.preload = preload
         self.env = env
         self.loop = asyncio.new_event_loop()
-        self.km: AsyncKernelManager | None = None
+        self.km: QuietShutdownKernelManager | None = None
         self.kc: Any = None
         self.starts = 0  # how many kernels this worker has started (1 + restarts)
         self.pages_since_start = 0
@@ -72,7 +75,7 @@ class WarmKernel:
         self.run(self._start())
 
     async def _start(self) -> None:
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        km = QuietShutdownKernelManager(kernel_name=self.kernel_name)
         if os.name == "posix":
             runtime = Path(jupyter_runtime_dir())
             runtime.mkdir(parents=True, exist_ok=True)
@@ -101,7 +104,10 @@ class WarmKernel:
         self.km, self.kc = km, kc
         self.starts += 1
         self.pages_since_start = 0
-        await self._silent(_snapshot_code(self.preload), timeout=START_TIMEOUT)
+        # First: the kernel dies with this process (mobility_nb.run.lifeline), then the
+        # clean state is recorded.
+        startup = f"{kernel_startup_code()};{_snapshot_code(self.preload)}"
+        await self._silent(startup, timeout=START_TIMEOUT)
 
     async def _silent(
         self, code: str, timeout: float = 30.0, expressions: dict[str, str] | None = None
@@ -172,18 +178,53 @@ class WarmKernel:
         self.start()
 
     def shutdown(self, close_loop: bool = True) -> None:
-        """Stop the kernel and release its sockets and files."""
+        """Stop the kernel and release its sockets and files (from any thread).
+
+        Dask stops a worker's kernels from its own event loop, where this kernel's loop
+        cannot run; the shutdown then runs on a helper thread instead, so it happens
+        (no "coroutine ... was never awaited") and the kernel process does not linger.
+        """
         km, kc = self.km, self.kc
+        pid = self.pid
         self.km = self.kc = None
         if km is not None:
             with contextlib.suppress(Exception):
                 kc.stop_channels()
-            with contextlib.suppress(Exception):
-                self.run(km.shutdown_kernel(now=True))
-            with contextlib.suppress(Exception):
-                self.run(km.cleanup_resources())
+            if self._run_anywhere(lambda: km.shutdown_kernel(now=True)):
+                self._run_anywhere(km.cleanup_resources)
+            else:  # the loop is busy in another thread (a page still running): no async
+                for cleanup in (km.cleanup_connection_file, km.cleanup_ipc_files):
+                    with contextlib.suppress(Exception):
+                        cleanup()
+            if pid is not None:  # whatever happened above, the process must be gone
+                _kill_child(pid)
         if close_loop and not self.loop.is_closed():
             self.loop.close()
+
+    def _run_anywhere(self, make: Any) -> bool:
+        """Run the coroutine ``make()`` on this kernel's loop; False when it cannot run.
+
+        Errors are ignored; a coroutine that cannot run is never created.
+        """
+        if self.loop.is_closed() or self.loop.is_running():
+            return False
+
+        def work() -> None:
+            coro = make()
+            try:
+                self.loop.run_until_complete(coro)
+            except Exception:  # noqa: BLE001 - shutting down: nothing more to do
+                coro.close()
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: no loop runs in this thread
+            work()
+            return True
+        helper = threading.Thread(target=work, name="mnb-kernel-shutdown", daemon=True)
+        helper.start()
+        helper.join(timeout=30)
+        return True
 
     def __enter__(self) -> WarmKernel:
         self.start()
@@ -191,3 +232,16 @@ class WarmKernel:
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
+
+
+def _kill_child(pid: int) -> None:
+    """Kill and reap our child ``pid`` if it is still there (never a reused pid)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return  # already reaped by jupyter_client: the pid is no longer ours
+    if done:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)

@@ -13,6 +13,7 @@ from support.paths import FIXTURES as FIXTURES_ROOT
 
 from mobility_nb import __version__
 from mobility_nb.render import recorder as page
+from mobility_nb.render.cells import safe_frame
 from mobility_nb.render.recorder import PageRecorder, file_sha256
 
 SAMPLE = FIXTURES_ROOT / "notebooks" / "data" / "sample_metrics.csv"
@@ -52,11 +53,22 @@ def test_numbers_csv_is_the_stacked_table_as_pandas_writes_it():
     rec.record("counts", pd.DataFrame({"table": ["x"], "n": [4], "mixed": [object()]}))
     rec.record("empty", pd.DataFrame({"value": pd.Series(dtype=float)}))
     rec.record("objects", pd.DataFrame({"value": [1, 2.5, None]}, dtype=object))
-    expected = rec.numbers().to_csv(index=False)
+    rec.record(
+        "=cmd|' /C calc'!A0",
+        pd.DataFrame(
+            {"@owner": ['=HYPERLINK("http://x","y")', "-note", "ok"], "amount": [-1.5, 2, 3]}
+        ),
+    )
+    rec.record("kinds", pd.DataFrame({"k": pd.Categorical(["+1 level", "plain"])}))
+    expected = safe_frame(rec.numbers()).to_csv(index=False)
     mixed = rec._tables[1][1]["mixed"].iloc[0]
     assert rec.numbers_csv() == expected
     assert 'standing,01001,2021,0.735,3,0.5,True,Strong,"says ""hi"", twice"' in expected
     assert str(mixed) in expected
+    # Formula-like text is text; numbers (-1.5) are numbers.
+    assert "'=cmd|' /C calc'!A0" in expected and "'@owner" in expected
+    assert "'=HYPERLINK" in expected and "'-note" in expected and ",-1.5," in expected
+    assert "'+1 level" in expected
 
 
 def test_recorded_numbers_do_not_change_when_the_caller_edits_its_frame():

@@ -232,4 +232,5 @@ def test_summary_prints_every_problem_of_our_errors_whole(tmp_path):
     assert lines[head].endswith("PlanError: The measurement plan plan.xlsx has 8 problems:")
     assert [ln.strip() for ln in lines[head + 1 : head + 9]] == [f"- {p}" for p in problems]
     bug = next(ln for ln in lines if "Allegheny" in ln)
-    assert bug.endswith("...") and len(bug) < 220  # a bug's message stays one short line
+    assert bug.endswith("\u2026") and len(bug) < 220  # a bug's message stays one short line
+    assert "KeyError: yyyy" in bug  # one long word is cut, not dropped

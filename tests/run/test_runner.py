@@ -247,6 +247,31 @@ def test_publish_title_prefers_explicit_then_notebook_then_default(tmp_path):
     assert json.loads(prov.read_text())["title"] == "Explicit"
 
 
+def test_publish_commits_the_html_last_after_its_record(tmp_path, monkeypatch):
+    """A page that can be seen (its HTML) already has its numbers, provenance and record
+    beside it: a kill -9 right after the HTML appears leaves a complete page."""
+    import os
+
+    from mobility_nb.run import pageset
+    from mobility_nb.run.fingerprint import files_intact, read_sidecar
+
+    renamed: list[str] = []
+    real = os.replace
+
+    def replace(src, dst):
+        renamed.append(Path(dst).name)
+        return real(src, dst)
+
+    monkeypatch.setattr(pageset.os, "replace", replace)
+    out = tmp_path / "out"
+    record = {"fingerprint": "f" * 64, "code_digest": "c" * 64}
+    publish_page(executed(), artifacts(tmp_path), out, "p", subdir="step2", record=record)
+    assert renamed == ["p.provenance.json", "p.csv", "p.fingerprint", "p.html"]
+    side = read_sidecar(out / "step2" / "p.fingerprint")
+    assert sorted(side["files"]) == ["p.csv", "p.html", "p.provenance.json"]
+    assert files_intact(out / "step2", side["files"])
+
+
 def test_find_failure_and_message_for_a_bug():
     cell = new_code_cell(
         "result = compute(rows)\nmore()",

@@ -82,25 +82,33 @@ def _drain(
 
 def run_threads(jobs: Sequence[Job], settings: WorkerSettings, workers: int) -> Iterator[Outcome]:
     """N threads in this process, each driving its own kernel process."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mnb-page")
     try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mnb-page") as pool:
-            for job, fut in _drain(pool, jobs, settings, window=workers * 2):
-                exc = fut.exception()
-                yield _crash_outcome(job, exc) if exc else fut.result()
+        for job, fut in _drain(pool, jobs, settings, window=workers * 2):
+            exc = fut.exception()
+            yield _crash_outcome(job, exc) if exc else fut.result()
     finally:
+        # Also on Ctrl-C / SIGTERM / generator close: drop queued pages, finish running ones.
+        pool.shutdown(wait=True, cancel_futures=True)
         shutdown_all()
 
 
-def _init_worker_process() -> None:
-    """Stop this worker's kernel when the pool shuts the process down.
+def _init_worker_process(parent_pid: int) -> None:
+    """Tie this worker to the batch, and stop its kernel when the pool shuts it down.
 
-    Ctrl-C is left to the orchestrator, which stops handing out pages and lets the
-    pages in progress finish, so no worker dies half-way through writing.
+    The worker (and through it its kernel) is killed when the batch process dies, even
+    by ``kill -9`` (:mod:`mobility_nb.run.lifeline`). Ctrl-C is left to the
+    orchestrator, which stops handing out pages and lets the pages in progress finish,
+    so no worker dies half-way through writing.
     """
     import signal
     from multiprocessing import util
 
+    from mobility_nb.run.lifeline import die_with_parent
+
+    die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     util.Finalize(None, shutdown_all, exitpriority=10)
 
 
@@ -111,7 +119,10 @@ def run_processes(jobs: Sequence[Job], settings: WorkerSettings, workers: int) -
     for attempt in range(_POOL_RESTARTS + 1):
         done_ids: set[int] = set()
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_init_worker_process
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_init_worker_process,
+            initargs=(os.getpid(),),
         )
         try:
             for job, fut in _drain(pool, remaining, settings, window=workers * 2):

@@ -44,14 +44,43 @@ def _run_on_worker(job: Job, settings: WorkerSettings) -> Outcome:
         return Outcome.crashed(job, exc, f"worker error {type(exc).__name__}: {exc}")
 
 
+def _refuse_unreachable(scheduler: str) -> None:
+    """Fail in a second when nothing listens at a ``tcp://HOST:PORT`` scheduler address.
+
+    Dask's own client keeps retrying a refused connection for its whole timeout.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
+    if parts.scheme not in ("tcp", "") or not parts.hostname or not parts.port:
+        return  # another protocol (tls, ucx, inproc): leave it to Dask
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=5).close()
+    except OSError as exc:
+        raise DaskBackendError(
+            f"Could not connect to the Dask scheduler at {scheduler} "
+            f"({exc.strerror or type(exc).__name__}). Check that the scheduler is running "
+            "and reachable (dask scheduler; dask worker tcp://HOST:PORT), or drop "
+            "--scheduler to run on this machine."
+        ) from None
+
+
 def _connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
     from distributed import Client, LocalCluster
 
     try:
         if scheduler:
+            _refuse_unreachable(scheduler)
             return Client(scheduler, timeout="20s"), None
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            worker_dashboard_address=None,
+            # each worker process dies with the batch, even on kill -9 (run/lifeline.py)
+            preload=["mobility_nb.run.lifeline"],
         )
         return Client(cluster), cluster
     except (OSError, TimeoutError) as exc:

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mobility_nb import __version__
 from mobility_nb.atomic import write_atomic
 from mobility_nb.data.states import STATES
 from mobility_nb.run.fingerprint import SIDE_SUFFIX, read_sidecar
 from mobility_nb.steps import STEP_TITLES
 
 INDEX_NAME = "index.html"
-GENERATOR = '<meta name="generator" content="mobility-nb">'  # how an index is known as ours
 LEVEL_TITLES = {"county": "Counties", "place": "Cities"}
 
 
@@ -217,7 +217,7 @@ def render_index(
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        GENERATOR,
+        f'<meta name="generator" content="mobility-nb {esc(__version__, quote=True)}">',
         f"<title>{esc(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
@@ -302,19 +302,33 @@ def render_index(
 
 
 def is_our_index(path: str | Path) -> bool:
-    """True when ``path`` is an index page this tool wrote (so rewriting it loses nothing)."""
+    """True when ``path`` is an index page this tool wrote (so rewriting it loses nothing):
+    its generator mark (:func:`mobility_nb.run.outdir.is_our_html`), or the filter form of
+    indexes written before the mark."""
+    from mobility_nb.run.outdir import is_our_html
+
+    if is_our_html(Path(path)):
+        return True
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    older = '<form id="filters" role="search"' in text and 'id="count"' in text
-    return GENERATOR in text or older
+    return '<form id="filters" role="search"' in text and 'id="count"' in text
 
 
 def write_index(out_dir: str | Path, title: str = "Upward mobility findings pages") -> Path:
-    """Build ``<out_dir>/index.html`` from the pages on disk (atomically)."""
+    """Build ``<out_dir>/index.html`` from the pages on disk (atomically).
+
+    The page carries mobility-nb's generator mark, by which a later batch knows the file
+    is its own to replace (:mod:`mobility_nb.run.outdir`).
+    """
+    from mobility_nb.run.outdir import writing
+    from mobility_nb.run.paths import out_path
+
     out = Path(out_dir)
-    return write_atomic(
-        out / INDEX_NAME,
-        render_index(collect_entries(out), title=title, comparisons=collect_comparisons(out)),
-    )
+    target = out_path(out, INDEX_NAME)
+    with writing("the index page", target):
+        return write_atomic(
+            target,
+            render_index(collect_entries(out), title=title, comparisons=collect_comparisons(out)),
+        )

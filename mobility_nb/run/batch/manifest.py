@@ -3,9 +3,13 @@
 The manifest is the batch's answer to "which pages failed, where and why": one entry per
 page with its status (``ok``, ``skipped`` because up to date, ``failed``), seconds, and
 for failures the failed cell index, exception name and message. It never holds
-parameters or tracebacks, and every message has passed :func:`redact_secrets`.
-While a batch runs the file says ``"state": "running"``; a batch killed with ``kill -9``
-leaves that behind, and the rerun writes a complete one.
+parameters or tracebacks, and every text in it (messages, but also the jurisdiction text
+of a list row, which may be anything a user typed) has passed :func:`redact_secrets`;
+the terminal summary is built from the same redacted outcomes. While a batch runs the
+file says ``"state": "running"``; it ends ``"finished"``, ``"interrupted"`` (Ctrl-C,
+SIGTERM) or ``"failed"`` (the batch could not run), the last two with a ``message``. A
+batch killed with ``kill -9`` leaves ``"running"`` behind, and the rerun writes a
+complete one.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from mobility_nb.atomic import write_atomic
 from mobility_nb.params import redact_secrets
-from mobility_nb.run.jobs import Outcome
+from mobility_nb.run.jobs import Outcome, shorten
+from mobility_nb.run.outdir import writing
+from mobility_nb.run.paths import out_path
 
 MANIFEST_NAME = "manifest.json"
 SAVE_EVERY = 5.0  # seconds between intermediate saves
@@ -33,17 +40,20 @@ class Manifest:
     """Collects outcomes and keeps ``<out>/manifest.json`` up to date."""
 
     def __init__(self, out_dir: Path, info: dict[str, Any] | None = None) -> None:
-        self.path = Path(out_dir) / MANIFEST_NAME
+        self.path = out_path(out_dir, MANIFEST_NAME)
         self.info = dict(info or {})
         self.started_at = _now()
         self.started = time.perf_counter()
         self.outcomes: list[Outcome] = []
         self.state = "running"
+        self.message = ""
         self._saved = 0.0
 
     def add(self, outcome: Outcome) -> None:
-        outcome.evalue = redact_secrets(outcome.evalue)
-        outcome.message = redact_secrets(outcome.message)
+        for f in fields(outcome):  # every text: a list row's jurisdiction may hold anything
+            value = getattr(outcome, f.name)
+            if isinstance(value, str):
+                setattr(outcome, f.name, redact_secrets(value))
         self.outcomes.append(outcome)
         if time.perf_counter() - self._saved > SAVE_EVERY:
             self.save()
@@ -71,6 +81,7 @@ class Manifest:
             "state": self.state,
             "started_at": self.started_at,
             "finished_at": _now() if self.state != "running" else None,
+            **({"message": self.message} if self.message else {}),
             "wall_seconds": round(self.elapsed, 2),
             **self.info,
             "counts": self.counts,
@@ -80,10 +91,12 @@ class Manifest:
     def save(self) -> Path:
         self._saved = time.perf_counter()
         text = json.dumps(self.to_dict(), indent=1, ensure_ascii=False, default=str) + "\n"
-        return write_atomic(self.path, text)
+        with writing("the batch manifest", self.path):
+            return write_atomic(self.path, redact_secrets(text))
 
-    def finish(self, state: str = "finished") -> Path:
+    def finish(self, state: str = "finished", message: str = "") -> Path:
         self.state = state
+        self.message = redact_secrets(message)
         return self.save()
 
     def summary(self, limit: int = 20) -> str:
@@ -97,6 +110,8 @@ class Manifest:
             f"Batch {self.state}: {c['ok']} page(s) written, {c['skipped']} already up to "
             f"date, {c['failed']} failed in {self.elapsed:.1f} s{rate}."
         ]
+        if self.message:
+            lines.append(self.message)
         failures = self.failures
         if failures:
             lines.append(f"Failures (details in {self.path}):")
@@ -107,7 +122,7 @@ class Manifest:
                 lines.extend(_failure_lines(o, f"  - {row}{o.step} {who}{where}: "))
             if len(failures) > limit:
                 lines.append(f"  ... and {len(failures) - limit} more.")
-        return "\n".join(lines)
+        return redact_secrets("\n".join(lines))
 
 
 def _failure_lines(o: Outcome, lead: str) -> list[str]:
@@ -120,15 +135,12 @@ def _failure_lines(o: Outcome, lead: str) -> list[str]:
         first, *rest = [ln for ln in text.strip().splitlines() if ln.strip()]
         return [f"{lead}{o.ename}: {first.strip()}"] + [f"      {ln.strip()}" for ln in rest]
     reason = f"{o.ename}: {text}" if text else o.ename
-    reason = " ".join(reason.split())
-    if len(reason) > 160:
-        reason = reason[:157] + "..."
-    return [f"{lead}{reason}"]
+    return [f"{lead}{shorten(' '.join(reason.split()), 160)}"]
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
     """The manifest of the last batch into ``out_dir``, if readable."""
     try:
-        return json.loads((Path(out_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
+        return json.loads(out_path(out_dir, MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None

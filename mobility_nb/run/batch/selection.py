@@ -33,6 +33,14 @@ from mobility_nb.errors import (
     MobilityNBError,
     ParamsError,
 )
+from mobility_nb.limits import (
+    MAX_LIST_BYTES,
+    MAX_LIST_ROWS,
+    MAX_PEERS,
+    check_count,
+    check_file_size,
+    read_text_limited,
+)
 from mobility_nb.params import check_no_secrets, notebook_parameters, parse_yaml
 from mobility_nb.run.fingerprint import params_digest
 from mobility_nb.run.jobs import Job, Outcome
@@ -77,8 +85,11 @@ def _peers(value: Any, where: str) -> list[str] | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        return [p for p in _PEER_SPLIT.split(value.strip()) if p]
+        found = [p for p in _PEER_SPLIT.split(value.strip()) if p]
+        check_count(len(found), MAX_PEERS, "peers", where)
+        return found
     if isinstance(value, (list, tuple)):
+        check_count(len(value), MAX_PEERS, "peers", where)
         return [_text(v) for v in value]
     if isinstance(value, int):
         return [str(value)]
@@ -147,7 +158,9 @@ def _row_from_mapping(
 
 def _read_yaml(path: Path) -> list[Row]:
     try:
-        data = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+        data = parse_yaml(read_text_limited(path, MAX_LIST_BYTES, "list"), str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BatchListError(f"Cannot read the list {path}: {exc}.") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f", line {mark.line + 1}" if mark else ""
@@ -155,6 +168,8 @@ def _read_yaml(path: Path) -> list[Row]:
             f"The list {path}{line} is not valid YAML: {exc.problem}. Quote names that "
             "contain ':' or '#', and quote FIPS codes (\"06037\")."
         ) from None
+    except yaml.YAMLError as exc:
+        raise BatchListError(f"The list {path} is not valid YAML: {exc}.") from None
     defaults: Mapping[str, Any] = {}
     if isinstance(data, Mapping):
         defaults = data.get("defaults") or {}
@@ -172,6 +187,7 @@ def _read_yaml(path: Path) -> list[Row]:
             f"The list {path} holds no rows. Write one row per jurisdiction, e.g.\n"
             '- jurisdiction: "42101"\n  peers: ["42003", "42091"]'
         )
+    check_count(len(data), MAX_LIST_ROWS, "rows", f"The list {path}")
     rows = []
     problems: list[str] = []
     for number, item in enumerate(data, start=1):
@@ -201,6 +217,7 @@ def _raise_all(problems: list[str], path: Path) -> None:
 
 
 def _read_csv(path: Path) -> list[Row]:
+    check_file_size(path, MAX_LIST_BYTES, "list")
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
@@ -220,6 +237,7 @@ def _read_csv(path: Path) -> list[Row]:
                 if not any(item.values()):
                     continue  # blank line
                 where = f"{path}, line {number + 1}"
+                check_count(number, MAX_LIST_ROWS, "rows", f"The list {path}")
                 item = {k: v for k, v in item.items() if v != ""}
                 try:
                     rows.append(_row_from_mapping(item, number, where, {}))

@@ -52,7 +52,7 @@ def declared_rows(entries: Iterable[Mapping[str, Any]] | None) -> list[dict[str,
         if not isinstance(entry, Mapping):
             raise ParamsError(
                 f"inventory entry {n} must be a mapping such as "
-                "{source: ..., owner: ..., geography: ...}; got {entry!r}."
+                f"{{source: ..., owner: ..., geography: ...}}; got {entry!r}."
             )
         row = {col: "" for col in COLUMNS}
         for key, value in entry.items():

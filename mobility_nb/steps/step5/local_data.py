@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 import numpy as np
 import pandas as pd
@@ -335,10 +336,17 @@ def check_file(
         return LoadedLocalFile(spec, pd.DataFrame(), issues)
     try:
         raw = read_table(spec)
-    except (ValueError, OSError, UnicodeDecodeError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the parser says, the file is at fault
+        detail = (
+            "it is not an Excel workbook (a renamed CSV or a damaged file?)"
+            if isinstance(exc, BadZipFile)
+            else str(exc)
+        )
         issues.append(
             Issue(
-                "error", "", f"Cannot read {spec.path.name}: {exc}. Save it as UTF-8 CSV or .xlsx."
+                "error",
+                "",
+                f"Cannot read {spec.path.name}: {detail}. Save it as UTF-8 CSV or .xlsx.",
             )
         )
         return LoadedLocalFile(spec, pd.DataFrame(), issues)

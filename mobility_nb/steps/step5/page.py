@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping, Sequence
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -23,6 +24,7 @@ from mobility_nb.acs import context as acs_context
 from mobility_nb.acs import indicators as ind
 from mobility_nb.acs import lookup, maps, sentinels, store, tracts
 from mobility_nb.acs import moe as moe_mod
+from mobility_nb.acs.importers.base import FIRST_ACS5_YEAR
 from mobility_nb.config import CENSUS_FIPS_FILE, project_dirs, resolve_census_data_dir
 from mobility_nb.data import states
 from mobility_nb.data.jurisdictions import Jurisdiction, resolve
@@ -31,6 +33,7 @@ from mobility_nb.errors import (
     DataFileError,
     DownloadError,
     MobilityNBError,
+    ParamsError,
 )
 from mobility_nb.render.figures import PALETTE, figure_html, new_figure
 from mobility_nb.render.tables import html_table, show_html
@@ -231,6 +234,13 @@ class Step5Page(StepPage):
     ) -> None:
         self._start(jurisdiction, data_dir=data_dir, artifacts_dir=artifacts_dir, params=params)
         self.acs_year = int(acs_year or 0)
+        if self.acs_year and not FIRST_ACS5_YEAR <= self.acs_year <= date.today().year:
+            raise ParamsError(
+                f"acs_year {self.acs_year} is not an ACS 5-year vintage: the 5-year series "
+                f"runs from {FIRST_ACS5_YEAR} ({FIRST_ACS5_YEAR - 4}-{FIRST_ACS5_YEAR}) to "
+                "the latest release. Give the end year, e.g. acs_year: 2022, or 0 for the "
+                "latest year in the ACS store."
+            )
         self.store_dir = store_dir or None
         self.census_data_dir = census_data_dir or None
         self.tract_geometry = tract_geometry or None
