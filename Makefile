@@ -1,10 +1,17 @@
-# Two entry points: `make demo` (install + demo batch) and `make test` (install + tests).
+# Two entry points: `make demo` (install + demo batch) and `make test` (install + lint + tests).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# The demo and the integration tests read the real data from here (never copied into the repo).
-export MOBILITY_NB_DATA ?= $(abspath ../shared/data/mobility-metrics)
-export MOBILITY_NB_CENSUS_DATA ?= $(abspath ../shared/data/census)
+# With ../shared beside the checkout (this workplace, CI), the demo and the integration tests
+# read the real data there (never copied into the repo). Without it (a fresh clone anywhere
+# else) nothing is set, and mobility-nb downloads Urban's files into the user cache.
+SHARED := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED)/mobility-metrics),)
+export MOBILITY_NB_DATA ?= $(SHARED)/mobility-metrics
+endif
+ifneq ($(wildcard $(SHARED)/census),)
+export MOBILITY_NB_CENSUS_DATA ?= $(SHARED)/census
+endif
 
 .PHONY: install demo test lint bench clean
 
@@ -19,12 +26,12 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/mobility-nb demo --out outputs
 
-test: install
-	$(BIN)/ruff check .
+test: install lint
 	$(BIN)/pytest -n 2
 
 lint: install
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install
 	$(BIN)/python bench/bench_batch.py

@@ -15,10 +15,10 @@ import traceback
 from collections.abc import Sequence
 
 from mobility_nb import __version__
-from mobility_nb.cli import batch, census, data, demo, run
+from mobility_nb.cli import batch, census, data, demo, init, run
 from mobility_nb.errors import MobilityNBError
 
-COMMANDS = (run, batch, demo, census, data)
+COMMANDS = (run, batch, demo, census, data, init)
 
 
 def build_parser() -> argparse.ArgumentParser:
