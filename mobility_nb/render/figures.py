@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import codecs
-import html
 import io
 from functools import lru_cache
 
@@ -23,6 +22,8 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG  # noqa
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
+
+from mobility_nb.render.formats import html_attr, html_text  # noqa: E402
 
 # Okabe-Ito palette: distinguishable with the common forms of colour-blindness.
 PALETTE = {
@@ -116,13 +117,20 @@ def new_figure(width: float = 7.0, height: float = 3.0, **kwargs):
     return fig, ax
 
 
-def figure_html(fig: Figure, alt: str, caption: str = "", tight: bool = True) -> str:
+MAX_SCALE = 1.4  # how much larger than drawn a chart may be shown on a wide screen
+
+
+def figure_html(
+    fig: Figure, alt: str, caption: str = "", tight: bool = True, max_scale: float = MAX_SCALE
+) -> str:
     """Render ``fig`` as an embedded SVG inside accessible ``<figure>`` HTML and close it.
 
     SVG with live text (not outlines) is about three times faster to write than PNG,
     smaller, sharp when printed, and its labels stay searchable. ``tight=False`` skips the
     bounding-box pass (it doubles drawing time) for charts that set their own margins;
-    batch runs render thousands of them.
+    batch runs render thousands of them. The chart fills its column up to ``max_scale``
+    times its drawn width, so charts drawn for a phone grow on a desktop without their text
+    becoming huge.
     """
     if not alt or not alt.strip():
         raise ValueError("Every chart needs alt text describing what it shows.")
@@ -136,12 +144,13 @@ def figure_html(fig: Figure, alt: str, caption: str = "", tight: bool = True) ->
             bbox_inches="tight" if tight else None,
             metadata={"Date": None, "Creator": None},
         )
+    width_px = fig.get_size_inches()[0] * 96 * max_scale
     plt.close(fig)
     data = base64.b64encode(buf.getvalue().encode("utf-8")).decode("ascii")
-    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    cap = f"<figcaption>{html_text(caption)}</figcaption>" if caption else ""
     return (
-        f'<figure class="mnb-figure"><img src="data:image/svg+xml;base64,{data}" '
-        f'alt="{html.escape(alt, quote=True)}" />{cap}</figure>'
+        f'<figure class="mnb-figure"><img style="max-width:{width_px:.0f}px" '
+        f'src="data:image/svg+xml;base64,{data}" alt="{html_attr(alt)}" />{cap}</figure>'
     )
 
 

@@ -82,7 +82,9 @@ def percent_value(value: Any, decimals: int = 1, signed: bool = False) -> str:
 def points(
     difference: Any, decimals: int = 1, signed: bool = False, short: bool = False, scale=100.0
 ) -> str:
-    """A difference of shares in percentage points: 0.012 -> "1.2 percentage points" (short: "1.2 pp").
+    """A difference of shares in percentage points: 0.012 -> '1.2 percentage points'.
+
+    ``short`` gives '1.2 pp' (axis labels).
 
     ``scale`` is 100 for shares stored 0–1 and 1 for values already in percent units.
     """
@@ -219,8 +221,17 @@ def metric_gap(metric: Any, gap: Any) -> str:
 
 def metric_unit(metric: Any) -> str:
     """The unit words a bare number of this metric needs: 'per 100,000 people', '' for %/$."""
-    found = re.search(r"per [\d,]+(?: [a-z -]+)?$", str(metric.label))
-    return found.group(0) if found and metric.unit in ("rate", "ratio", "count") else ""
+    if metric.unit not in ("rate", "ratio", "count"):
+        return ""
+    found = re.search(r"\bper (?:[\d,]+ )?[A-Za-z][A-Za-z -]*?(?= \(|$)", str(metric.label))
+    return found.group(0) if found else ""
+
+
+def metric_value_unit(metric: Any, value: Any) -> str:
+    """A value with its unit words when it needs them: '1,872 per 100,000 people', '14.5%'."""
+    text = metric_value(metric, value)
+    unit = metric_unit(metric)
+    return f"{text} {unit}" if unit and text != MISSING else text
 
 
 def parity_text(text: str) -> str:

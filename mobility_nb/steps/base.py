@@ -71,8 +71,13 @@ class StepPage:
     def record_sources(self) -> None:
         """Name every data file the page read (a hook; pages that load lazily override it)."""
 
+    def reader_settings(self) -> list[tuple[str, str]]:
+        """What a reader needs to know the page was made for (never paths or defaults)."""
+        code = "FIPS" if self.place.level == "county" else "Census place code"
+        return [("Place", f"{self.place.display_name} ({code} {self.place.geoid})")]
+
     def finish(self) -> None:
         """The "About this page" block, then the page's CSV and provenance for the runner."""
         self.record_sources()
-        self.recorder.show_provenance()
+        self.recorder.show_provenance(self.reader_settings())
         self.recorder.finish()

@@ -29,12 +29,24 @@ import pandas as pd
 from mobility_nb.claims import ranking
 from mobility_nb.claims.uncertainty import HIGHER, LOWER, WITHIN
 from mobility_nb.data import catalog
+from mobility_nb.render import formats
 from mobility_nb.steps.step2 import gaps as gaps_module
 from mobility_nb.steps.step2.standing import flag_text
 
 STRENGTH_AT, CONCERN_AT = 75.0, 25.0
 TOP_N = 3
 MAX_NAMES = 6
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One strength, concern or gap in parts a summary can lay out (the sentence says it all)."""
+
+    kind: str  # "strength" | "concern" | "gap"
+    title: str  # the metric (and for a gap, the grouping)
+    fact: str  # the value and its comparison
+    sure: str  # how sure it is, in words
+    quality: str = ""  # Urban's flag, "" when there is none
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,10 @@ class Insights:
     set_aside: tuple[str, ...]  # would have been an insight but the data do not support it
     rule: str
     limits: tuple[str, ...] = field(default=())  # what these data cannot tell about the place
+    findings: tuple[Finding, ...] = field(default=())  # the same claims, in parts
+
+    def of_kind(self, kind: str) -> list[Finding]:
+        return [f for f in self.findings if f.kind == kind]
 
 
 def _level_word(level: str) -> str:
@@ -102,6 +118,19 @@ def _sentence(row: Mapping, level: str, kind: str) -> str:
     return (
         f"{kind}: {m.label} was {m.format(row['value'])} in {int(row['year'])}, {rank}. "
         f"{_sure(row, m)}{_state_clause(row, m)} Data quality: {quality}.{caveat}"
+    )
+
+
+def _finding(row: Mapping, level: str, kind: str) -> Finding:
+    m = catalog.get_metric(row["metric"])
+    rank = ranking.better_than_sentence(row["national_better"], int(row["national_n"]), level)
+    caveat = " Use with caution (Marginal data)." if row["quality"] == "Marginal" else ""
+    return Finding(
+        kind,
+        m.label,
+        f"{formats.metric_value_unit(m, row['value'])} in {int(row['year'])}, {rank}.",
+        f"{_sure(row, m)}{_state_clause(row, m)}{caveat}",
+        flag_text(row["quality"], missing=""),
     )
 
 
@@ -181,6 +210,11 @@ def draft(
         "(population shares, neighbor diversity, wealth parity, counts, the 80th income "
         "percentile) or that should not be ranked (crime and arrest rates)."
     )
+    findings = (
+        [_finding(r, level, "strength") for r in strong]
+        + [_finding(r, level, "concern") for r in weak_spots]
+        + gap_findings(gaps)
+    )
     return Insights(
         tuple(_sentence(r, level, "Strength") for r in strong),
         tuple(_sentence(r, level, "Concern") for r in weak_spots),
@@ -188,10 +222,11 @@ def draft(
         tuple(set_aside),
         rule,
         tuple(limits(standing, trends, level, place)),
+        tuple(findings),
     )
 
 
-def gap_sentences(gaps: pd.DataFrame, top: int = TOP_N) -> list[str]:
+def _gap_rows(gaps: pd.DataFrame, top: int) -> list[dict]:
     """Tested gaps first, then untested ones that still meet every other rule."""
     if gaps.empty:
         return []
@@ -202,20 +237,48 @@ def gap_sentences(gaps: pd.DataFrame, top: int = TOP_N) -> list[str]:
     ]
     tested = [g for g in rows if g["evidence"] == gaps_module.TESTED]
     untested = [g for g in rows if g["evidence"] in (gaps_module.UNTESTED, gaps_module.RANGE_ONLY)]
+    return (tested + untested)[:top]
+
+
+def _gap_sure(g: Mapping) -> str:
+    if g["evidence"] == gaps_module.TESTED:
+        return f"The gap is larger than the margin of error (z = {abs(g['z']):.1f})."
+    if g["evidence"] == gaps_module.RANGE_ONLY:
+        return "Urban's bounds here are a range, not a margin of error, so it is not tested."
+    return "Urban publishes no margin of error for these groups, so the gap is not tested."
+
+
+def gap_findings(gaps: pd.DataFrame, top: int = TOP_N) -> list[Finding]:
+    """The drafted gaps in parts: grouping, the two groups' values, how sure."""
     out = []
-    for g in (tested + untested)[:top]:
+    for g in _gap_rows(gaps, top):
+        m = catalog.get_metric(g["metric"])
+        by = gaps_module.SUBGROUP_LABELS.get(g["subgroup_type"], g["subgroup_type"])
+        overall = f"; overall {m.format(g['overall'])}" if _value(g.get("overall")) else ""
+        caveat = f" {g['caveat']}" if g.get("caveat") else ""
+        out.append(
+            Finding(
+                "gap",
+                f"{m.label}, by {by}",
+                f"{formats.metric_value_unit(m, g['best_value'])} for {g['best_group']} and "
+                f"{m.format(g['worst_value'])} for {g['worst_group']} in {g['year']}{overall}.",
+                _gap_sure(g) + caveat,
+            )
+        )
+    return out
+
+
+def gap_sentences(gaps: pd.DataFrame, top: int = TOP_N) -> list[str]:
+    """Tested gaps first, then untested ones that still meet every other rule."""
+    out = []
+    for g in _gap_rows(gaps, top):
         m = catalog.get_metric(g["metric"])
         by = gaps_module.SUBGROUP_LABELS.get(g["subgroup_type"], g["subgroup_type"])
         source = f"{g['release']} file" if g.get("release") else "subgroup file"
         overall = (
             f"; overall in that file {m.format(g['overall'])}" if _value(g.get("overall")) else ""
         )
-        if g["evidence"] == gaps_module.TESTED:
-            sure = f"The gap is larger than the margin of error (z = {abs(g['z']):.1f})."
-        elif g["evidence"] == gaps_module.RANGE_ONLY:
-            sure = "Urban's bounds here are a range, not a margin of error, so it is not tested."
-        else:
-            sure = "Urban publishes no margin of error for these groups, so the gap is not tested."
+        sure = _gap_sure(g)
         caveat = f" {g['caveat']}" if g.get("caveat") else ""
         out.append(
             f"Gap by {by}: {m.label} ({g['year']}, {source}) was {m.format(g['best_value'])} "
