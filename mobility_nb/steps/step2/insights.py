@@ -121,7 +121,22 @@ def _sentence(row: Mapping, level: str, kind: str) -> str:
     )
 
 
-def _finding(row: Mapping, level: str, kind: str) -> Finding:
+def _sure_short(row: Mapping, m: catalog.Metric, state: str) -> str:
+    """How sure, in a few words, with the US and state medians."""
+    us = f"US median {m.format(row['national_median'])}"
+    side = row.get("vs_national", "")
+    if side in (HIGHER, LOWER):
+        sure = f"Its 95% interval is entirely {'above' if side == HIGHER else 'below'} the {us}."
+    elif m.bounds == "range":
+        sure = f"Not tested: Urban's bounds are a range ({us})."
+    else:
+        sure = f"No margin of error published ({us})."
+    if _value(row.get("state_median")):
+        sure += f" {state} median {m.format(row['state_median'])}."
+    return sure
+
+
+def _finding(row: Mapping, level: str, kind: str, state: str = "State") -> Finding:
     m = catalog.get_metric(row["metric"])
     rank = ranking.better_than_sentence(row["national_better"], int(row["national_n"]), level)
     caveat = " Use with caution (Marginal data)." if row["quality"] == "Marginal" else ""
@@ -129,7 +144,7 @@ def _finding(row: Mapping, level: str, kind: str) -> Finding:
         kind,
         m.label,
         f"{formats.metric_value_unit(m, row['value'])} in {int(row['year'])}, {rank}.",
-        f"{_sure(row, m)}{_state_clause(row, m)}{caveat}",
+        f"{_sure_short(row, m, state)}{caveat}",
         flag_text(row["quality"], missing=""),
     )
 
@@ -179,6 +194,7 @@ def draft(
     level: str,
     trends: pd.DataFrame | None = None,
     place: str = "this place",
+    state: str = "State",
 ) -> Insights:
     """Rule-based first draft of the Step 2.3 insights and the limits of the data."""
     records = standing.to_dict("records")
@@ -211,8 +227,8 @@ def draft(
         "percentile) or that should not be ranked (crime and arrest rates)."
     )
     findings = (
-        [_finding(r, level, "strength") for r in strong]
-        + [_finding(r, level, "concern") for r in weak_spots]
+        [_finding(r, level, "strength", state) for r in strong]
+        + [_finding(r, level, "concern", state) for r in weak_spots]
         + gap_findings(gaps)
     )
     return Insights(

@@ -60,6 +60,32 @@ def _label_cell(label: str, sub: str, note: str) -> Html:
     return Html(out)
 
 
+_TREND_WORDS = {
+    trends.WITHIN_TEXT: "no: within the margin of error",
+    trends.UNTESTED: "not tested: no margin of error published",
+    trends.RANGE_TEXT: "not tested: the bounds are a range",
+    trends.WEAK_TEXT: "no verdict: a year is flagged Weak",
+    trends.BREAK_TEXT: "not compared: survey areas changed in 2022",
+    trends.NO_CHANGE: "no change",
+}
+
+
+def _trend_verdict(r: Mapping[str, Any]) -> str:
+    """One short cell: 'yes, improved (z = 3.1)', 'no: within the margin of error', ..."""
+    judgement = r["judgement"]
+    if judgement in (trends.REAL_UP, trends.REAL_DOWN):
+        word = r["verdict"] or ("increased" if judgement == trends.REAL_UP else "decreased")
+        z = f" (z = {formats.number(r['z'], 1)})" if pd.notna(r["z"]) else ""
+        return f"yes, {word}{z}"
+    return _TREND_WORDS.get(judgement, judgement)
+
+
+def _short_share(share: float) -> str:
+    """A 'better than' share for a table cell: 'over 99%', 'under 1%', '62%'."""
+    text = ranking.percent_text(share)
+    return text.replace("more than", "over").replace("fewer than", "under")
+
+
 def _column_names(places: Sequence[Any]) -> dict[str, str]:
     """Column headings for places: 'Lake County, IL' when two names would read the same."""
     plain = [p.name for p in places]
@@ -209,7 +235,14 @@ class Step2Page(StepPage):
 
     @cached_property
     def insights(self) -> insights.Insights:
-        return insights.draft(self.standing, self.gaps, self.level, self.trends, self.place.name)
+        return insights.draft(
+            self.standing,
+            self.gaps,
+            self.level,
+            self.trends,
+            self.place.name,
+            self.place.state_abbr,
+        )
 
     @property
     def level_word(self) -> str:
@@ -319,6 +352,7 @@ class Step2Page(StepPage):
             details(
                 f"How these were chosen{aside}, and what the data cannot tell",
                 "".join(rules),
+                css_class="mnb-prose",
             )
         )
         parts.append(f"<p class='mnb-key'>{_esc(KEY_TEXT)}</p></section>")
@@ -372,7 +406,8 @@ class Step2Page(StepPage):
                 year = "" if pd.isna(r["year"]) else str(int(r["year"]))
                 display.append(
                     {
-                        "Metric": _label_cell(m.label, year, note),
+                        "Metric": _label_cell(m.label, "", note),
+                        "Year": year,
                         "Value": self._value_text(m, r),
                         "95% bounds": _bounds_text(m, r["lower"], r["upper"]),
                         "Quality": standing.flag_text(r["quality"]),
@@ -400,7 +435,7 @@ class Step2Page(StepPage):
                         frame,
                         caption=f"{pillar}: {self.place.name} against all US {self.level_word}",
                         row_classes=classes,
-                        numeric=tuple(frame.columns[1:3]) + tuple(frame.columns[4:8]),
+                        numeric=tuple(frame.columns[2:4]) + tuple(frame.columns[5:9]),
                     ),
                 )
             )
@@ -411,7 +446,7 @@ class Step2Page(StepPage):
         if pd.isna(r["value"]):
             return formats.MISSING
         if standing.has_rank(r):
-            return f"{ranking.percent_text(r['national_better'])} of {int(r['national_n']):,}"
+            return f"{_short_share(r['national_better'])} of {int(r['national_n']):,}"
         if m.rankable and r.get("national_extreme"):
             return f"tied at the {r['national_extreme']} ({int(r['national_ties']):,})"
         return "not ranked"
@@ -421,7 +456,7 @@ class Step2Page(StepPage):
             return ""
         if not ranking.state_rank_allowed(int(r["state_n"])):
             return f"only {int(r['state_n'])} with data"
-        return f"{ranking.percent_text(r['state_better'])} of {int(r['state_n']):,}"
+        return f"{_short_share(r['state_better'])} of {int(r['state_n']):,}"
 
     @staticmethod
     def _median_text(m: catalog.Metric, r: Mapping[str, Any], key: str) -> str:
@@ -516,7 +551,7 @@ class Step2Page(StepPage):
         display = []
         for r in table.to_dict("records"):
             m = catalog.get_metric(r["metric"])
-            row: dict[str, Any] = {"Metric": _label_cell(m.label, str(r["year"]), "")}
+            row: dict[str, Any] = {"Metric": m.label, "Year": str(r["year"])}
             for g, nm in names.items():
                 row[nm] = _flagged(m, r[g], r.get(f"{g}_quality"))
             row["Peer median"] = m.format(r["peer_median"]) if m.rankable else ""
@@ -527,7 +562,7 @@ class Step2Page(StepPage):
             )
             display.append(row)
         frame = pd.DataFrame(display)
-        body = html_table(frame, caption=caption, numeric=tuple(frame.columns[1:])) + (
+        body = html_table(frame, caption=caption, numeric=tuple(frame.columns[2:])) + (
             "<p class='mnb-key'>M: flagged Marginal (use with caution); W: flagged Weak (do not "
             "act on it); unmarked values are Strong or carry no flag. Ranks only for metrics with "
             "a better/worse direction that are not crime data, and only when this place's own "
@@ -549,7 +584,7 @@ class Step2Page(StepPage):
         base = int(money["latest_year"].max()) if len(money) else None
         figures = "".join(figure_html(fig, alt, tight=False) for fig, alt in made)
         parts = [
-            f"<div class='mnb-grid'>{figures}</div>"
+            f"<div class='mnb-grid mnb-small'>{figures}</div>"
             f"<p class='mnb-key'>The {len(made)} metrics with the most years of data"
             + (f"; dollars are {base} dollars (CPI-U)" if base else "")
             + ". Every metric with two or more years is in the table below.</p>"
@@ -560,24 +595,22 @@ class Step2Page(StepPage):
             first = f"{m.format(r['first_value'])} ({r['first_year']})"
             if m.dollars and r["first_year"] != r["latest_year"]:
                 first += f"; {m.format(r['first_value_real'])} in {r['latest_year']} dollars"
-            test = r["judgement"]
-            if test == trends.UNTESTED:
+            if r["judgement"] == trends.UNTESTED:
                 untested.append(m.label)
-                test = "not tested"
-            elif pd.notna(r["z"]):
-                test += f" (z = {formats.number(r['z'], 1)})"
-            if r["break_note"]:
-                test += f"; {r['break_note']}"
+            quality = [
+                standing.flag_text(r["first_quality"]),
+                standing.flag_text(r["latest_quality"]),
+            ]
+            flags = (
+                "" if quality == ["Strong", "Strong"] else f"quality {quality[0]} → {quality[1]}"
+            )
             display.append(
                 {
-                    "Metric": m.label,
+                    "Metric": _label_cell(m.label, flags, r["break_note"] or ""),
                     "From": first,
                     "To": f"{m.format(r['latest_value'])} ({r['latest_year']})",
                     "Change": formats.metric_change(m, r["change"]),
-                    "Quality (from → to)": f"{standing.flag_text(r['first_quality'])} → "
-                    f"{standing.flag_text(r['latest_quality'])}",
-                    "Larger than the margin of error?": test,
-                    "Verdict": r["verdict"] or "",
+                    "Larger than the margin of error?": _trend_verdict(r),
                 }
             )
             classes.append({"improved": "good", "worsened": "bad"}.get(r["verdict"], ""))
@@ -802,7 +835,11 @@ class Step2Page(StepPage):
             f"year's dollars, converted with the {_esc(dollars.INDEX_NAME)}.</p>"
         )
         show_html(
-            details("How to read this page: flags, bounds, tests, ranks and medians", rules)
+            details(
+                "How to read this page: flags, bounds, tests, ranks and medians",
+                rules,
+                css_class="mnb-prose",
+            )
             + details(
                 f"What each of the {len(self.standing)} metrics measures",
                 self._definitions_html(),
@@ -810,25 +847,26 @@ class Step2Page(StepPage):
         )
 
     def _definitions_html(self) -> str:
-        rows = []
+        """Every metric's definition as a list (two columns on paper), not a wide table."""
+        items = []
         for r in self.standing.to_dict("records"):
             m = catalog.get_metric(r["metric"])
             compared = {
-                "higher_better": "higher is better",
-                "lower_better": "lower is better",
-                "parity": "shares are equal (1.00)",
-                "context": "described, not ranked",
-                "count": "a count: not ranked",
-                "spread": "read with the other percentiles",
-            }.get(m.comparison, formats.MISSING) + (" (not ranked: crime data)" if m.crime else "")
-            rows.append(
-                {
-                    "Metric": _label_cell(m.label, compared, ""),
-                    "What it measures": _label_cell(m.description, "", m.caveat),
-                    "Why (Urban's documentation)": m.comparison_why,
-                }
+                "higher_better": "Higher is better.",
+                "lower_better": "Lower is better.",
+                "parity": "Best when the shares are equal (1.00).",
+                "context": "Described, not ranked.",
+                "count": "A count: not ranked.",
+                "spread": "Read with the other income percentiles.",
+            }.get(m.comparison, "")
+            if m.crime:
+                compared += " Not ranked: crime data."
+            items.append(
+                f"<div><dt>{formats.html_text(m.label)}</dt><dd>{formats.html_text(m.description)}"
+                f" <span class='mnb-sub'>{formats.html_text(compared)} "
+                f"{formats.html_text(m.caveat)}</span></dd></div>"
             )
-        return html_table(pd.DataFrame(rows), caption="What each metric measures")
+        return "<dl class='mnb-defs'>" + "".join(items) + "</dl>"
 
     def record_sources(self) -> None:
         _ = self.tidy  # make sure the main data file is named even on a sparse page
