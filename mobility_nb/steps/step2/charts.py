@@ -229,7 +229,8 @@ def trend_charts(series: pd.DataFrame, trends: pd.DataFrame, name: str) -> list[
         return []
     ordered = trends.sort_values("years", ascending=False, kind="stable")
     predictors = ordered["metric"].map(lambda x: catalog.get_metric(x).predictor)
-    picked = ordered[~predictors.duplicated()].head(MAX_TREND_PANELS)  # one per predictor
+    first = ordered[~predictors.duplicated()]  # one per predictor first, then the rest
+    picked = pd.concat([first, ordered[predictors.duplicated()]]).head(MAX_TREND_PANELS)
     chosen = trends[trends["metric"].isin(picked["metric"])]
     by_metric = dict(tuple(series.groupby("metric", observed=True, sort=False)))
     out = []
@@ -330,8 +331,8 @@ def _trend_chart(s: pd.DataFrame, m: catalog.Metric, r: dict, name: str) -> tupl
 
 # --- gaps between groups -------------------------------------------------------------------------
 
-_GAP_LABEL_WIDTH = 1.5
-_GAP_LABEL_CHARS = 23
+_GAP_LABEL_WIDTH = 1.62
+_GAP_LABEL_CHARS = 27
 _GAP_NAME_CHAR = 0.056  # inches per character of a 7.2 pt group name
 
 
@@ -361,7 +362,7 @@ def gap_chart(
         lo_x, hi_x = min(values.min(), 100.0), max(values.max(), 100.0)
         pad = max((hi_x - lo_x) * 0.08, 2.0)
         lo_x, hi_x = lo_x - pad, hi_x + pad
-    heights = [max(len(label), 2) * _LINE + 0.2 for label, _, _ in rows]
+    heights = [max(len(label), 3) * _LINE + 0.16 for label, _, _ in rows]
     has_weak = any(r is not None and (d["quality"] == "Weak").any() for _, d, r in rows)
     head = 0.34
     foot = 0.55
@@ -456,23 +457,39 @@ def gap_chart(
 
 
 def _name_ends(ax, px, rel, names, y: float, x0: float, x1: float) -> None:
-    """Name the lowest and highest group above their dots, inside the plot, never overlapping."""
+    """Name the lowest and highest group above their dots without the names touching.
+
+    Far apart, each name is centred on its dot (kept inside the plot); close together, the
+    names hang outwards from the dots; when the low name would then run into the row labels
+    it goes under the dots instead.
+    """
     lo_i, hi_i = int(np.argmin(rel)), int(np.argmax(rel))
     low_name, high_name = str(names[lo_i]), str(names[hi_i])
     a, b = float(px(rel[lo_i])), float(px(rel[hi_i]))
     wa, wb = len(low_name) * _GAP_NAME_CHAR, len(high_name) * _GAP_NAME_CHAR
-    # centred names, pushed apart when they would touch, and kept inside the plot
-    left_end = min(max(a - wa / 2, x0), x1 - wa)
-    right_start = max(min(b - wb / 2, x1 - wb), x0)
+
+    def put(x: float, text: str, ha: str, dy: float = 0.0) -> None:
+        ax.text(x, y + dy, literal(text), ha=ha, va="bottom", fontsize=7.2)
+
+    def centred(x: float, w: float, text: str) -> None:
+        if x - w / 2 < x0:
+            put(x0, text, "left")
+        elif x + w / 2 > x1:
+            put(x1, text, "right")
+        else:
+            put(x, text, "center")
+
     if lo_i == hi_i:
-        ax.text(left_end, y, literal(low_name), ha="left", va="bottom", fontsize=7.2)
+        centred(a, wa, low_name)
         return
-    if left_end + wa + 0.08 > right_start:  # overlap: hang them outwards from the dots
-        left_end = max(min(a, x1) - wa, x0 - 0.1)
-        right_start = min(max(b, x0), x1 - wb + 0.1)
-        if left_end + wa + 0.05 > right_start:  # still touching: put the low name below
-            ax.text(left_end, y - 0.26, literal(low_name), ha="left", va="bottom", fontsize=7.2)
-            ax.text(right_start, y, literal(high_name), ha="left", va="bottom", fontsize=7.2)
-            return
-    ax.text(left_end, y, literal(low_name), ha="left", va="bottom", fontsize=7.2)
-    ax.text(right_start, y, literal(high_name), ha="left", va="bottom", fontsize=7.2)
+    left_end = max(a - wa / 2, x0) + wa
+    right_start = min(b + wb / 2, x1) - wb
+    if left_end + 0.08 <= right_start:
+        centred(a, wa, low_name)
+        centred(b, wb, high_name)
+        return
+    put(b + 0.03, high_name, "left")
+    if a - 0.03 - wa >= x0 - 0.15:
+        put(a - 0.03, low_name, "right")
+    else:
+        put(x0, low_name, "left", dy=-0.3)
