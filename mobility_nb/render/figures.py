@@ -86,23 +86,25 @@ class _SVGCanvas(FigureCanvasSVG):
             if not cbook.file_requires_unicode(fh):
                 fh = codecs.getwriter("utf-8")(fh)
             dpi = self.figure.dpi
+            # As matplotlib's own print_svg: the figure stays at 72 dpi afterwards, because
+            # savefig measures the tight bounding box right after a first, interrupted draw
+            # and must measure it at the dpi the text was measured at (savefig restores the
+            # figure's dpi when it is done). Restoring it here cut off the right and left
+            # edges of every tight chart (legends, axis labels).
             self.figure.dpi = 72
-            try:
-                width, height = self.figure.get_size_inches()
-                renderer = MixedModeRenderer(
-                    self.figure,
-                    width,
-                    height,
-                    dpi,
-                    _SharedMetricsRenderer(
-                        width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata
-                    ),
-                    bbox_inches_restore=bbox_inches_restore,
-                )
-                self.figure.draw(renderer)
-                renderer.finalize()
-            finally:
-                self.figure.dpi = dpi
+            width, height = self.figure.get_size_inches()
+            renderer = MixedModeRenderer(
+                self.figure,
+                width,
+                height,
+                dpi,
+                _SharedMetricsRenderer(
+                    width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata
+                ),
+                bbox_inches_restore=bbox_inches_restore,
+            )
+            self.figure.draw(renderer)
+            renderer.finalize()
 
 
 def new_figure(width: float = 7.0, height: float = 3.0, **kwargs):

@@ -22,6 +22,7 @@ import html
 import math
 import re
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 MINUS = "\u2212"
@@ -48,9 +49,15 @@ def is_missing(value: Any) -> bool:
     return as_number(value) is None
 
 
+def _half_up(number: float, decimals: int) -> float:
+    """Rounded half away from zero, as people round (34.5 -> 35; Python's round gives 34)."""
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(number)).quantize(step, rounding=ROUND_HALF_UP))
+
+
 def _signed_text(number: float, decimals: int, signed: bool, grouping: bool = True) -> str:
     """``number`` rounded, with a true minus sign, '+' when ``signed``, no sign on a zero."""
-    rounded = round(number, decimals)
+    rounded = _half_up(number, decimals)
     if rounded == 0:
         rounded = 0.0  # drops the sign of -0.0
     body = f"{abs(rounded):{',' if grouping else ''}.{decimals}f}"

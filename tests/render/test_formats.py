@@ -30,6 +30,8 @@ MINUS = "\u2212"
         (f.dollars(-1200), f"{MINUS}$1,200"),
         (f.dollars(1200, signed=True), "+$1,200"),
         (f.rate(1871.66), "1,872"),
+        (f.rate(34.5), "35"),  # half up, as people round (Python's round gives 34)
+        (f.number(-2.25, 1), f"{MINUS}2.3"),
         (f.rate(1871.66, unit=True), "1,872 per 100,000"),
         (f.year_span(2018, 2023), "2018\u20132023"),
         (f.year_span(2023.0, 2023), "2023"),
