@@ -101,6 +101,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--kernel", default="python3", metavar="NAME", help="Jupyter kernel (default: python3)"
     )
     how.add_argument("--no-index", action="store_true", help="do not rewrite index.html")
+    how.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every page to a tagged PDF beside it (needs Chromium and Playwright)",
+    )
     how.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_data_dir_option(p)
     p.set_defaults(func=cmd_batch)
@@ -189,6 +194,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
         info={"data_dir": data_dir, "selection": _describe(args)},
     )
     print(report.manifest.summary(), flush=True)
+    if getattr(args, "pdf", False):
+        from mobility_nb.render.pdf import publish_pdfs
+
+        pages = [
+            (out / o.page, o.step)
+            for o in report.manifest.outcomes
+            if o.status in ("ok", "skipped") and o.page and (out / o.page).is_file()
+        ]
+        written = publish_pdfs(pages, only_stale=True)
+        print(f"PDF: {len(written)} page(s) printed beside their HTML.", flush=True)
     if report.index:
         print(f"Index: {report.index}")
     return report.exit_code

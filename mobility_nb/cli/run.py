@@ -53,6 +53,11 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="Jupyter kernel to run the notebook with (default: python3)",
     )
+    run.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the page to a tagged PDF beside it (needs Chromium and Playwright)",
+    )
     add_data_dir_option(run)
     run.set_defaults(func=cmd_run)
 
@@ -87,4 +92,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"Page:       {result.html} ({_human_bytes(result.page_bytes)}, {result.seconds:.1f} s)")
     print(f"Numbers:    {result.csv}")
     print(f"Provenance: {result.provenance}")
+    if getattr(args, "pdf", False):
+        from mobility_nb.render.pdf import publish_pdfs
+
+        for pdf in publish_pdfs([(result.html, args.step)]):
+            print(f"PDF:        {pdf}")
+    from mobility_nb.run.batch.index_page import refresh_index_near
+
+    index = refresh_index_near(result.html, args.step)
+    if index is not None:
+        print(f"Index:      {index} (updated)")
     return 0

@@ -25,6 +25,7 @@ INDEX_NAME = "index.html"
 _DOWNLOAD_NAMES = {
     "plan.csv": "Measurement plan (CSV)",
     "plan.xlsx": "Measurement plan (Excel)",
+    "pdf": "This page as PDF",
 }
 _NAV = re.compile(r'<nav class="mnb-nav"[^>]*>.*?</nav>', re.DOTALL)
 
@@ -74,6 +75,9 @@ def page_links(
     downloads = [("Every number on this page (CSV)", f"{stem}.csv")]
     for name in extras:
         text = _DOWNLOAD_NAMES.get(name)
+        if name == "pdf":
+            downloads.insert(0, (str(text), f"{stem}.pdf"))
+            continue
         if text is None:
             base, _, ext = name.rpartition(".")
             text = f"{label(base)} ({'Excel' if ext in ('xlsx', 'xlsm') else ext.upper()})"
