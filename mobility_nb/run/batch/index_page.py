@@ -243,6 +243,7 @@ def render_index(
         "</head>",
         "<body>",
         "<main>",
+        '<section data-mnb-summary aria-label="What is here">',
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">{len(entries):,} jurisdictions. Pages last generated '
         f"{esc(_fmt_date(latest)) or 'never'}; index built {esc(built)}. "
@@ -254,6 +255,7 @@ def render_index(
             + "".join(f"<li>{esc(line)}</li>" for line in sources)
             + "</ul>"
         )
+    parts.append("</section>")
     parts += [
         '<form id="filters" role="search" aria-label="Filter the list" hidden>',
         '<label for="q">Search by name, state or FIPS code'
