@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # pages are rendered headless; never open windows
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib import cbook  # noqa: E402
 from matplotlib.backends.backend_mixed import MixedModeRenderer  # noqa: E402
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG  # noqa: E402
@@ -62,6 +63,17 @@ _TEXT_TO_PATH = TextToPath()
 @lru_cache(maxsize=8192)
 def _text_extent(text: str, prop: FontProperties, ismath: bool | str) -> tuple[float, float, float]:
     return _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath)
+
+
+def text_width(text: str, size: float, weight: str = "normal") -> float:
+    """The width in inches of ``text`` drawn in the house font at ``size`` points.
+
+    Measured the way the SVG renderer measures it (and cached), so hand-laid charts can keep
+    labels inside the plot instead of guessing from a character count.
+    """
+    with plt.rc_context(_STYLE):
+        prop = FontProperties(size=size, weight=weight)
+    return _text_extent(text, prop, False)[0] / 72
 
 
 class _SharedMetricsRenderer(RendererSVG):
@@ -120,6 +132,82 @@ def new_figure(width: float = 7.0, height: float = 3.0, **kwargs):
 
 
 MAX_SCALE = 1.4  # how much larger than drawn a chart may be shown on a wide screen
+
+
+class InchAxes:
+    """Draws on a bare figure in inches with the few Axes calls a hand-laid chart uses.
+
+    Building and drawing a real Axes (spines, axis objects, tick machinery) costs several
+    times more than the lines, dots and labels of a small chart, and a national batch draws
+    thousands of charts. ``text``, ``plot``, ``hlines``, ``scatter`` and ``fill_between``
+    take the usual matplotlib arguments; coordinates are inches from the bottom left.
+    Text is drawn as given (escape ``$`` with :func:`mobility_nb.render.mpl_text.literal`).
+    """
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+        self._inches = fig.dpi_scale_trans
+
+    def text(self, x: float, y: float, s: str, fontsize: float = 8, **kw):  # noqa: ANN201
+        return self.fig.text(x, y, s, transform=self._inches, fontsize=fontsize, **kw)
+
+    def plot(self, xs, ys, color: str = "#333333", lw: float = 1.0, ls: str = "-", **kw):  # noqa: ANN001, ANN201
+        from matplotlib.lines import Line2D
+
+        line = Line2D(xs, ys, transform=self._inches, color=color, linewidth=lw, linestyle=ls, **kw)
+        return self.fig.add_artist(line)
+
+    def hlines(self, ys, x0: float, x1: float, color: str = "#333333", lw: float = 1.0, **kw):  # noqa: ANN001, ANN201
+        for y in np.atleast_1d(ys):
+            self.plot([x0, x1], [y, y], color=color, lw=lw, **kw)
+
+    def scatter(  # noqa: ANN201
+        self,
+        xs,
+        ys,
+        s: float = 30,
+        color=None,
+        marker: str = "o",
+        facecolors=None,  # noqa: ANN001
+        edgecolors=None,
+        linewidths: float = 1.0,
+        zorder: float = 3,
+        **_ignored,  # noqa: ANN001
+    ):
+        """Markers as one Line2D (no collection): ``s`` is the marker's area in points²."""
+        face = facecolors if facecolors is not None else color
+        edge = edgecolors if edgecolors is not None else color
+        return self.plot(
+            np.atleast_1d(xs),
+            np.atleast_1d(ys),
+            color=edge or "#333333",
+            lw=0,
+            ls="none",
+            marker=marker,
+            markersize=float(np.sqrt(s)),
+            markerfacecolor=face,
+            markeredgecolor=edge,
+            markeredgewidth=linewidths,
+            zorder=zorder,
+        )
+
+    def fill_between(self, xs, lower, upper, color: str = "#cccccc", alpha: float = 0.3, **kw):  # noqa: ANN001, ANN201
+        from matplotlib.patches import Polygon
+
+        xs, lower, upper = (np.asarray(v, dtype=float) for v in (xs, lower, upper))
+        xy = np.column_stack([np.r_[xs, xs[::-1]], np.r_[lower, upper[::-1]]])
+        kw.pop("lw", None)
+        patch = Polygon(
+            xy, closed=True, transform=self._inches, facecolor=color, alpha=alpha, linewidth=0, **kw
+        )
+        return self.fig.add_artist(patch)
+
+
+def inch_canvas(width: float, height: float) -> tuple[Figure, InchAxes]:
+    """A bare figure of ``width`` × ``height`` inches and its :class:`InchAxes`."""
+    with plt.rc_context(_STYLE):
+        fig = Figure(figsize=(width, height))
+    return fig, InchAxes(fig)
 
 
 def figure_html(

@@ -24,7 +24,7 @@ from matplotlib.ticker import MaxNLocator
 from mobility_nb.claims.ranking import percent_text
 from mobility_nb.data import catalog
 from mobility_nb.render import formats
-from mobility_nb.render.figures import PALETTE, new_figure
+from mobility_nb.render.figures import PALETTE, InchAxes, inch_canvas, text_width
 from mobility_nb.render.mpl_text import literal
 
 MAX_TREND_PANELS = 4
@@ -44,14 +44,9 @@ def _wrap(text: str, width: int, max_lines: int = 3) -> list[str]:
     return lines
 
 
-def _canvas(width: float, height: float) -> tuple[Figure, object]:
-    """A figure whose single axes spans it, in inches (origin bottom left)."""
-    fig, ax = new_figure(width, height)
-    fig.subplots_adjust(left=0, right=1, bottom=0, top=1)
-    ax.set_axis_off()
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    return fig, ax
+def _canvas(width: float, height: float) -> tuple[Figure, InchAxes]:
+    """A bare figure and a drawing surface in inches (origin bottom left)."""
+    return inch_canvas(width, height)
 
 
 def _places(level: str) -> str:
@@ -333,7 +328,6 @@ def _trend_chart(s: pd.DataFrame, m: catalog.Metric, r: dict, name: str) -> tupl
 
 _GAP_LABEL_WIDTH = 1.62
 _GAP_LABEL_CHARS = 27
-_GAP_NAME_CHAR = 0.056  # inches per character of a 7.2 pt group name
 
 
 def gap_chart(
@@ -466,7 +460,7 @@ def _name_ends(ax, px, rel, names, y: float, x0: float, x1: float) -> None:
     lo_i, hi_i = int(np.argmin(rel)), int(np.argmax(rel))
     low_name, high_name = str(names[lo_i]), str(names[hi_i])
     a, b = float(px(rel[lo_i])), float(px(rel[hi_i]))
-    wa, wb = len(low_name) * _GAP_NAME_CHAR, len(high_name) * _GAP_NAME_CHAR
+    wa, wb = text_width(low_name, 7.2), text_width(high_name, 7.2)
 
     def put(x: float, text: str, ha: str, dy: float = 0.0) -> None:
         ax.text(x, y + dy, literal(text), ha=ha, va="bottom", fontsize=7.2)
@@ -488,8 +482,12 @@ def _name_ends(ax, px, rel, names, y: float, x0: float, x1: float) -> None:
         centred(a, wa, low_name)
         centred(b, wb, high_name)
         return
-    put(b + 0.03, high_name, "left")
-    if a - 0.03 - wa >= x0 - 0.15:
-        put(a - 0.03, low_name, "right")
-    else:
-        put(x0, low_name, "left", dy=-0.3)
+    # Close together: hang outwards from the dots, held inside the plot.
+    high_left = min(b + 0.03, x1 - wb)
+    low_right = max(a - 0.03, x0 - 0.15 + wa)
+    if low_right + 0.05 > high_left:  # still touching: the low name goes under the dots
+        put(high_left, high_name, "left")
+        put(max(min(a - wa / 2, x1 - wa), x0), low_name, "left", dy=-0.3)
+        return
+    put(high_left, high_name, "left")
+    put(low_right, low_name, "right")

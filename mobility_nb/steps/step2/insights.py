@@ -226,15 +226,16 @@ def draft(
         "(population shares, neighbor diversity, wealth parity, counts, the 80th income "
         "percentile) or that should not be ranked (crime and arrest rates)."
     )
+    widest = _gap_rows(gaps, TOP_N)  # one pass over the gap table for both forms
     findings = (
         [_finding(r, level, "strength", state) for r in strong]
         + [_finding(r, level, "concern", state) for r in weak_spots]
-        + gap_findings(gaps)
+        + gap_findings(widest)
     )
     return Insights(
         tuple(_sentence(r, level, "Strength") for r in strong),
         tuple(_sentence(r, level, "Concern") for r in weak_spots),
-        tuple(gap_sentences(gaps)),
+        tuple(gap_sentences(widest)),
         tuple(set_aside),
         rule,
         tuple(limits(standing, trends, level, place)),
@@ -264,10 +265,10 @@ def _gap_sure(g: Mapping) -> str:
     return "Urban publishes no margin of error for these groups, so the gap is not tested."
 
 
-def gap_findings(gaps: pd.DataFrame, top: int = TOP_N) -> list[Finding]:
+def gap_findings(gaps: pd.DataFrame | list[dict], top: int = TOP_N) -> list[Finding]:
     """The drafted gaps in parts: grouping, the two groups' values, how sure."""
     out = []
-    for g in _gap_rows(gaps, top):
+    for g in gaps if isinstance(gaps, list) else _gap_rows(gaps, top):
         m = catalog.get_metric(g["metric"])
         by = gaps_module.SUBGROUP_LABELS.get(g["subgroup_type"], g["subgroup_type"])
         overall = f"; overall {m.format(g['overall'])}" if _value(g.get("overall")) else ""
@@ -284,10 +285,10 @@ def gap_findings(gaps: pd.DataFrame, top: int = TOP_N) -> list[Finding]:
     return out
 
 
-def gap_sentences(gaps: pd.DataFrame, top: int = TOP_N) -> list[str]:
+def gap_sentences(gaps: pd.DataFrame | list[dict], top: int = TOP_N) -> list[str]:
     """Tested gaps first, then untested ones that still meet every other rule."""
     out = []
-    for g in _gap_rows(gaps, top):
+    for g in gaps if isinstance(gaps, list) else _gap_rows(gaps, top):
         m = catalog.get_metric(g["metric"])
         by = gaps_module.SUBGROUP_LABELS.get(g["subgroup_type"], g["subgroup_type"])
         source = f"{g['release']} file" if g.get("release") else "subgroup file"
