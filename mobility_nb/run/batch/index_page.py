@@ -212,9 +212,10 @@ def source_lines(entries: list[Entry]) -> list[str]:
             merged[key] |= years
     lines = []
     for (kind, release), years in sorted(merged.items()):
-        named = f", {release} release" if release and release != "unknown" else ""
         if release == "unknown":
             named = " (release not recorded)"
+        else:
+            named = f" ({release})" if release else ""
         lines.append(f"{kind}{named}: {_span(years)}")
     return lines
 
