@@ -10,14 +10,17 @@ This is what a page uses instead of opening store files itself::
 
 Every function reads one vintage (the ACS 5-year end year) and never mixes two: a
 comparison across counties uses only the county files of that year. Levels follow the
-GEOID: 5 digits county, 7 place, 11 tract.
+GEOID: 5 digits county, 7 place, 11 tract. :func:`store_files` says which store files a
+page read (for its provenance and source notes) without reading their rows.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -51,11 +54,105 @@ def _tag(rows: pd.DataFrame, year: int, dataset: str) -> pd.DataFrame:
 
 
 def vintages(
-    store_dir: str | os.PathLike[str] | None, geoid: str, dataset: str = "acs5"
+    store_dir: str | os.PathLike[str] | None,
+    geoid: str,
+    dataset: str = "acs5",
+    *,
+    level: str | None = None,
 ) -> list[int]:
-    """End years the store holds for this place's level and state (newest first)."""
+    """End years the store holds for this place's level (or ``level``, e.g. the tracts of a
+    county) and state, newest first."""
     directory = store.resolve_store_dir(store_dir)
-    return store.available_years(directory, str(geoid)[:2], level_of(geoid), dataset)
+    return store.available_years(directory, str(geoid)[:2], level or level_of(geoid), dataset)
+
+
+_HELD: dict[tuple, dict[tuple[int, str], frozenset[str]]] = {}
+
+
+def _held_in_state(directory: Path, state: str, dataset: str) -> dict[tuple[int, str], frozenset]:
+    """(year, level) -> the places held (GEOIDs; for tracts, their 5-digit counties), for
+    one state's store files. Kept while the files are unchanged (a batch asks per page)."""
+    paths = sorted(directory.glob(f"{dataset}/*/*/{state}.parquet"))
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    key = (str(directory), state, dataset, stamp)
+    hit = _HELD.get(key)
+    if hit is not None:
+        return hit
+    held: dict[tuple[int, str], frozenset[str]] = {}
+    for path in paths:
+        try:
+            year, level = int(path.parts[-3]), path.parts[-2]
+        except ValueError:
+            continue
+        geoids = store.geographies(path)
+        held[(year, level)] = frozenset(g[:5] for g in geoids) if level == "tract" else geoids
+    if len(_HELD) > 64:
+        _HELD.clear()
+    _HELD[key] = held
+    return held
+
+
+def place_vintages(
+    store_dir: str | os.PathLike[str] | None,
+    geoid: str,
+    *,
+    levels: Sequence[str] | None = None,
+    dataset: str = "acs5",
+) -> dict[int, list[str]]:
+    """Vintages (newest first) whose store files hold rows for this place, with the levels
+    that do: its own row and, for ``levels=("county", "tract")``, its tracts.
+
+    Reads only the files' GEOID column, once per state while the files are unchanged, so
+    a page (or the command line, before any kernel starts) learns cheaply whether the store
+    has anything for the place at all.
+    """
+    directory = store.resolve_store_dir(store_dir)
+    held = _held_in_state(Path(directory), str(geoid)[:2], dataset)
+    found: dict[int, list[str]] = {}
+    for level in levels or (level_of(geoid),):
+        code = str(geoid)[:5] if level == "tract" else str(geoid)
+        for (year, lv), places in held.items():
+            if lv == level and code in places:
+                found.setdefault(year, []).append(level)
+    return dict(sorted(found.items(), reverse=True))
+
+
+@dataclass(frozen=True)
+class StoreFile:
+    """One store file a page may read: where it is and what its metadata says."""
+
+    key: store.StoreKey
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_replay(self) -> bool:
+        """Filled by the offline replay of the bundled extracts (not the Census API)."""
+        return self.meta.get("source") == "replay"
+
+    @property
+    def variable_notes(self) -> dict[str, str]:
+        return dict(self.meta.get("variable_notes", {}))
+
+
+def store_files(
+    store_dir: str | os.PathLike[str] | None,
+    geoid: str,
+    year: int,
+    *,
+    levels: Sequence[str] | None = None,
+    dataset: str = "acs5",
+) -> list[StoreFile]:
+    """The store files of this place's state and vintage at ``levels`` (default: its own
+    level) that exist, with their metadata (rows are not read)."""
+    directory = store.resolve_store_dir(store_dir)
+    out = []
+    for level in levels or (level_of(geoid),):
+        key = store.StoreKey(dataset, int(year), level, str(geoid)[:2])
+        path = store.slice_path(directory, key)
+        if path.is_file():
+            out.append(StoreFile(key, path, store.read_meta(path)))
+    return out
 
 
 def place_wide(
@@ -116,6 +213,45 @@ def place_indicators(
     return _tag(ind.compute_all(wide, chosen), year, dataset)
 
 
+def tract_wide(
+    store_dir: str | os.PathLike[str] | None,
+    county: str,
+    year: int,
+    *,
+    variables: Sequence[str] | None = None,
+    dataset: str = "acs5",
+) -> pd.DataFrame:
+    """The store's wide rows of a county's tracts (empty frame when the store has none)."""
+    directory = store.resolve_store_dir(store_dir)
+    key = store.StoreKey(dataset, int(year), "tract", str(county)[:2])
+    try:
+        sl = store.read_slice(
+            directory, key, list(variables) if variables else None, geoid_prefix=str(county)
+        )
+    except store.ACSStoreMissingError:
+        return pd.DataFrame(index=pd.Index([], name="geoid", dtype=str))
+    return sl.wide()
+
+
+def tract_sum_indicators(
+    store_dir: str | os.PathLike[str] | None,
+    county: str,
+    year: int,
+    name: str = "",
+    *,
+    dataset: str = "acs5",
+) -> tuple[pd.DataFrame, dict[str, int], bool]:
+    """Every indicator for a county made by adding up its tracts (when the store has no
+    county row): results, tracts skipped per variable, and whether any count was summed
+    (medians cannot be, so a store of tract medians gives no county figure)."""
+    wide = tract_wide(store_dir, county, year, dataset=dataset)
+    if wide.empty:
+        return pd.DataFrame(columns=[*ind.RESULT_COLUMNS, "year", "vintage"]), {}, False
+    summed, skipped = ind.sum_geographies(wide, str(county), name)
+    counts = any(c.endswith("_E") for c in summed.columns)
+    return _tag(ind.compute_all(summed), year, dataset), skipped, counts
+
+
 def tract_indicators(
     store_dir: str | os.PathLike[str] | None,
     county: str,
@@ -139,6 +275,53 @@ def tract_indicators(
         for i in chosen
     ]
     return _tag(pd.concat(parts, ignore_index=True), year, dataset)
+
+
+_COUNTY_TABLES: dict[tuple, pd.DataFrame] = {}
+_COUNTY_TABLES_KEPT = 16
+
+
+def county_indicators(
+    store_dir: str | os.PathLike[str] | None,
+    year: int,
+    indicators: Iterable[str] | None = None,
+    *,
+    group: str = ind.ALL,
+    dataset: str = "acs5",
+) -> pd.DataFrame:
+    """Indicators (or those named) of one group for every county the store holds in one
+    vintage, with a ``state`` column: each state file is read once for all of them.
+
+    Kept in memory per vintage while the files are unchanged, so a batch kernel making
+    several pages compares them with the same national table without reading it again.
+    """
+    chosen = _indicators(indicators)
+    directory = store.resolve_store_dir(store_dir)
+    paths = sorted(Path(directory).glob(f"{dataset}/{int(year)}/county/*.parquet"))
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    cache_key = (str(directory), dataset, int(year), tuple(i.key for i in chosen), group, stamp)
+    hit = _COUNTY_TABLES.get(cache_key)
+    if hit is not None:
+        return hit.copy()
+    variables = sorted(
+        {v for i in chosen if group in i.groups for a in i.alternatives(group) for v in a.variables}
+    )
+    rows = []
+    for path in paths:
+        key = store.StoreKey(dataset, int(year), "county", path.stem)
+        part = store.read_slice(directory, key, variables).rows
+        if len(part):
+            rows.append(part)
+    if not rows:
+        return pd.DataFrame(columns=[*ind.RESULT_COLUMNS, "year", "vintage", "state"])
+    wide = store.to_wide(pd.concat(rows, ignore_index=True))
+    parts = [ind.compute(i, wide, [group]) for i in chosen if group in i.groups]
+    out = pd.concat(parts, ignore_index=True)
+    out = _tag(out.assign(state=out["geoid"].str[:2]), year, dataset)
+    while len(_COUNTY_TABLES) >= _COUNTY_TABLES_KEPT:
+        _COUNTY_TABLES.pop(next(iter(_COUNTY_TABLES)))
+    _COUNTY_TABLES[cache_key] = out
+    return out.copy()
 
 
 def county_values(

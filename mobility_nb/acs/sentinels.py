@@ -94,14 +94,22 @@ CODED_MEANING = {
 }
 
 
+# Flags an import sets on MOEs its file did not carry (see mobility_nb.acs.importers).
+IMPORT_MEANING = {
+    "moe_not_in_source": "The file imported publishes no margin of error for this value, so "
+    "its reliability cannot be judged.",
+    "controlled_declared": "Controlled estimate (no sampling error, MOE 0), as declared in the "
+    "import plan; the file itself left the MOE blank.",
+}
+
+
 def flag_meaning(flag: str) -> str:
     """Plain-language meaning of a flag produced here (for page footnotes)."""
     for s in SENTINELS.values():
         if s.flag == flag:
             return s.meaning
-    return {MISSING_FLAG: MISSING_MEANING, UNKNOWN_FLAG: UNKNOWN_MEANING}.get(
-        flag, CODED_MEANING.get(flag, flag)
-    )
+    known = {MISSING_FLAG: MISSING_MEANING, UNKNOWN_FLAG: UNKNOWN_MEANING}
+    return {**CODED_MEANING, **IMPORT_MEANING, **known}.get(flag, flag)
 
 
 def _numeric(values: Any) -> np.ndarray:

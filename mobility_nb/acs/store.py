@@ -461,6 +461,18 @@ def read_slice(
     return StoreSlice(key, path, rows, meta)
 
 
+def geographies(path: str | os.PathLike[str]) -> frozenset[str]:
+    """The GEOIDs one store file holds rows for (reads the GEOID column only)."""
+    file = Path(path)
+    if not file.is_file():
+        return frozenset()
+    try:
+        column = pq.read_table(file, columns=["geoid"]).column("geoid")
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _corrupt(file, exc) from None
+    return frozenset(str(g) for g in column.unique().to_pylist())
+
+
 INVENTORY_COLUMNS = [
     "dataset",
     "year",

@@ -9,17 +9,20 @@ Examples::
     mobility-nb batch --all --scheduler tcp://10.0.0.5:8786
 
 Exit status: 0 when every page is written or up to date, 1 when some pages failed (the
-others are still written; see manifest.json), 2 for unusable input.
+others are still written; see manifest.json) or, without --allow-empty, when some Step 5
+pages have no ACS data in the local store (warned about before the run), 2 for unusable
+input.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-from mobility_nb.cli.options import add_data_dir_option
+from mobility_nb.cli.options import add_allow_empty_option, add_data_dir_option, empty_page_warnings
 from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV
 from mobility_nb.errors import ParamsError
 
@@ -108,6 +111,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     how.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_data_dir_option(p)
+    add_allow_empty_option(p)
     p.set_defaults(func=cmd_batch)
     return p
 
@@ -170,6 +174,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     rows = _rows(args, data_dir)
     plan = plan_jobs(rows, steps, data_dir, make_fingerprinter(data_roots(steps, data_dir)))
     _drop_planning_data()
+    empty = empty_page_warnings(plan.jobs)
     out = Path(args.out)
     backend = "dask" if (args.dask or args.scheduler) else args.backend
     print(
@@ -206,6 +211,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"PDF: {len(written)} page(s) printed beside their HTML.", flush=True)
     if report.index:
         print(f"Index: {report.index}")
+    if empty and not getattr(args, "allow_empty", False):
+        print(
+            f"{len(empty)} page(s) have no ACS data (warned above); fill the store, or pass "
+            "--allow-empty to accept such pages.",
+            file=sys.stderr,
+        )
+        return max(report.exit_code, 1)
     return report.exit_code
 
 

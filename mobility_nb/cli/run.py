@@ -7,10 +7,11 @@ typo fails in a second; the page is then made by the same pipeline a batch uses.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from mobility_nb.cli.options import add_data_dir_option
+from mobility_nb.cli.options import add_allow_empty_option, add_data_dir_option, empty_page_warnings
 from mobility_nb.errors import ParamsError
 from mobility_nb.steps import STEPS
 
@@ -59,6 +60,7 @@ def register(subparsers: Any) -> None:
         help="also print the page to a tagged PDF beside it (needs Chromium and Playwright)",
     )
     add_data_dir_option(run)
+    add_allow_empty_option(run)
     run.set_defaults(func=cmd_run)
 
 
@@ -86,6 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     data_dir = getattr(args, "data_dir", None) or file_params.get("data_dir") or None
     place = resolve(str(text), level=args.level, data_dir=data_dir)
     job = make_job(args.step, file_params, place, data_dir=data_dir, stem=args.stem)
+    empty = empty_page_warnings([job])
     out = Path(args.out) if args.out else Path("outputs") / args.step
     print(f"Building the {args.step} page for {place.describe()} ...", flush=True)
     result = run_single_job(job, out, kernel_name=args.kernel, timeout=args.timeout)
@@ -102,4 +105,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     index = refresh_index_near(result.html, args.step)
     if index is not None:
         print(f"Index:      {index} (updated)")
+    if empty and not getattr(args, "allow_empty", False):
+        print(
+            "The page was written but has no ACS data (see the warning above); fill the "
+            "store, or pass --allow-empty to accept such pages.",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -24,6 +24,18 @@ class Step:
     key: str  # "step2"
     title: str  # what its pages are called, e.g. "Mobility Metrics findings"
     notebook_stem: str  # the notebook's file name without ".ipynb"
+    # "module:function" taking a planned Job and returning '' or a warning that the page
+    # would have no data of its own kind (Step 5 without ACS data); the CLI prints it.
+    data_check: str = ""
+
+    def missing_data(self, job: object) -> str:
+        """'' when the page will have its data; else a warning naming the fix."""
+        if not self.data_check:
+            return ""
+        import importlib
+
+        module, _, name = self.data_check.partition(":")
+        return str(getattr(importlib.import_module(module), name)(job) or "")
 
     @property
     def shipped_notebook(self) -> Path:
@@ -51,7 +63,12 @@ REGISTRY: dict[str, Step] = {
     s.key: s
     for s in (
         Step("step2", "Mobility Metrics findings", "step2_mobility_metrics"),
-        Step("step5", "Local conditions", "step5_local_conditions"),
+        Step(
+            "step5",
+            "Local conditions",
+            "step5_local_conditions",
+            data_check="mobility_nb.steps.step5.acs_view:missing_for_job",
+        ),
         Step("step8", "Measurement plan", "step8_measurement_plan"),
     )
 }

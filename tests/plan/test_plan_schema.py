@@ -199,10 +199,12 @@ def test_leading_zero_fips_kept_and_unambiguous_numbers_accepted():
     assert plan.peers == ("06059", "17031")
 
 
-@pytest.mark.parametrize("name", ["step8_philadelphia.yaml", "step8_cook_county.yaml"])
+@pytest.mark.parametrize(
+    "name", ["step8_philadelphia.yaml", "step8_cook_county.yaml", "step8_albemarle.yaml"]
+)
 def test_example_plans_are_valid(name):
     plan = load_plan(PARAMS / name)
-    assert plan.jurisdiction in ("4260000", "17031")
+    assert plan.jurisdiction in ("4260000", "17031", "51003")
     assert len(plan.indicators()) >= 8
     kinds = {i.source.kind for _, i in plan.indicators()}
     assert "mobility_metric" in kinds and "local" in kinds

@@ -310,13 +310,6 @@ def no_moe(n: int, flag: str = "moe_not_in_source") -> tuple[np.ndarray, np.ndar
     return np.full(n, np.nan), np.full(n, flag, dtype=object)
 
 
-MOE_FLAG_MEANINGS = {
-    "moe_not_in_source": "The file imported publishes no margin of error for this value.",
-    "controlled_declared": "Controlled estimate (no sampling error, MOE 0), as declared in the "
-    "import plan; the file itself left the MOE blank.",
-}
-
-
 # --- the batch -------------------------------------------------------------------------------
 
 

@@ -95,14 +95,8 @@ def build_inventory(
 
 def local_file_row(loaded_file: Any) -> dict[str, str]:
     """An inventory row for a checked :class:`~.local_data.LoadedLocalFile`."""
-    from mobility_nb.steps.step5.local_data import years_text
-
     s = loaded_file.spec
-    years = (
-        years_text(loaded_file.data[s.year_column])
-        if s.year_column and len(loaded_file.data)
-        else ""
-    )
+    years = loaded_file.years
     notes = s.quality_notes
     if s.example:
         notes = ("EXAMPLE DATA - illustrative numbers, not real. " + notes).strip()

@@ -27,7 +27,12 @@ from mobility_nb.errors import (
 
 TYPES = ("text", "integer", "number", "year", "geoid", "date")
 GEOID_LENGTH = {"tract": 11, "county": 5, "place": 7, "block group": 12, "zcta": 5, "zip": 5}
+# Levels a file may describe without codes of ours (a school division's own report).
+NAMED_LEVELS = ("school district", "other")
+BASES = ("project", "census-data")  # what a relative path is relative to
 SPEC_KEYS = {
+    "base",
+    "group_columns",
     "path",
     "name",
     "owner",
@@ -70,6 +75,7 @@ class LocalFileSpec:
     example: bool = False
     url: str = ""
     contact: str = ""
+    group_columns: tuple[str, ...] = ()  # e.g. ("subgroup",): values shown per group
 
 
 @dataclass
@@ -90,6 +96,15 @@ class LoadedLocalFile:
     data: pd.DataFrame
     issues: list[Issue]
     rows_read: int = 0
+    year_labels: dict[int, str] = field(default_factory=dict)  # 2023 -> "2023–24"
+
+    @property
+    def years(self) -> str:
+        """The years the usable rows cover, as written for school years ('2022–23')."""
+        s = self.spec
+        if not s.year_column or self.data.empty:
+            return ""
+        return years_text(self.data[s.year_column], self.year_labels)
 
     @property
     def usable(self) -> bool:
@@ -135,13 +150,40 @@ def _resolve(path: Path, bases: list[Path]) -> Path:
     return bases[0] / path
 
 
+def _census_base(census_data_dir: str | os.PathLike[str] | None) -> Path:
+    """The census data folder, or a placeholder naming it when it is not on this machine
+    (the file then shows as missing, with its path, instead of failing the page)."""
+    from mobility_nb.config import CENSUS_DATA_ENV, resolve_census_data_dir
+    from mobility_nb.errors import DataDirectoryError
+
+    try:
+        return resolve_census_data_dir(census_data_dir)
+    except DataDirectoryError:
+        return Path(str(census_data_dir or f"${CENSUS_DATA_ENV}"))
+
+
+def _names(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ParamsError(f"{where}: {key} must be a column name or a list of column names.")
+
+
 def parse_specs(
-    entries: Iterable[Mapping[str, Any]] | None, base_dirs: Iterable[str | os.PathLike[str]] = ()
+    entries: Iterable[Mapping[str, Any]] | None,
+    base_dirs: Iterable[str | os.PathLike[str]] = (),
+    census_data_dir: str | os.PathLike[str] | None = None,
 ) -> list[LocalFileSpec]:
     """Turn the ``local_files`` parameter into specs.
 
     Relative paths are looked up in ``base_dirs`` in order (by default the current
-    folder), so a parameters file can say ``params/local/file.csv`` from the project.
+    folder), so a parameters file can say ``params/local/file.csv`` from the project; an
+    entry with ``base: census-data`` is relative to the census data folder
+    (``census_data_dir``, $MOBILITY_NB_CENSUS_DATA), so files shipped there are read in
+    place.
     """
     specs = []
     bases = [Path(b) for b in base_dirs] or [Path.cwd()]
@@ -165,12 +207,23 @@ def parse_specs(
             )
         if not entry.get("path"):
             raise ParamsError(f"{where} has no 'path' (the CSV or Excel file to read).")
-        path = _resolve(Path(str(entry["path"])).expanduser(), bases)
+        base = str(entry.get("base", "project") or "project")
+        if base not in BASES:
+            raise ParamsError(
+                f"{where}: base {base!r} is not understood; use 'project' (relative to the "
+                "folder the page runs in, then the project) or 'census-data' (relative to "
+                "the census data folder)."
+            )
+        raw_path = Path(str(entry["path"])).expanduser()
+        if base == "census-data" and not raw_path.is_absolute():
+            path = _census_base(census_data_dir) / raw_path
+        else:
+            path = _resolve(raw_path, bases)
         level = str(entry.get("geography_level", "") or "").lower()
-        if level and level not in GEOID_LENGTH and level != "other":
+        if level and level not in GEOID_LENGTH and level not in NAMED_LEVELS:
             raise ParamsError(
                 f"{where}: geography_level {level!r} is not one of "
-                f"{', '.join(GEOID_LENGTH)}, other."
+                f"{', '.join([*GEOID_LENGTH, *NAMED_LEVELS])}."
             )
         value_cols = entry.get("value_columns") or ()
         if isinstance(value_cols, str):
@@ -193,6 +246,7 @@ def parse_specs(
                 example=bool(entry.get("example", False)),
                 url=str(entry.get("url", "") or ""),
                 contact=str(entry.get("contact", "") or ""),
+                group_columns=_names(entry.get("group_columns"), where, "group_columns"),
             )
         )
     return specs
@@ -230,6 +284,7 @@ def read_table(spec: LocalFileSpec) -> pd.DataFrame:
 # --- checking ----------------------------------------------------------------------------------
 
 _INT = re.compile(r"[-+]?\d+")
+SCHOOL_YEAR = re.compile(r"((?:19|20)\d\d)\s*[-/\u2013]\s*(\d\d|\d{4})")  # 2023-24, 2023 - 2024
 _NUM = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
@@ -242,7 +297,7 @@ def _bad_values(text: pd.Series, kind: str) -> pd.Series:
     elif kind == "number":
         ok = s.str.rstrip("%").str.fullmatch(_NUM.pattern)
     elif kind == "year":
-        ok = s.str.fullmatch(r"(19|20)\d\d") | s.str.fullmatch(r"(19|20)\d\d[-/](\d\d|\d{4})")
+        ok = s.str.fullmatch(r"(19|20)\d\d") | s.str.fullmatch(SCHOOL_YEAR.pattern)
     elif kind == "date":
         ok = pd.to_datetime(s, errors="coerce").notna()
     else:
@@ -290,7 +345,7 @@ def check_file(
     raw.columns = [str(c).strip() for c in raw.columns]
     columns = list(raw.columns)
     required = dict(spec.required_columns)
-    for extra in (spec.geography_key, spec.year_column, *spec.value_columns):
+    for extra in (spec.geography_key, spec.year_column, *spec.value_columns, *spec.group_columns):
         if extra:
             required.setdefault(extra, "text")
     if spec.geography_key:
@@ -332,11 +387,15 @@ def check_file(
     if spec.geography_key:
         keep &= _check_geoids(spec, raw, valid_geoids, jurisdiction, issues)
     data = raw[keep].copy()
+    year_labels: dict[int, str] = {}
     for col, kind in required.items():
         if kind in ("integer", "number"):
             data[col] = _number(data[col])
         elif kind == "year":
-            data[col] = pd.to_numeric(data[col].str.strip().str[:4], errors="coerce")
+            text = data[col].str.strip()
+            data[col] = pd.to_numeric(text.str[:4], errors="coerce")
+            if col == spec.year_column:
+                year_labels = _school_years(text)
     for col in spec.value_columns:
         empty = raw[col].str.strip().str.lower().isin(MISSING_TEXT)
         if empty.any():
@@ -349,7 +408,9 @@ def check_file(
                 )
             )
     if spec.geography_key and spec.year_column and len(data):
-        dup = data.duplicated([spec.geography_key, spec.year_column], keep=False)
+        dup = data.duplicated(
+            [spec.geography_key, spec.year_column, *spec.group_columns], keep=False
+        )
         if dup.any():
             shown, rows = _examples(data[spec.geography_key], dup)
             issues.append(
@@ -361,7 +422,19 @@ def check_file(
                     rows,
                 )
             )
-    return LoadedLocalFile(spec, data.reset_index(drop=True), issues, rows_read=len(raw))
+    return LoadedLocalFile(
+        spec, data.reset_index(drop=True), issues, rows_read=len(raw), year_labels=year_labels
+    )
+
+
+def _school_years(text: pd.Series) -> dict[int, str]:
+    """Start year -> '2023–24' for cells written as school years ('2023 - 2024')."""
+    out: dict[int, str] = {}
+    for cell in text.dropna().unique():
+        match = SCHOOL_YEAR.fullmatch(str(cell))
+        if match:
+            out[int(match.group(1))] = f"{match.group(1)}–{match.group(2)[-2:]}"
+    return out
 
 
 def _check_geoids(
@@ -450,10 +523,13 @@ def load_local_files(
 # --- summaries ---------------------------------------------------------------------------------
 
 
-def years_text(values: Iterable[Any]) -> str:
+def years_text(values: Iterable[Any], labels: Mapping[int, str] | None = None) -> str:
+    """'2018-2022', '2019, 2021', or school years as labelled ('2022-23, 2023-24')."""
     years = sorted({int(v) for v in values if pd.notna(v)})
     if not years:
         return ""
+    if labels and all(y in labels for y in years):
+        return ", ".join(labels[y] for y in years)
     if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
         return f"{years[0]}\u2013{years[-1]}"
     return ", ".join(str(y) for y in years)
@@ -464,7 +540,7 @@ def summary_table(loaded: Iterable[LoadedLocalFile]) -> pd.DataFrame:
     rows = []
     for f in loaded:
         s = f.spec
-        years = years_text(f.data[s.year_column]) if s.year_column and len(f.data) else ""
+        years = f.years
         geos = int(f.data[s.geography_key].nunique()) if s.geography_key and len(f.data) else 0
         rows.append(
             {
@@ -508,12 +584,20 @@ def issues_table(loaded: Iterable[LoadedLocalFile]) -> pd.DataFrame:
 
 
 def value_summary(f: LoadedLocalFile) -> pd.DataFrame:
-    """Per value column and year: geographies reporting, median, lowest and highest value."""
+    """What a file says, per year (and group).
+
+    Many geographies: per value column and year (and group), geographies reporting,
+    median, lowest and highest value. One geography (a county's or a school division's
+    own report): the values themselves, one row per group and year.
+    """
     s = f.spec
     if not f.usable or not s.value_columns or f.data.empty:
         return pd.DataFrame()
     data = f.data
-    group = [s.year_column] if s.year_column else []
+    geographies = int(data[s.geography_key].nunique()) if s.geography_key else 1
+    if geographies <= 1 and (s.group_columns or s.year_column):
+        return _values_by_group(f)
+    group = [*s.group_columns, *([s.year_column] if s.year_column else [])]
     rows = []
     for col in s.value_columns:
         values = pd.to_numeric(data[col], errors="coerce")
@@ -521,15 +605,41 @@ def value_summary(f: LoadedLocalFile) -> pd.DataFrame:
         frames = with_v.groupby(group) if group else [(None, with_v)]
         for key, part in frames:
             v = part["_v"].dropna()
-            year = key[0] if isinstance(key, tuple) else key
-            rows.append(
+            keys = key if isinstance(key, tuple) else (key,)
+            row: dict[str, Any] = {"Measure": col}
+            for name, value in zip(s.group_columns, keys, strict=False):
+                row[name] = value
+            year = keys[-1] if s.year_column else None
+            row["Year"] = _year_cell(f, year)
+            row.update(
                 {
-                    "Measure": col,
-                    "Year": int(year) if year is not None else "-",
                     "Geographies reporting": int(v.size),
                     "Median": float(v.median()) if v.size else np.nan,
                     "Lowest": float(v.min()) if v.size else np.nan,
                     "Highest": float(v.max()) if v.size else np.nan,
                 }
             )
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _year_cell(f: LoadedLocalFile, year: Any) -> Any:
+    if year is None or pd.isna(year):
+        return "-"
+    return f.year_labels.get(int(year), int(year))
+
+
+VALUE_TABLE = "values"  # value_summary(...).attrs["layout"] of one geography's own values
+
+
+def _values_by_group(f: LoadedLocalFile) -> pd.DataFrame:
+    """One geography's values per group and year, as numbers (suppressed cells NaN)."""
+    s = f.spec
+    data = f.data
+    out = pd.DataFrame({name: data[name].to_numpy() for name in s.group_columns})
+    if s.year_column:
+        out["Year"] = [_year_cell(f, y) for y in data[s.year_column]]
+    for col in s.value_columns:
+        out[col] = pd.to_numeric(data[col], errors="coerce").to_numpy()
+    out.attrs["layout"] = VALUE_TABLE
+    return out

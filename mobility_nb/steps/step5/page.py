@@ -11,19 +11,17 @@ guessing. Every ACS number carries its 90% margin of error, CV and reliability t
 from __future__ import annotations
 
 import contextlib
-import html
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from mobility_nb.acs import context as acs_context
 from mobility_nb.acs import indicators as ind
-from mobility_nb.acs import maps, sentinels, store, tracts
+from mobility_nb.acs import lookup, maps, sentinels, store, tracts
 from mobility_nb.acs import moe as moe_mod
 from mobility_nb.config import CENSUS_FIPS_FILE, project_dirs, resolve_census_data_dir
 from mobility_nb.data import states
@@ -37,11 +35,21 @@ from mobility_nb.errors import (
 from mobility_nb.render.figures import PALETTE, figure_html, new_figure
 from mobility_nb.render.tables import html_table, show_html
 from mobility_nb.steps.base import StepPage
+from mobility_nb.steps.step5 import comparison, local_data, mix, tract_table
 from mobility_nb.steps.step5 import inventory as inventory_mod
-from mobility_nb.steps.step5 import local_data
+from mobility_nb.steps.step5.acs_view import ACSView, load_acs
+from mobility_nb.steps.step5.formatting import (
+    esc,
+    fmt_cv,
+    fmt_moe,
+    fmt_value,
+    local_number,
+    short_group,
+)
 
 RACE_INDICATORS = (
     "median_household_income",
+    "median_earnings",
     "poverty_rate",
     "unemployment_rate",
     "employment_rate",
@@ -51,9 +59,12 @@ RACE_INDICATORS = (
 )
 TRACT_INDICATORS = (
     "median_household_income",
+    "median_earnings",
     "poverty_rate",
     "unemployment_rate",
+    "employment_rate",
     "bachelors_or_higher",
+    "median_gross_rent",
     "rent_burden",
     "owner_cost_burden",
     "homeownership_rate",
@@ -61,6 +72,7 @@ TRACT_INDICATORS = (
     "broadband",
     "race_ethnicity_share",
 )
+TRACT_TABLE_ORDER = "median_household_income"  # the tract table is sorted by this first
 MAP_PREFERENCE = (
     "poverty_rate",
     "median_household_income",
@@ -69,38 +81,7 @@ MAP_PREFERENCE = (
     "bachelors_or_higher",
     "rent_burden",
 )
-NO_ESTIMATE = "no estimate"
 COUNT_COLUMNS = ("Tracts", "With an estimate", "Low reliability (CV > 30%)")
-
-
-def _esc(text: Any) -> str:
-    return html.escape(str(text))
-
-
-def fmt_value(value: float, unit: str) -> str:
-    if value is None or not np.isfinite(value):
-        return NO_ESTIMATE
-    if unit == "dollars":
-        # B19013 prints medians beyond its range as the edge values (see sentinels).
-        edge = {250001.0: "$250,000 or more", 2499.0: "$2,500 or less"}.get(float(value))
-        return edge or f"${value:,.0f}"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    return f"{value:,.0f}"
-
-
-def fmt_moe(value: float, unit: str) -> str:
-    if value is None or not np.isfinite(value):
-        return "unknown"
-    if unit == "dollars":
-        return f"\u00b1${value:,.0f}"
-    if unit == "percent":
-        return f"\u00b1{value:.1f} pts"
-    return f"\u00b1{value:,.0f}"
-
-
-def fmt_cv(value: float) -> str:
-    return "-" if value is None or not np.isfinite(value) else f"{value:.1f}%"
 
 
 # --- jurisdiction ------------------------------------------------------------------------------
@@ -133,78 +114,6 @@ def _fallback_name(code: str) -> str:
             pass
         return f"County {code}"
     return f"Place {code}"
-
-
-# --- ACS data for one jurisdiction -------------------------------------------------------------
-
-
-@dataclass
-class ACSView:
-    """What the local store holds for one jurisdiction and one ACS vintage."""
-
-    store_dir: Path
-    year: int | None = None
-    place: pd.DataFrame = field(default_factory=pd.DataFrame)  # one wide row (or none)
-    place_origin: str = ""  # "published" | "sum of tracts" | ""
-    tracts: pd.DataFrame = field(default_factory=pd.DataFrame)  # wide, one row per tract
-    slices: list[store.StoreSlice] = field(default_factory=list)
-    skipped: dict[str, int] = field(default_factory=dict)
-    years_available: list[int] = field(default_factory=list)
-
-    @property
-    def vintage(self) -> str:
-        return store.vintage_label(self.year) if self.year else ""
-
-    @property
-    def source_labels(self) -> list[str]:
-        return list(dict.fromkeys(s.source_label for s in self.slices if s.source_label))
-
-    @property
-    def is_replay(self) -> bool:
-        return any(s.meta.get("source") == "replay" for s in self.slices)
-
-    @property
-    def found(self) -> bool:
-        return bool(self.slices)
-
-
-def load_acs(
-    place: Jurisdiction, store_dir: str | os.PathLike[str] | None, year: int = 0
-) -> ACSView:
-    """Read the jurisdiction's row(s) and its tracts from the store for one vintage."""
-    directory = store.resolve_store_dir(store_dir)
-    levels = ("county", "tract") if place.level == "county" else ("place",)
-    years = sorted(
-        {y for lv in levels for y in store.available_years(directory, place.state, lv)},
-        reverse=True,
-    )
-    view = ACSView(directory, years_available=years)
-    if year:
-        view.year = int(year)
-    elif years:
-        view.year = years[0]
-    if not view.year:
-        return view
-    for level in levels:
-        key = store.StoreKey("acs5", view.year, level, place.state)
-        prefix = place.geoid if level in ("tract", place.level) else ""
-        try:
-            sl = store.read_slice(directory, key, geoid_prefix=prefix)
-        except store.ACSStoreMissingError:
-            continue
-        if sl.rows.empty:
-            continue
-        view.slices.append(sl)
-        wide = sl.wide()
-        if level == "tract":
-            view.tracts = wide
-        else:
-            view.place = wide.loc[[place.geoid]] if place.geoid in wide.index else view.place
-            view.place_origin = "published" if len(view.place) else ""
-    if view.place.empty and len(view.tracts):
-        view.place, view.skipped = ind.sum_geographies(view.tracts, place.geoid, place.name)
-        view.place_origin = "sum of tracts"
-    return view
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -253,7 +162,7 @@ def group_chart(rows: pd.DataFrame, overall: float, title: str, unit: str) -> tu
             label=f"All: {fmt_value(overall, unit)}",
         )
     ax.set_yticks(y)
-    ax.set_yticklabels([_short_group(g) for g in rows["group"]])
+    ax.set_yticklabels([short_group(g) for g in rows["group"]])
     ax.set_title(title, loc="left")
     if unit == "dollars":
         ax.xaxis.set_major_formatter(lambda x, _p: f"${x:,.0f}")
@@ -265,7 +174,7 @@ def group_chart(rows: pd.DataFrame, overall: float, title: str, unit: str) -> tu
     for r in rows.itertuples():
         low_note = ", low reliability" if r.reliability == moe_mod.LOW else ""
         parts.append(
-            f"{_short_group(r.group)} {fmt_value(r.estimate, unit)} "
+            f"{short_group(r.group)} {fmt_value(r.estimate, unit)} "
             f"({fmt_moe(r.moe, unit)}{low_note})"
         )
     alt = (
@@ -288,15 +197,6 @@ def _table_span(variables: pd.Series) -> str:
         base = bases.pop()
         return f"{base}{tables[0][-1]}\u2013{tables[-1][-1]}"
     return ", ".join(tables)
-
-
-def _short_group(group: str) -> str:
-    return (
-        group.replace(", not Hispanic or Latino", " (non-Hispanic)")
-        .replace("Native Hawaiian and Other Pacific Islander", "Native Hawaiian/Pac. Isl.")
-        .replace("American Indian and Alaska Native", "American Indian/Alaska Native")
-        .replace("Black or African American", "Black")
-    )
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -339,29 +239,28 @@ class Step5Page(StepPage):
         self.map_indicator = map_indicator
         self.threshold = float(high_poverty_threshold)
         # Parse parameters now so a typo fails at the top of the page, not halfway down.
-        self.local_specs = local_data.parse_specs(self.local_file_entries, base_dirs=project_dirs())
+        self.local_specs = local_data.parse_specs(
+            self.local_file_entries, base_dirs=project_dirs(), census_data_dir=self.census_data_dir
+        )
         inventory_mod.declared_rows(self.inventory_entries)
         self._flags_seen: set[str] = set()
 
     # ---- data -------------------------------------------------------------------------------
     @cached_property
     def acs(self) -> ACSView:
-        view = load_acs(self.place, self.store_dir, self.acs_year)
-        for sl in view.slices:
-            self.recorder.add_source(sl.path, years=view.vintage)
+        p = self.place
+        view = load_acs(p.geoid, p.level, p.name, self.store_dir, self.acs_year)
+        for f in view.used_files:
+            self.recorder.add_source(f.path, years=view.vintage)
         return view
 
-    @cached_property
+    @property
     def results(self) -> pd.DataFrame:
-        if self.acs.place.empty:
-            return pd.DataFrame(columns=ind.RESULT_COLUMNS)
-        return ind.compute_all(self.acs.place)
+        return self.acs.results
 
-    @cached_property
+    @property
     def tract_results(self) -> pd.DataFrame:
-        if self.acs.tracts.empty:
-            return pd.DataFrame(columns=ind.RESULT_COLUMNS)
-        return ind.compute_all(self.acs.tracts)
+        return self.acs.tract_results
 
     @cached_property
     def geometry(self) -> maps.TractPolygons | None:
@@ -379,8 +278,8 @@ class Step5Page(StepPage):
     def local(self) -> list[local_data.LoadedLocalFile]:
         valid: dict[str, set[str]] = {self.place.level: {self.place.geoid}}
         if self.place.level == "county":
-            if len(self.acs.tracts):
-                valid["tract"] = set(self.acs.tracts.index)
+            if self.acs.tract_geoids:
+                valid["tract"] = set(self.acs.tract_geoids)
             elif self.geometry is not None:
                 valid["tract"] = self.geometry.geoids
         loaded = local_data.load_local_files(
@@ -388,12 +287,7 @@ class Step5Page(StepPage):
         )
         for f in loaded:
             if f.spec.path.exists():
-                years = (
-                    local_data.years_text(f.data[f.spec.year_column])
-                    if f.spec.year_column and len(f.data)
-                    else ""
-                )
-                self.recorder.add_source(f.spec.path, years=years)
+                self.recorder.add_source(f.spec.path, years=f.years)
         return loaded
 
     @cached_property
@@ -422,10 +316,12 @@ class Step5Page(StepPage):
         years = ", ".join(str(y) for y in self.acs.years_available) or "none"
         return (
             "<div class='mnb-missing'><strong>No ACS data for this jurisdiction in the local "
-            f"store</strong> ({_esc(self.acs.store_dir)}; vintages there for "
-            f"{_esc(self.place.state_name)}: {_esc(years)}). Notebooks never call the Census "
+            f"store</strong> ({esc(self.acs.store_dir)}; vintages there for "
+            f"{esc(self.place.state_name)}: {esc(years)}). Notebooks never call the Census "
             "API; fill the store once per state with a Census API key in the environment "
-            f"(<code>CENSUS_API_KEY</code>): <code>{_esc(cmd)}</code>. For the offline demo, "
+            f"(<code>CENSUS_API_KEY</code>): <code>{esc(cmd)}</code>, or import ACS tables "
+            "you already have (tidycensus output, data.census.gov downloads) with "
+            "<code>mobility-nb census import</code>. For the offline demo, "
             "<code>mobility-nb census fetch --replay</code> fills it from the bundled extracts."
             "</div>"
         )
@@ -436,13 +332,13 @@ class Step5Page(StepPage):
         if view.is_replay:
             return (
                 "<div class='mnb-warning'><strong>Offline replay.</strong> The ACS values on "
-                f"this page come from an {_esc(labels)}, served through the same code path as "
-                f"the Census API. They are real published {_esc(view.vintage)} estimates and "
+                f"this page come from an {esc(labels)}, served through the same code path as "
+                f"the Census API. They are real published {esc(view.vintage)} estimates and "
                 "margins of error, but only the few tables in those extracts are available; "
                 "everything else is marked <em>not in the local store</em>. Fetch current data "
                 "with <code>mobility-nb census fetch</code> before publishing.</div>"
             )
-        return f"<p class='mnb-note'>ACS source: {_esc(labels)}; {_esc(view.vintage)}.</p>"
+        return f"<p class='mnb-note'>ACS source: {esc(labels)}; {esc(view.vintage)}.</p>"
 
     def _flags(self, frame: pd.DataFrame) -> None:
         for text in frame.get("flags", pd.Series(dtype=str)).dropna():
@@ -455,11 +351,25 @@ class Step5Page(StepPage):
         pop = f" with {p.population:,.0f} residents" if p.population else ""
         vintage = self.acs.vintage or "no ACS data in the local store"
         show_html(
-            f"<h1>Local conditions: {_esc(p.display_name)}</h1>"
-            f"<p class='mnb-lede'>{_esc(p.name)} is a {kind} in {_esc(p.state_name)}{_esc(pop)} "
-            f"({'FIPS' if p.level == 'county' else 'GEOID'} {_esc(p.geoid)}). This page pairs "
+            f"<h1>Local conditions: {esc(p.display_name)}</h1>"
+            f"<p class='mnb-lede'>{esc(p.name)} is a {kind} in {esc(p.state_name)}{esc(pop)} "
+            f"({'FIPS' if p.level == 'county' else 'GEOID'} {esc(p.geoid)}). This page pairs "
             "its Mobility Metrics with American Community Survey (ACS) tables, how conditions "
-            f"vary across its census tracts, and local data. ACS vintage: {_esc(vintage)}.</p>"
+            f"vary across its census tracts, and local data. ACS vintage: {esc(vintage)}.</p>"
+            + self._other_vintages_note()
+        )
+
+    def _other_vintages_note(self) -> str:
+        others = self.acs.other_vintages()
+        if not others or not self.acs.found:
+            return ""
+        listed = ", ".join(f"{y - 4}\u2013{y}" for y in others)
+        return (
+            "<p class='mnb-note'>The local store also holds ACS 5-year releases "
+            f"{esc(listed)} for this {esc(self.place.level)}; set the <code>acs_year</code> "
+            "parameter (the release's last year) to show one of them. The state and national "
+            "comparison and the race/ethnicity mix over time use them below, each labelled "
+            "with its own release.</p>"
         )
 
     def show_mobility_recap(self) -> None:
@@ -477,7 +387,7 @@ class Step5Page(StepPage):
             {
                 "Pillar": table["pillar"],
                 "Metric": table["label"],
-                "Year": table["year"],
+                "Year": [str(int(y)) if pd.notna(y) else "-" for y in table["year"]],
                 "Value": table["value_text"],
                 "Data quality": table["quality"].fillna("n/a"),
                 "Better than % of US": [
@@ -511,17 +421,17 @@ class Step5Page(StepPage):
         self.recorder.record("acs_indicators", overall)
         tract_only = set()
         if view.place_origin == "sum of tracts":
-            n = len(view.tracts)
+            n = len(view.tract_geoids)
             basis = f"sum of {n} tracts (derived)"
-            summed = any(c.endswith("_E") for c in view.place.columns)
+            summed = view.summed_counts
             origin_note = (
                 f"<p class='mnb-note'>The store has no {self.place.level}-level ACS table for "
-                f"{_esc(self.place.name)} in this vintage, so counts were added up from its {n} "
+                f"{esc(self.place.name)} in this vintage, so counts were added up from its {n} "
                 "tracts (margins of error by the Census Bureau's sum formula, which is an "
                 "approximation). Medians cannot be added up and are shown only by tract.</p>"
                 if summed
                 else f"<p class='mnb-note'>The store has no {self.place.level}-level ACS table for "
-                f"{_esc(self.place.name)} in this vintage, and its tract data (medians) cannot "
+                f"{esc(self.place.name)} in this vintage, and its tract data (medians) cannot "
                 "be added up into a county figure: see the tract section below.</p>"
             )
             tr = self.tract_results
@@ -565,7 +475,7 @@ class Step5Page(StepPage):
                 numeric=("Estimate", "90% MOE", "CV"),
             )
             + f"<p>{have} of {len(overall)} indicator rows have data in the local store. "
-            + _esc(moe_mod.reliability_rule_text())
+            + esc(moe_mod.reliability_rule_text())
             + "</p>"
         )
 
@@ -642,8 +552,8 @@ class Step5Page(StepPage):
             cmd = store.fetch_command(self.place.state, view.year, ["county", "tract"])
             parts.append(
                 "<div class='mnb-missing'><strong>Not in the local store</strong> for this "
-                f"vintage: {_esc('; '.join(unavailable))}. Fetch them with "
-                f"<code>{_esc(cmd)}</code> (race iterations B-I are fetched with their base "
+                f"vintage: {esc('; '.join(unavailable))}. Fetch them with "
+                f"<code>{esc(cmd)}</code> (race iterations B-I are fetched with their base "
                 "tables).</div>"
             )
         show_html("".join(parts))
@@ -674,13 +584,13 @@ class Step5Page(StepPage):
                 "selected without a tract-to-place crosswalk.</p>"
             )
             return
-        if self.acs.tracts.empty:
+        if not self.acs.tract_geoids:
             show_html(
                 self._missing_acs_html()
                 if not self.acs.found
                 else "<p class='mnb-missing'>The local store has no tract-level ACS data for "
-                f"this county in {_esc(self.acs.vintage)}. Fetch it with <code>"
-                f"{_esc(store.fetch_command(self.place.state, self.acs.year, ['tract']))}"
+                f"this county in {esc(self.acs.vintage)}. Fetch it with <code>"
+                f"{esc(store.fetch_command(self.place.state, self.acs.year, ['tract']))}"
                 "</code>.</p>"
             )
             return
@@ -702,10 +612,10 @@ class Step5Page(StepPage):
                 )
                 rows.append(row)
                 classes.append("")
-        n = len(self.acs.tracts)
+        n = len(self.acs.tract_geoids)
         text = [
-            f"<p>{_esc(self.place.name)} has {n} census tracts in the local store "
-            f"({_esc(self.acs.vintage)}); the last column counts tract estimates of low "
+            f"<p>{esc(self.place.name)} has {n} census tracts in the local store "
+            f"({esc(self.acs.vintage)}); the last column counts tract estimates of low "
             "reliability.</p>"
         ]
         if rows:
@@ -731,7 +641,10 @@ class Step5Page(StepPage):
     def _concentration_html(self) -> str:
         poverty = ind.get("poverty_rate")
         part = self._tract_rows("poverty_rate", ind.ALL)
-        weights = ind.denominator(poverty, self.acs.tracts)
+        wide = lookup.tract_wide(
+            self.acs.store_dir, self.place.geoid, self.acs.year or 0, variables=poverty.variables
+        )
+        weights = ind.denominator(poverty, wide.reindex(part["geoid"])) if len(wide) else None
         if (
             part.empty
             or weights is None
@@ -743,8 +656,8 @@ class Step5Page(StepPage):
             return (
                 "<div class='mnb-missing'><strong>Share of residents in high-poverty "
                 f"tracts:</strong> poverty by tract (B17001) is not in the local store for "
-                f"{_esc(self.acs.vintage)}, so it cannot be shown. Fetch it with "
-                f"<code>{_esc(cmd)}</code>.</div>"
+                f"{esc(self.acs.vintage)}, so it cannot be shown. Fetch it with "
+                f"<code>{esc(cmd)}</code>.</div>"
             )
         conc = tracts.concentration(
             part["estimate"].to_numpy(dtype=float), weights[0], weights[1], self.threshold
@@ -767,7 +680,7 @@ class Step5Page(StepPage):
         )
         return (
             "<h3>Concentrated poverty</h3><p>"
-            + _esc(conc.sentence("poverty rate", "people whose poverty status is known"))
+            + esc(conc.sentence("poverty rate", "people whose poverty status is known"))
             + " The margin of error treats each tract's classification as certain, so it "
             "understates the uncertainty for tracts near the threshold.</p>"
         )
@@ -790,7 +703,7 @@ class Step5Page(StepPage):
         return None
 
     def show_tract_map(self) -> None:
-        if self.place.level != "county" or self.acs.tracts.empty:
+        if self.place.level != "county" or not self.acs.tract_geoids:
             return
         choice = self._map_choice()
         if choice is None:
@@ -800,10 +713,12 @@ class Step5Page(StepPage):
         if geo is None:
             show_html(
                 "<div class='mnb-missing'><strong>No tract map:</strong> no tract "
-                f"boundary file for {_esc(self.place.name)} was found locally. Set the "
-                "<code>tract_geometry</code> parameter to a shapefile (.shp) or GeoJSON "
-                "of the county's tracts, or put one under the census data folder "
-                "($MOBILITY_NB_CENSUS_DATA/geo).</div>"
+                f"boundary file for {esc(self.place.name)} was found locally (none is "
+                f"shipped for {esc(self.place.state_name)}), so the tracts cannot be drawn; "
+                "the tract table above lists every tract's values instead. To add the map, "
+                "set the <code>tract_geometry</code> parameter to a shapefile (.shp) or "
+                "GeoJSON of the county's tracts (same census vintage as the ACS data), or put "
+                "one under the census data folder ($MOBILITY_NB_CENSUS_DATA/geo).</div>"
             )
             return
         key, group = choice
@@ -852,6 +767,185 @@ class Step5Page(StepPage):
         )
         show_html(warn + figure_html(fig, alt, caption=caption, tight=True))
 
+    def show_context(self) -> None:
+        """The county beside its state's counties and all US counties (one vintage each)."""
+        if self.place.level != "county":
+            show_html(
+                "<p class='mnb-missing'>State and national comparisons are shown for counties: "
+                "the national files in the store hold counties only.</p>"
+            )
+            return
+        contexts = self.contexts
+        state_name, abbr = self.place.state_name, self.place.state_abbr or self.place.state
+        if not contexts:
+            show_html(
+                "<div class='mnb-missing'><strong>No state or national comparison:</strong> "
+                "the local store holds no county files for other counties with these "
+                "indicators. Import the national county files with <code>"
+                f"{esc(comparison.import_hint())}</code> (or fetch other states with "
+                "<code>mobility-nb census fetch</code>).</div>"
+            )
+            return
+        self.recorder.record("acs_context", acs_context.context_table(contexts))
+        table = comparison.context_display(contexts, state_name, abbr)
+        classes = ["weak" if c.reliability == moe_mod.LOW else "" for c in contexts]
+        claims = "".join(
+            f"<li>{esc(comparison.sentence(c, self.place.name, state_name))}</li>" for c in contexts
+        )
+        missing = comparison.not_compared(contexts)
+        missing_note = (
+            "<p class='mnb-note'>No national county file in the store holds "
+            f"{esc('; '.join(missing))}, so they are not compared.</p>"
+            if missing
+            else ""
+        )
+        show_html(
+            "<p>Each row compares "
+            f"{esc(self.place.name)} with the counties of {esc(state_name)} and with all US "
+            "counties <em>in one ACS release</em>: the newest in which its estimate has a "
+            "margin of error and the other counties have values. Rows can therefore come from "
+            "different releases (older than the tables above when the national files are "
+            "older), and dollar amounts of different releases are in different years' "
+            "dollars.</p>"
+            + html_table(
+                table,
+                caption=f"{self.place.name} beside {state_name}'s counties and all US counties",
+                row_classes=classes,
+                numeric=("This county", f"{state_name} median", "US median"),
+            )
+            + f"<ul class='mnb-claims'>{claims}</ul>"
+            + missing_note
+            + "<p class='mnb-note'>Comparison sets: the counties with a value of the same "
+            "indicator in the same release, the county itself included (n is stated; in "
+            "Virginia and a few other states independent cities count as counties, as the "
+            "Census Bureau treats them). <em>Ranks above</em>: the share of those counties "
+            "with a lower value, ties counting half. No rank is given for an estimate of "
+            "low reliability (CV above 30%) or without a margin of error, nor among fewer "
+            f"than {acs_context.MIN_PLACES} counties. <em>Above</em> or <em>below</em> a "
+            "median is said only when the median lies outside the county's 90% interval "
+            "(estimate \u00b1 MOE); otherwise the difference is within the margin of "
+            "error.</p>"
+        )
+
+    @cached_property
+    def contexts(self) -> list[acs_context.IndicatorContext]:
+        if self.place.level != "county":
+            return []
+        found = acs_context.county_context(
+            self.acs.store_dir, self.place.geoid, state_name=self.place.state_name
+        )
+        for year in sorted({c.year for c in found}):
+            for path in sorted(self.acs.store_dir.glob(f"acs5/{year}/county/*.parquet")):
+                self.recorder.add_source(path, years=store.vintage_label(year))
+        return found
+
+    def show_tract_table(self) -> None:
+        """Every tract's values with MOEs (the story when there is no map), and a chart."""
+        if self.place.level != "county" or not self.acs.tract_geoids:
+            return
+        values = tract_table.tract_values(self.tract_results, TRACT_INDICATORS)
+        if values.empty:
+            return
+        self.recorder.record("tract_values", values)
+        order = (
+            TRACT_TABLE_ORDER
+            if TRACT_TABLE_ORDER in set(values["indicator"])
+            else str(values["indicator"].iloc[0])
+        )
+        table, note = tract_table.tract_table(values, order)
+        parts = []
+        label = ind.get(order).label
+        county = self.results[
+            (self.results["indicator"] == order) & (self.results["group"] == ind.ALL)
+        ]
+        county_value = float(county["estimate"].iloc[0]) if len(county) else np.nan
+        title = f"{label} by tract, {self.place.name}, {self.acs.vintage}"
+        short = f"{label} by tract"
+        chart = tract_table.tract_chart(values, order, county_value, short)
+        if chart is not None:
+            fig, alt = chart
+            alt = alt.replace(f"Dot chart: {short}.", f"Dot chart: {title}.", 1)
+            parts.append(
+                figure_html(
+                    fig,
+                    alt,
+                    caption=f"{title}. Dots are tract estimates, bars their 90% margins of "
+                    "error; hollow dots have low reliability. Overlapping bars mean two tracts "
+                    "may not really differ.",
+                )
+            )
+        parts.append(
+            html_table(
+                table,
+                caption=f"ACS values of every tract, {self.place.name}, {self.acs.vintage}. "
+                f"{note} Values with their 90% margins of error (a value without one has "
+                "no margin of error in the source); * low reliability (CV above 30%); - no "
+                "estimate.",
+                numeric=tuple(table.columns[1:]),
+            )
+        )
+        show_html("".join(parts))
+
+    def show_race_mix_over_time(self) -> None:
+        """Shares of residents by race and ethnicity in every release the store holds."""
+        if not self.acs.found:
+            return
+        years = [y for y, levels in self.acs.held.items() if self.place.level in levels]
+        series = mix.mix_series(self.acs.store_dir, self.place.geoid, years)
+        if series["year"].nunique() < 2:
+            show_html(
+                "<p class='mnb-missing'>The local store holds the race and ethnicity mix for "
+                f"{'no' if series.empty else 'only one'} ACS release of "
+                f"{esc(self.place.name)}, so no change over time can be shown. Import or "
+                "fetch other releases (B03002) to add it.</p>"
+            )
+            return
+        self.recorder.record("race_ethnicity_mix_over_time", series)
+        for year in sorted(series["year"].unique()):
+            for f in lookup.store_files(self.acs.store_dir, self.place.geoid, int(year)):
+                self.recorder.add_source(f.path, years=store.vintage_label(int(year)))
+        first, last = int(series["year"].min()), int(series["year"].max())
+        title = (
+            f"Residents by race and ethnicity, {self.place.name}, "
+            f"ACS {first - 4}\u2013{first} to {last - 4}\u2013{last}"
+        )
+        parts = []
+        chart = mix.mix_chart(series, title)
+        if chart is not None:
+            fig, alt = chart
+            parts.append(
+                figure_html(
+                    fig,
+                    alt,
+                    caption=f"{title}. Share of all residents; each panel has its own scale. "
+                    "Bands: 90% margins of error. Neighbouring releases share four of their "
+                    "five survey years, so year-to-year wiggles are not changes.",
+                )
+            )
+        parts.append(
+            html_table(
+                mix.mix_table(series),
+                caption=f"{title}: share of residents (90% margin of error) by ACS 5-year release",
+                numeric=tuple(mix.mix_table(series).columns[1:]),
+            )
+        )
+        pair = mix.comparable_pair(series["year"])
+        if pair is not None:
+            change = mix.mix_change(series, *pair)
+            self.recorder.record("race_ethnicity_mix_change", change)
+            items = "".join(f"<li>{esc(t)}</li>" for t in mix.change_sentences(change))
+            parts.append(
+                f"<p>From ACS {pair[0] - 4}\u2013{pair[0]} to {pair[1] - 4}\u2013{pair[1]} "
+                "(two releases that share no survey year, so the difference can be tested):"
+                f"</p><ul class='mnb-claims'>{items}</ul>"
+            )
+        else:
+            parts.append(
+                "<p class='mnb-note'>The releases in the store all overlap, so no change "
+                "between them is tested.</p>"
+            )
+        show_html("".join(parts))
+
     def show_local_files(self) -> None:
         if not self.local_specs:
             show_html(
@@ -894,16 +988,20 @@ class Step5Page(StepPage):
             values = local_data.value_summary(f)
             if values.empty:
                 continue
+            own_values = values.attrs.get("layout") == local_data.VALUE_TABLE
             self.recorder.record(f"local_values: {f.spec.name}", values)
             shown = values.copy()
-            for col in ("Median", "Lowest", "Highest"):
-                shown[col] = [f"{v:,.1f}" if np.isfinite(v) else "-" for v in shown[col]]
+            numbers = list(f.spec.value_columns) if own_values else ["Median", "Lowest", "Highest"]
+            for col in numbers:
+                shown[col] = [local_number(v) for v in shown[col]]
             label = f.spec.name + (" (example data)" if f.spec.example else "")
+            by = " and ".join(["group", "year"] if f.spec.group_columns else ["year"])
+            note = "; - means not reported (suppressed or blank in the file)" if own_values else ""
             parts.append(
                 html_table(
                     shown,
-                    caption=f"{label}: values by year",
-                    numeric=("Year", "Geographies reporting", "Median", "Lowest", "Highest"),
+                    caption=f"{label}: values by {by}{note}",
+                    numeric=("Year", "Geographies reporting", *numbers),
                 )
             )
         show_html("".join(parts))
@@ -920,7 +1018,7 @@ class Step5Page(StepPage):
                 if g != ind.ALL
             }
         )
-        levels = " and ".join(sorted({s.key.level for s in view.slices}))
+        levels = " and ".join(sorted({f.key.level for f in view.used_files}))
         low = (
             int((self.tract_results["reliability"] == moe_mod.LOW).sum())
             if len(self.tract_results)
@@ -932,7 +1030,7 @@ class Step5Page(StepPage):
             "Geography": levels,
             "Years": view.vintage,
             "Disaggregation": "race/ethnicity: "
-            + (", ".join(_short_group(r) for r in races) if races else "none in the local store"),
+            + (", ".join(short_group(r) for r in races) if races else "none in the local store"),
             "Quality notes": f"90% MOEs, CVs and reliability shown; {low} tract estimates have "
             "low reliability (CV above 30%).",
             "Access": "; ".join(view.source_labels),
@@ -990,7 +1088,7 @@ class Step5Page(StepPage):
             "squared MOEs, counting only the largest MOE among zero estimates; shares use the "
             "proportion formula, or the ratio formula when the proportion's radicand is "
             "negative. Standard error = MOE / 1.645; CV = standard error / estimate.</p>",
-            f"<p>{_esc(moe_mod.reliability_rule_text())} The Census Bureau sets no official "
+            f"<p>{esc(moe_mod.reliability_rule_text())} The Census Bureau sets no official "
             "cut-off; treat Low estimates as indicative only.</p>",
             "<p>Differences between a group and all residents are called significant when "
             "|difference| / sqrt(SE1\u00b2 + SE2\u00b2) exceeds 1.645 (90% confidence). The "
@@ -999,12 +1097,10 @@ class Step5Page(StepPage):
         ]
         if view.found:
             notes.append(
-                f"<p>ACS data: {_esc(view.vintage)}; source: "
-                f"{_esc('; '.join(view.source_labels))}.</p>"
+                f"<p>ACS data: {esc(view.vintage)}; source: "
+                f"{esc('; '.join(view.source_labels))}.</p>"
             )
-            var_notes = {}
-            for sl in view.slices:
-                var_notes.update(sl.meta.get("variable_notes", {}))
+            var_notes = view.variable_notes
             if var_notes:
                 table = pd.DataFrame(
                     {"ACS variable": list(var_notes), "Taken from": list(var_notes.values())}

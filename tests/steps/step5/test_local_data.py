@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from openpyxl import Workbook
 from support.paths import REPO
@@ -172,3 +173,74 @@ def test_the_example_files_show_their_deliberate_problems():
     cook = local_data.check_file(xlsx_spec, None)
     assert cook.issues == [] and len(cook.data) == 20
     assert cook.data["GEOID"].str.len().eq(11).all()
+
+
+def test_a_school_division_report_by_group_and_school_year(tmp_path):
+    """No geography codes, one row per student group, school years written '2023 - 2024'."""
+    path = _csv(
+        tmp_path,
+        "year,division,subgroup,count_above,pct_above\n"
+        "2023 - 2024,Test Schools,All Students,150,12.5\n"
+        "2023 - 2024,Test Schools,Black,40,NA\n"
+        "2022 - 2023,Test Schools,All Students,180,15.0\n",
+    )
+    spec = local_data.parse_specs(
+        [
+            {
+                "path": str(path),
+                "name": "Chronic absence",
+                "geography_level": "school district",
+                "year_column": "year",
+                "group_columns": ["subgroup"],
+                "value_columns": ["pct_above"],
+                "required_columns": {"count_above": "integer"},
+            }
+        ]
+    )[0]
+    f = local_data.check_file(spec)
+    assert f.usable and list(f.data["year"]) == [2023, 2023, 2022]
+    assert f.years == "2022\u201323, 2023\u201324"
+    assert local_data.summary_table([f]).iloc[0]["Years"] == "2022\u201323, 2023\u201324"
+    values = local_data.value_summary(f)
+    assert values.attrs["layout"] == local_data.VALUE_TABLE
+    assert values["subgroup"].tolist() == ["All Students", "Black", "All Students"]
+    assert values["Year"].tolist() == ["2023\u201324", "2023\u201324", "2022\u201323"]
+    assert values["pct_above"].tolist()[::2] == [12.5, 15.0] and np.isnan(values["pct_above"][1])
+    assert [i.severity for i in f.issues] == ["problem"]  # the suppressed (NA) value
+
+
+def test_group_rows_of_one_geography_are_not_duplicates(tmp_path):
+    path = _csv(
+        tmp_path,
+        "GEOID,level,group,percent,year\n51003,alice,All,30.0,2023\n51003,alice,Black,42.0,2023\n",
+    )
+    spec = local_data.parse_specs(
+        [
+            {
+                "path": str(path),
+                "geography_key": "GEOID",
+                "geography_level": "county",
+                "year_column": "year",
+                "group_columns": ["level", "group"],
+                "value_columns": ["percent"],
+            }
+        ]
+    )[0]
+    f = local_data.check_file(spec, {"51003"})
+    assert f.issues == [] and local_data.value_summary(f)["percent"].tolist() == [30.0, 42.0]
+
+
+def test_census_data_base_reads_the_file_in_place(tmp_path, monkeypatch):
+    (tmp_path / "acs").mkdir()
+    (tmp_path / "acs" / "f.csv").write_text("a\n1\n")
+    spec = local_data.parse_specs(
+        [{"path": "acs/f.csv", "base": "census-data"}], census_data_dir=tmp_path
+    )[0]
+    assert spec.path == tmp_path / "acs" / "f.csv"
+    monkeypatch.setenv("MOBILITY_NB_CENSUS_DATA", str(tmp_path / "elsewhere"))
+    missing = local_data.parse_specs([{"path": "acs/f.csv", "base": "census-data"}])[0]
+    assert not local_data.check_file(missing).usable  # said on the page, not raised
+    with pytest.raises(ParamsError, match="base 'data'"):
+        local_data.parse_specs([{"path": "x.csv", "base": "data"}])
+    with pytest.raises(ParamsError, match="school district"):
+        local_data.parse_specs([{"path": "x.csv", "geography_level": "ward"}])

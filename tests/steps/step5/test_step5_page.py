@@ -13,6 +13,7 @@ from support.fakecensus import FIXTURE_YEAR, TEST_KEY, fixture_api
 from mobility_nb.acs import client as acs_client
 from mobility_nb.acs import fetch, indicators
 from mobility_nb.acs.client import CensusClient
+from mobility_nb.steps.step5 import formatting as fmt
 from mobility_nb.steps.step5 import page as step5
 from mobility_nb.testing.census_replay import ReplayAdapter
 
@@ -20,8 +21,11 @@ SECTIONS = [
     "show_header",
     "show_mobility_recap",
     "show_acs_summary",
+    "show_context",
     "show_race_ethnicity",
+    "show_race_mix_over_time",
     "show_tract_distribution",
+    "show_tract_table",
     "show_tract_map",
     "show_local_files",
     "show_inventory",
@@ -131,6 +135,11 @@ def test_county_page_from_the_store(fixture_store):
     assert "'44003020100'" in text and "row 3: 'x'" in text
     assert "Housing survey" in text and "planned" in text
     assert "Codebook" in text and "controlled" in text
+    # One state, one release in the store: no comparison and no change over time, said so.
+    assert "No state or national comparison" in text and "census/national.yaml" in text
+    assert "for only one ACS release" in text
+    # Every tract's values are listed (a table, as the fixture map is drawn too).
+    assert "ACS values of every tract" in text and "All 4 tracts" in text
     numbers = pd.read_csv(fixture_store / "artifacts" / "numbers.csv")
     assert {"acs_indicators", "tract_distribution", "data_inventory"} <= set(numbers["table"])
 
@@ -173,7 +182,9 @@ def test_bad_local_file_parameter_fails_at_the_top(tmp_path):
 
 
 def test_value_formatting():
-    assert step5.fmt_value(250001.0, "dollars") == "$250,000 or more"
-    assert step5.fmt_value(41250.0, "dollars") == "$41,250"
-    assert step5.fmt_moe(2.345, "percent") == "\u00b12.3 pts"
-    assert step5.fmt_value(float("nan"), "percent") == step5.NO_ESTIMATE
+    assert fmt.fmt_value(250001.0, "dollars") == "$250,000 or more"
+    assert fmt.fmt_value(41250.0, "dollars") == "$41,250"
+    assert fmt.fmt_moe(2.345, "percent") == "\u00b12.3 pts"
+    assert fmt.fmt_value(float("nan"), "percent") == fmt.NO_ESTIMATE
+    assert fmt.local_number(11831.0) == "11,831" and fmt.local_number(17.7) == "17.7"
+    assert fmt.local_number(0.086) == "0.086"

@@ -161,3 +161,35 @@ def test_runner_publishes_an_offline_page(tmp_path):
     assert "Deaths from injury per 100,000 residents" in page
     assert 'alt="Line chart of Deaths from injury' in page
     assert "out of reach at the historical pace" in page
+
+
+def test_albemarle_plan_reads_the_acs_store_and_a_local_file(tmp_path):
+    """Albemarle end to end: its ACS indicator's baseline is the Equity Center's 2014-2018
+    uninsured share (S2701, read here with the csv module), 95% bounds from the 90% MOE."""
+    from support.fakecensus import census_data_dir
+
+    from mobility_nb.acs import importers
+    from mobility_nb.plan.sources import AcsSource, Sources
+    from mobility_nb.steps.step8 import page as step8
+
+    root = census_data_dir()
+    batch = importers.ImportBatch()
+    importers.read_plan(REPO / "params" / "census" / "albemarle.yaml", batch, root)
+    importers.commit(batch, tmp_path, command="test")
+    loaded = step8.load_page(
+        "51003",
+        data_dir=str(DATA),
+        plan_file="params/step8_albemarle.yaml",
+        sources=Sources(acs=AcsSource(store_dir=tmp_path)),
+    )
+    by_kind = {r.indicator.source.kind: r for r in loaded.results if r.tracked == "Overall"}
+    assert set(by_kind) == {"mobility_metric", "acs", "local"}
+    path = root / "acs/albemarle/data/alb_health_insured_county_race_2017_2023.csv"
+    row = next(r for r in _rows(path) if r["group"] == "All" and r["year"] == "2018")
+    share = float(row["estimate_uninsured"]) / float(row["total_est"])
+    acs = by_kind["acs"].baseline
+    assert acs.year == 2018 and acs.value == pytest.approx(100 * share)
+    m_num, m_den = float(row["moe_uninsured"]), float(row["total_moe"])
+    moe90 = (m_num**2 - share**2 * m_den**2) ** 0.5 / float(row["total_est"]) * 100
+    assert acs.upper - acs.value == pytest.approx(moe90 * 1.96 / 1.645, rel=1e-6)
+    assert by_kind["local"].baseline is not None and by_kind["local"].baseline.year == 2018
