@@ -287,3 +287,60 @@ def html_text(text: Any) -> str:
 def html_attr(text: Any) -> str:
     """``text`` escaped for an HTML attribute value (MathJax does not read attributes)."""
     return html.escape(str(text), quote=True)
+
+
+# --- ACS estimates and local files ---------------------------------------------------------------
+
+# B19013 and similar tables print medians beyond their range as the edge values (see
+# mobility_nb.acs.sentinels); a page says what they mean instead of a false exact number.
+ACS_EDGES = {250001.0: "$250,000 or more", 2499.0: "$2,500 or less"}
+
+
+def acs_estimate(value: Any, unit: str) -> str:
+    """An ACS estimate in its unit: '$41,250', '$250,000 or more', '12.3%', '4,512'."""
+    x = as_number(value)
+    if x is None:
+        return MISSING
+    if unit == "dollars":
+        return ACS_EDGES.get(x) or dollars(x)
+    if unit == "percent":
+        return percent_value(x, 1)
+    return number(x)
+
+
+def acs_moe(value: Any, unit: str) -> str:
+    """A 90% margin of error: '±$1,234', '±2.3 points', '±512'."""
+    x = as_number(value)
+    if x is None:
+        return MISSING
+    if unit == "dollars":
+        return "\u00b1" + dollars(abs(x))
+    if unit == "percent":
+        return "\u00b1" + points(abs(x), 1, scale=1).replace("percentage points", "points")
+    return "\u00b1" + number(abs(x))
+
+
+def cv_text(value: Any) -> str:
+    """A coefficient of variation (already in percent): '18.2%'."""
+    return percent_value(value, 1)
+
+
+def local_number(value: Any) -> str:
+    """A number from a local file as written: no trailing zeros, at most four decimals."""
+    x = as_number(value)
+    if x is None:
+        return MISSING
+    if x.is_integer():
+        return number(x)
+    return number(x, 4).rstrip("0").rstrip(".")
+
+
+def group_label(group: Any) -> str:
+    """A Census race/ethnicity group in a few words ('Black (non-Hispanic)')."""
+    return (
+        str(group)
+        .replace(", not Hispanic or Latino", " (non-Hispanic)")
+        .replace("Native Hawaiian and Other Pacific Islander", "Native Hawaiian/Pac. Isl.")
+        .replace("American Indian and Alaska Native", "American Indian/Alaska Native")
+        .replace("Black or African American", "Black")
+    )

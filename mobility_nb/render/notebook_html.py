@@ -21,6 +21,7 @@ from nbformat import NotebookNode
 
 from mobility_nb.render.formats import long_date
 from mobility_nb.render.page_links import PageLinks, nav_html
+from mobility_nb.render.tables import WORKBOOK_ONLY_END, WORKBOOK_ONLY_START
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 TEMPLATES = RESOURCES / "templates"
@@ -57,9 +58,27 @@ def _publish_preprocessor_class() -> type:
                 cell.metadata.pop("papermill", None)
                 if cell.cell_type == "code":
                     cell.outputs = [o for o in cell.outputs if _publishable(o)]
+                    for output in cell.outputs:
+                        _cut_workbook_only(output)
             return nb, resources
 
     return PublishPreprocessor
+
+
+_WORKBOOK_ONLY = re.compile(
+    re.escape(WORKBOOK_ONLY_START) + ".*?" + re.escape(WORKBOOK_ONLY_END), re.DOTALL
+)
+
+
+def _cut_workbook_only(output: NotebookNode) -> None:
+    """Drop the HTML marked :func:`~mobility_nb.render.tables.workbook_only` from an output."""
+    data = output.get("data") or {}
+    html = data.get("text/html")
+    if html is None:
+        return
+    text = "".join(html) if isinstance(html, list) else str(html)
+    if WORKBOOK_ONLY_START in text:
+        data["text/html"] = _WORKBOOK_ONLY.sub("", text)
 
 
 def _publishable(output: NotebookNode) -> bool:

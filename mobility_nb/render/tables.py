@@ -112,6 +112,18 @@ def details(summary: str, body: str, open_: bool = False, css_class: str = "") -
     )
 
 
+# What the analyst must see in the workbook (the command that fills a gap, a parameter to
+# set) but a coalition reader must not: the published page's exporter cuts everything
+# between these comments (mobility_nb.render.notebook_html).
+WORKBOOK_ONLY_START = "<!--mnb:workbook-only-->"
+WORKBOOK_ONLY_END = "<!--/mnb:workbook-only-->"
+
+
+def workbook_only(fragment: str) -> str:
+    """``fragment`` in the workbook only: left out of the published page."""
+    return f"{WORKBOOK_ONLY_START}{fragment}{WORKBOOK_ONLY_END}"
+
+
 def show_table(df: pd.DataFrame, caption: str = "", **kwargs: Any) -> None:
     """Display an accessible, escaped table in the notebook (and so in the HTML page)."""
     show_html(html_table(df, caption=caption, **kwargs))

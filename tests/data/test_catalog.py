@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from mobility_nb.render.formats import MISSING
 from support.paths import shared_mm_path
 
 from mobility_nb.data import catalog
@@ -27,6 +25,7 @@ from mobility_nb.data.catalog import (
     metrics_for,
 )
 from mobility_nb.errors import MobilityNBError
+from mobility_nb.render.formats import MISSING
 
 SHARED = shared_mm_path()
 ID_COLUMNS = {"year", "state", "county", "place", "state_name", "county_name", "place_name"}

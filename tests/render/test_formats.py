@@ -76,3 +76,15 @@ def test_html_text_escapes_and_isolates_dollar_signs():
     # no two $ signs in one run of text: MathJax cannot pair them into a formula
     assert out.count("<span>$</span>") == 2
     assert "$" not in out.replace("<span>$</span>", "")
+
+
+def test_acs_values_in_their_units():
+    assert f.acs_estimate(250001.0, "dollars") == "$250,000 or more"  # top-coded median
+    assert f.acs_estimate(41250.0, "dollars") == "$41,250"
+    assert f.acs_moe(2.345, "percent") == "\u00b12.3 points"
+    assert f.acs_moe(-1234.0, "dollars") == "\u00b1$1,234"
+    assert f.acs_estimate(float("nan"), "percent") == f.MISSING
+    assert f.local_number(11831.0) == "11,831" and f.local_number(17.7) == "17.7"
+    assert f.local_number(0.086) == "0.086"
+    assert f.group_label("Black or African American alone") == "Black alone"
+    assert f.group_label("White alone, not Hispanic or Latino") == ("White alone (non-Hispanic)")
