@@ -101,6 +101,24 @@ def html_table(
     return "".join(parts)
 
 
+def definitions(df: pd.DataFrame, caption: str = "") -> str:
+    """A table of long texts as a definition list: the first column names each row, the
+    others follow as 'Column: value' (empty and missing cells left out). It reflows on any
+    screen and sits in two or three columns on paper, where a wide table would not fit."""
+    term, *others = list(df.columns)
+    skip = {"", "-", fmt.MISSING, "nan", "None"}
+    items = []
+    for row in df.to_dict("records"):
+        parts = [
+            f"<span class='mnb-sub'>{fmt.html_text(col)}:</span> {fmt.html_text(row[col])}"
+            for col in others
+            if str(row[col]).strip() not in skip
+        ]
+        items.append(f"<div><dt>{fmt.html_text(row[term])}</dt><dd>{'<br>'.join(parts)}</dd></div>")
+    head = f"<p><strong>{fmt.html_text(caption)}</strong></p>" if caption else ""
+    return head + "<dl class='mnb-defs'>" + "".join(items) + "</dl>"
+
+
 def details(summary: str, body: str, open_: bool = False, css_class: str = "") -> str:
     """A ``<details>`` block: closed on screen (no JavaScript needed), expanded in print."""
     cls = (

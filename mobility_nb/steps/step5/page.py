@@ -44,7 +44,13 @@ from mobility_nb.render.formats import (
     html_text,
     local_number,
 )
-from mobility_nb.render.tables import details, html_table, show_html, workbook_only
+from mobility_nb.render.tables import (
+    definitions,
+    details,
+    html_table,
+    show_html,
+    workbook_only,
+)
 from mobility_nb.steps.base import StepPage
 from mobility_nb.steps.step5 import comparison, local_data, mix, summary, tract_table
 from mobility_nb.steps.step5 import inventory as inventory_mod
@@ -84,6 +90,7 @@ MAP_PREFERENCE = (
     "bachelors_or_higher",
     "rent_burden",
 )
+ACS_URL = "https://www.census.gov/programs-surveys/acs"
 COUNT_COLUMNS = ("Tracts", "With an estimate", "Low reliability (CV > 30%)")
 
 
@@ -312,6 +319,28 @@ class Step5Page(StepPage):
         except (ImportError, MobilityNBError):
             return None
 
+    def record_sources(self) -> None:
+        """Cite the Census Bureau's ACS (and who served the tables) when the page used it."""
+        view = self.acs
+        if not view.found:
+            return
+        served = "; ".join(view.source_labels)
+        self.recorder.add_citation(
+            "acs",
+            f"US Census Bureau. American Community Survey 5-year estimates, {view.vintage}"
+            + (f" (tables as served by: {served})" if served else "")
+            + ".",
+            ACS_URL,
+        )
+
+    def reader_settings(self) -> list[tuple[str, str]]:
+        settings = super().reader_settings()
+        view = self.acs
+        settings.append(("ACS release", view.vintage if view.found else "none in the store"))
+        if self.local_specs:
+            settings.append(("Local data files", str(len(self.local_specs))))
+        return settings
+
     # ---- helpers ----------------------------------------------------------------------------
     def _missing_acs_html(self) -> str:
         levels = ["county", "tract"] if self.place.level == "county" else ["place"]
@@ -380,12 +409,12 @@ class Step5Page(StepPage):
         listed = (
             ", ".join(f"{y - 4}\u2013{y}" for y in others)
             if len(others) <= 3
-            else f"{len(others)} others, from {min(others) - 4}\u2013{min(others)} to "
+            else f"{len(others)} of them, from {min(others) - 4}\u2013{min(others)} to "
             f"{max(others) - 4}\u2013{max(others)}"
         )
         return (
-            "<p class='mnb-note'>The local store also holds ACS 5-year releases "
-            f"{html_text(listed)} for this {html_text(self.place.level)}. The state and national "
+            "<p class='mnb-note'>The local store also holds other ACS 5-year releases "
+            f"({html_text(listed)}) for this {html_text(self.place.level)}. The state and national "
             "comparison and the race/ethnicity mix over time use them below, each labeled "
             "with its own release."
             + workbook_only(
@@ -543,7 +572,7 @@ class Step5Page(StepPage):
             status = r.status
             if missing and r.indicator in tract_only and ind.get(r.indicator).kind == "median":
                 status = "by tract only (see below)"
-            label = r.label if r.group == ind.ALL else f"{r.label}: {r.group}"
+            label = r.label if r.group == ind.ALL else f"{r.label}: {group_label(r.group)}"
             rows.append(
                 {
                     "Indicator": label,
@@ -1082,17 +1111,18 @@ class Step5Page(StepPage):
                 )
             )
         shares = mix.mix_table(series)
-        parts.append(
+        parts = [
             details(
-                f"Every group in all {series['year'].nunique()} releases (table)",
-                html_table(
+                f"Every group in all {series['year'].nunique()} releases (chart and table)",
+                "".join(parts)
+                + html_table(
                     shares,
                     caption=f"{title}: share of residents (90% margin of error) by ACS "
                     "5-year release",
                     numeric=tuple(shares.columns[1:]),
                 ),
             )
-        )
+        ]
         pair = mix.comparable_pair(series["year"])
         if pair is not None:
             change = mix.mix_change(series, *pair)
@@ -1145,10 +1175,13 @@ class Step5Page(StepPage):
         if len(issues):
             self.recorder.record("local_file_problems", issues)
             parts.append(
-                html_table(
-                    issues,
-                    caption="Problems found while checking the files",
-                    row_classes=["weak" if s == "problem" else "" for s in issues["Severity"]],
+                details(
+                    f"{len(issues)} problems found while checking the files (rows left out)",
+                    html_table(
+                        issues,
+                        caption="Problems found while checking the files",
+                        row_classes=["weak" if s == "problem" else "" for s in issues["Severity"]],
+                    ),
                 )
             )
         else:
@@ -1235,7 +1268,7 @@ class Step5Page(StepPage):
         show_html(
             details(
                 f"All {len(table)} sources: owner, geography, years, groups, quality, access",
-                html_table(table, caption="Step 5.2 data inventory: sources used or planned"),
+                definitions(table, caption="Step 5.2 data inventory: sources used or planned"),
             )
         )
 
@@ -1292,7 +1325,7 @@ class Step5Page(StepPage):
                         ),
                     )
                 )
-        tables = [html_table(book, caption="Codebook: how each ACS indicator is computed")]
+        tables = [definitions(book, caption="Codebook: how each ACS indicator is computed")]
         if flags:
             tables.append(html_table(flag_rows, caption="Special values met on this page"))
         tables.append(
