@@ -30,6 +30,8 @@ QUIET_ENV = "MOBILITY_NB_QUIET"  # no download progress bars
 US_ATLAS_URL_ENV = "MOBILITY_NB_US_ATLAS_URL"  # mirror of the us-atlas county boundaries
 NOTEBOOKS_ENV = "MOBILITY_NB_NOTEBOOKS"  # run step notebooks from another folder (tests)
 CHROMIUM_ENV = "MOBILITY_NB_CHROMIUM"  # the Chromium that prints PDFs and checks pages
+DEBUG_ENV = "MOBILITY_NB_DEBUG"  # 1: full tracebacks for the package's errors in notebooks
+OUTPUTS_ENV = "MOBILITY_NB_OUTPUTS"  # where notebooks run by hand export (default ./outputs)
 CENSUS_KEY_ENV = "CENSUS_API_KEY"  # the Census API key: from the environment only
 SECRET_ENV_VARS = (CENSUS_KEY_ENV,)
 CENSUS_FIPS_FILE = "fips/pygris_0.2.1_fips_codes.csv"  # below the census data folder
@@ -40,6 +42,41 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 def cache_root() -> Path:
     """The per-user cache folder of mobility-nb (downloads, ACS store, HTTP cache)."""
     return Path(user_cache_dir("mobility-nb"))
+
+
+def jurisdiction_index_dir() -> Path:
+    """Where the light name index of each Mobility Metrics file is kept (see data.jurisdictions)."""
+    return cache_root() / "jurisdictions"
+
+
+def debug_enabled() -> bool:
+    """True when ``$MOBILITY_NB_DEBUG`` asks for full tracebacks (``--debug`` sets it)."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def project_root() -> Path:
+    """The analyst's project folder: the checkout when working inside it; else the working
+    folder, or its parent when only the parent has ``outputs/`` (a ``mobility-nb init``
+    folder, whose notebooks run in ``notebooks/``).
+
+    A notebook opened from ``notebooks/`` exports to the project's ``outputs/`` (where
+    ``mobility-nb run`` writes too), not to ``notebooks/outputs/``.
+    """
+    here = Path.cwd().resolve()
+    root = checkout_root()
+    if root is not None and (here == root.resolve() or root.resolve() in here.parents):
+        return root
+    if not (here / "outputs").is_dir() and (here.parent / "outputs").is_dir():
+        return here.parent
+    return here
+
+
+def interactive_outputs_dir(step: str) -> Path:
+    """Where a notebook run by hand writes its exports: ``$MOBILITY_NB_OUTPUTS/<step>``,
+    else ``outputs/<step>`` of the project (:func:`project_root`)."""
+    env = os.environ.get(OUTPUTS_ENV, "").strip()
+    base = Path(env).expanduser() if env else project_root() / "outputs"
+    return base / step
 
 
 def checkout_root() -> Path | None:

@@ -72,6 +72,34 @@ class JurisdictionError(MobilityNBError):
         self.suggestions = list(suggestions)
 
 
+class AmbiguousJurisdictionError(JurisdictionError):
+    """A name fits several jurisdictions; the message gives the spelling that picks each.
+
+    ``choices`` holds, per candidate, its label ("Austin city, Texas (city 4805000)"), the
+    text that resolves to it alone ("Austin city, TX", or its code) and the ``--level``
+    that picks it from the same text (or "" when that would not single it out).
+    """
+
+    def __init__(
+        self, text: str, choices: Sequence[tuple[str, str, str]], more: int = 0, hint: str = ""
+    ) -> None:
+        picks = [f'"{spelling}" for {label}' for label, spelling, _ in choices]
+        listed = "; ".join(picks)
+        if more:
+            listed += f"; and {more} more{hint}"
+        message = (
+            f"{text!r} matches {len(choices) + more} jurisdictions; write the one you mean: "
+            f"{listed}. The codes work too."
+        )
+        levels = [level for _, _, level in choices]
+        if not more and all(levels) and len(set(levels)) == len(levels):
+            flags = " or ".join(f"--level {level}" for level in levels)
+            message += f" On the command line, {flags} picks by kind (in a batch list, level:)."
+        MobilityNBError.__init__(self, message)
+        self.suggestions = [label for label, _, _ in choices]
+        self.choices = [tuple(c) for c in choices]
+
+
 class ParamsError(MobilityNBError):
     """A parameters file or value is malformed or names an unknown setting."""
 

@@ -260,26 +260,53 @@ def check_no_secrets(params: Mapping[str, Any]) -> None:
             )
 
 
+def raise_problems(problems: list[str], what: str, advice: str = "") -> None:
+    """One problem as its paragraph; several as one line each under a heading, none cut."""
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise ParamsError(problems[0])
+    lines = "\n".join(f"  - {p}" for p in problems)
+    tail = f"\n{advice}" if advice else ""
+    raise ParamsError(f"{what} have {len(problems)} problems:\n{lines}{tail}")
+
+
 def check_names(params: Mapping[str, Any], notebook_path: str | os.PathLike[str]) -> None:
-    """Refuse names the notebook does not declare (and secrets), before any data loads."""
+    """Refuse names the notebook does not declare (and secrets), before any data loads.
+
+    Every unknown name is reported, each with its closest valid name.
+    """
     check_no_secrets(params)
     declared = notebook_parameters(notebook_path)
     notebook = Path(notebook_path).name
+    valid = sorted(declared)
+    shown = ", ".join(n for n in valid if n != "artifacts_dir")  # the runner sets that one
+    problems = []
     for name in params:
         if name not in declared:
-            valid = sorted(declared)
             close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ParamsError(
-                f"Unknown parameter {name!r} for {notebook}.{hint} Valid parameters: "
-                f"{', '.join(valid)}."
-            )
+            problems.append(f"Unknown parameter {name!r} for {notebook}.{hint}")
+    if len(problems) == 1:
+        problems[0] += f" Valid parameters: {shown}."
+    raise_problems(problems, f"The parameters for {notebook}", f"Valid parameters: {shown}.")
 
 
 def validate_params(
     params: Mapping[str, Any], notebook_path: str | os.PathLike[str]
 ) -> dict[str, Any]:
-    """Check ``params`` against the notebook's parameters cell; return them with types fixed."""
+    """Check ``params`` against the notebook's parameters cell; return them with types fixed.
+
+    Every wrong value is reported at once, one line each.
+    """
     check_names(params, notebook_path)
     declared = notebook_parameters(notebook_path)
-    return {name: _coerce(name, declared[name][0], value) for name, value in params.items()}
+    checked: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, value in params.items():
+        try:
+            checked[name] = _coerce(name, declared[name][0], value)
+        except ParamsError as exc:
+            problems.append(str(exc))
+    raise_problems(problems, f"The parameters for {Path(notebook_path).name}")
+    return checked

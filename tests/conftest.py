@@ -68,6 +68,12 @@ def _clear_mobility_caches() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _exports_in_tmp(monkeypatch, tmp_path_factory):
+    """Pages built by hand in tests export into a temporary folder, not the checkout."""
+    monkeypatch.setenv("MOBILITY_NB_OUTPUTS", str(tmp_path_factory.mktemp("outputs")))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_metrics_caches():
     _clear_mobility_caches()
     yield

@@ -91,7 +91,22 @@ def test_unknown_key_suggests_the_closest_and_lists_valid_ones():
     message = str(err.value)
     assert "Unknown parameter 'lable'" in message
     assert "Did you mean 'label'?" in message
-    assert "artifacts_dir, data_dir, fail, jurisdiction, label, peers" in message
+    assert "Valid parameters: data_dir, fail, jurisdiction, label, peers." in message
+
+
+def test_every_unknown_key_and_bad_value_is_listed_one_line_each():
+    with pytest.raises(ParamsError) as err:
+        validate_params({"jurisdiction": "17031", "lable": "x", "peer": [], "fial": 1}, NOTEBOOK)
+    lines = str(err.value).splitlines()
+    assert lines[0] == "The parameters for step2_mobility_metrics.ipynb have 3 problems:"
+    assert lines[1].startswith("  - Unknown parameter 'lable'") and "'label'" in lines[1]
+    assert lines[2].startswith("  - Unknown parameter 'peer'") and "'peers'" in lines[2]
+    assert lines[3].startswith("  - Unknown parameter 'fial'") and "'fail'" in lines[3]
+    assert lines[4] == "Valid parameters: data_dir, fail, jurisdiction, label, peers."
+    with pytest.raises(ParamsError) as err:
+        validate_params({"jurisdiction": 12, "peers": "x y", "label": ["a"]}, NOTEBOOK)
+    message = str(err.value)
+    assert "have 2 problems" in message and message.count("\n  - ") == 2
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mobility_nb.cli.app import COMMANDS
 from mobility_nb.cli.options import add_allow_empty_option, add_data_dir_option, empty_page_warnings
 from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV
 from mobility_nb.errors import ParamsError
@@ -34,7 +35,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     p = subparsers.add_parser(
         "batch",
-        help="build pages for many jurisdictions (lists, states, all), resumably",
+        help=COMMANDS["batch"],
         description="Build step pages for a list of jurisdictions or every county/city of a "
         "state or the nation, with warm kernels in parallel. Pages already built "
         "from the same notebook, parameters, data and package version are "

@@ -20,6 +20,7 @@ import pandas as pd
 
 from mobility_nb.acs import fetch, importers, indicators, store
 from mobility_nb.acs.client import LEVELS, CensusClient, build_session
+from mobility_nb.cli.app import COMMANDS
 from mobility_nb.data import states
 from mobility_nb.errors import ParamsError
 
@@ -297,7 +298,7 @@ def register(subparsers: Any) -> None:
     """Add ``mobility-nb census fetch``, ``import`` and ``status``."""
     census = subparsers.add_parser(
         "census",
-        help="fill, import into or inspect the local ACS store used by Step 5",
+        help=COMMANDS["census"],
         description="The Step 5 notebooks read ACS tables from a local store and never call "
         "the Census API. Fill it once per state and vintage with 'fetch'.",
     )

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from mobility_nb.cli.app import COMMANDS
 from mobility_nb.data import layout
 from mobility_nb.data.releases import diff, status, update
 
@@ -15,7 +16,7 @@ def register(subparsers: Any) -> None:
     """Add ``mobility-nb data`` (status, update, diff) to the ``mobility-nb`` command."""
     data = subparsers.add_parser(
         "data",
-        help="which Urban release the data are; download another; compare two",
+        help=COMMANDS["data"],
         description="Follow Urban's releases of the Mobility Metrics files.",
     )
 

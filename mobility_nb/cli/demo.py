@@ -31,6 +31,7 @@ from typing import Any
 from platformdirs import user_cache_dir
 
 from mobility_nb.cli import batch
+from mobility_nb.cli.app import COMMANDS
 from mobility_nb.cli.options import add_data_dir_option
 from mobility_nb.config import ACS_STORE_ENV, examples_dir
 from mobility_nb.config import CENSUS_DATA_ENV as CENSUS_ENV
@@ -44,7 +45,7 @@ STATE_FILE = "demo-store.json"  # in the store folder: what each filling step ra
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "demo",
-        help="build the demo pages (Steps 2, 5 and 8) and their index",
+        help=COMMANDS["demo"],
         description="Build the demo pages listed in params/demo.yaml into OUT, resumably "
         "(pages already up to date are skipped), then OUT/index.html.",
     )

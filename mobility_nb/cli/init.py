@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mobility_nb import __version__
+from mobility_nb.cli.app import COMMANDS
 from mobility_nb.config import examples_dir
 from mobility_nb.errors import ParamsError
 from mobility_nb.steps import REGISTRY
@@ -45,7 +46,7 @@ environment (never in a notebook), or `mobility-nb census import` for tables you
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "init",
-        help="create your own workbook folder (notebooks, example params, outputs/)",
+        help=COMMANDS["init"],
         description="Copy the step notebooks, the example parameters and plans, and an empty "
         "outputs/ folder from the installed package into DIR, with a short README. Files "
         "already in DIR are kept as they are.",

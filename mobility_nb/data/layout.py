@@ -31,6 +31,12 @@ from typing import Any
 from mobility_nb.atomic import write_atomic
 from mobility_nb.errors import DataDirectoryError, ReleaseError
 
+# The main longitudinal file of each level (read by the pages and by the name index).
+MAIN_FILES: dict[str, str] = {
+    "county": "11_mobility-metrics_county_longitudinal.csv",
+    "place": "61_mobility-metrics_place_longitudinal.csv",
+}
+
 POINTER_FILE = "current.json"
 RELEASES_DIR = "releases"
 RECORD_DIR = ".mobility-nb"

@@ -25,6 +25,7 @@ import pandas as pd
 from mobility_nb.config import default_cache_dir, find_file, resolve_data_dir
 from mobility_nb.data import catalog, layout
 from mobility_nb.data.csvread import read_csv_checked
+from mobility_nb.data.layout import MAIN_FILES
 from mobility_nb.errors import (
     DataDirectoryError,
     UnknownLevelError,  # noqa: F401 (defined there)
@@ -33,11 +34,6 @@ from mobility_nb.errors import (
 Level = Literal["county", "place"]
 T = TypeVar("T")
 LEVELS: tuple[Level, ...] = ("county", "place")
-
-MAIN_FILES: dict[str, str] = {
-    "county": "11_mobility-metrics_county_longitudinal.csv",
-    "place": "61_mobility-metrics_place_longitudinal.csv",
-}
 
 
 @dataclass(frozen=True)

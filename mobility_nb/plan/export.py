@@ -105,15 +105,20 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
     return frame
 
 
-def write_csv(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
+def write_csv(result: PlanResult, folder: str | os.PathLike[str], stem: str = "") -> Path:
     """``plan.csv`` (UTF-8 with BOM, so Excel opens accents correctly)."""
-    path = Path(folder) / CSV_NAME
+    path = Path(folder) / _named(CSV_NAME, stem)
     text = safe_frame(plan_frame(result)).to_csv(index=False)
     write_atomic(path, "\ufeff" + text)
     return path
 
 
-def write_xlsx(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
+def _named(name: str, stem: str) -> str:
+    """'plan.csv', or '<stem>.plan.csv' as the runner publishes it beside the page."""
+    return f"{stem}.{name}" if stem else name
+
+
+def write_xlsx(result: PlanResult, folder: str | os.PathLike[str], stem: str = "") -> Path:
     """``plan.xlsx``: the plan sheet (header frozen, filters, wrapped text) and an About sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -183,10 +188,10 @@ def write_xlsx(result: PlanResult, folder: str | os.PathLike[str]) -> Path:
     about.column_dimensions["B"].width = 100
     buf = io.BytesIO()
     wb.save(buf)
-    return write_atomic(Path(folder) / XLSX_NAME, buf.getvalue())
+    return write_atomic(Path(folder) / _named(XLSX_NAME, stem), buf.getvalue())
 
 
-def export_plan(result: PlanResult, folder: str | os.PathLike[str]) -> list[Path]:
-    """Write ``plan.csv`` and ``plan.xlsx`` into ``folder``; returns their paths."""
+def export_plan(result: PlanResult, folder: str | os.PathLike[str], stem: str = "") -> list[Path]:
+    """Write ``plan.csv`` and ``plan.xlsx`` (``<stem>.plan.*`` with a stem) into ``folder``."""
     Path(folder).mkdir(parents=True, exist_ok=True)
-    return [write_csv(result, folder), write_xlsx(result, folder)]
+    return [write_csv(result, folder, stem), write_xlsx(result, folder, stem)]

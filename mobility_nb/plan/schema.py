@@ -234,6 +234,22 @@ def load_plan(
         ) from None
 
 
+def plan_jurisdiction(plan: str | os.PathLike[str]) -> Any:
+    """The jurisdiction a plan file names (top level, or under ``plan:``), as written.
+
+    Lets ``mobility-nb run step8 --plan FILE`` take the place from the plan itself;
+    ``None`` when the file names none. Unreadable files raise :class:`PlanError`.
+    """
+    data, _ = _read_file(Path(plan).expanduser())
+    if not isinstance(data, Mapping):
+        return None
+    inner = data.get("plan")
+    found = data.get("jurisdiction")
+    if found in (None, "") and isinstance(inner, Mapping):
+        found = inner.get("jurisdiction")
+    return None if found in (None, "") else found
+
+
 def _read_file(file: Path) -> tuple[Any, Mapping[str, str]]:
     """The raw plan mapping of a YAML file or workbook, and (workbooks) field path -> cell."""
     if file.suffix.lower() == ".xls":

@@ -5,7 +5,12 @@ which data and settings produced it. A notebook creates one :class:`PageRecorder
 every table or chart's numbers through :meth:`PageRecorder.record`, names the data files
 it read with :meth:`PageRecorder.add_source`, and ends with ``show_provenance()`` and
 ``finish()``. The runner then publishes ``numbers.csv`` and ``provenance.json`` next to the
-HTML page. Without an ``artifacts_dir`` (a JupyterLab session) nothing is written.
+HTML page. Without an ``artifacts_dir`` (a JupyterLab session) :meth:`PageRecorder.finish`
+writes nothing; the page writes the same two files with :meth:`PageRecorder.export`.
+
+Provenance names files and folders without the machine's absolute paths: a data file by
+its path inside the data folder it came from ("assembled/11_....csv"), anything else by
+its name; the checksum says exactly which version was read.
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ import numpy as np
 import pandas as pd
 
 from mobility_nb.atomic import write_atomic
+from mobility_nb.config import (
+    ACS_STORE_ENV,
+    CENSUS_DATA_ENV,
+    DATA_ENV,
+    cache_root,
+    project_root,
+)
 from mobility_nb.data.origin import is_urban_file, release_of
 from mobility_nb.params import public_params
 
@@ -110,6 +122,61 @@ def _csv_cells(column: pd.Series) -> list[str]:
     ):
         return _number_cells(np.array([np.nan if v is None else v for v in values], dtype=float))
     return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
+
+
+def _roots(params: Mapping[str, Any]) -> list[Path]:
+    """Folders a page's files are named relative to: its data folders, then the project."""
+    found: list[Path] = []
+    for value in (
+        params.get("data_dir"),
+        os.environ.get(DATA_ENV),
+        params.get("census_data_dir"),
+        os.environ.get(CENSUS_DATA_ENV),
+        params.get("store_dir"),
+        os.environ.get(ACS_STORE_ENV),
+        str(cache_root()),
+        str(project_root()),
+    ):
+        text = str(value or "").strip()
+        if text:
+            path = Path(os.path.normpath(Path(text).expanduser().absolute()))
+            found.append(path)
+            try:
+                found.append(path.resolve())
+            except (OSError, RuntimeError):
+                continue
+    return list(dict.fromkeys(found))
+
+
+def portable_path(path: str | os.PathLike[str], roots: list[Path]) -> str:
+    """``path`` without the machine's folders: inside a known root, else the file's name."""
+    text = str(path)
+    if not os.path.isabs(text):
+        return Path(text).as_posix()
+    given = Path(os.path.normpath(text))
+    try:
+        forms = [given, given.resolve()]
+    except (OSError, RuntimeError):
+        forms = [given]
+    for form in forms:  # as given first: a symlinked folder keeps the name it was given
+        for root in roots:
+            if form == root:
+                return given.name
+            if root in form.parents:
+                return form.relative_to(root).as_posix()
+    return given.name
+
+
+def _portable_value(value: Any, roots: list[Path]) -> Any:
+    """Parameters with absolute paths (data_dir, local files ...) shown as portable names."""
+    if isinstance(value, str):
+        looks_like_path = os.path.isabs(value) and ("/" in value or "\\" in value)
+        return portable_path(value, roots) if looks_like_path else value
+    if isinstance(value, Mapping):
+        return {k: _portable_value(v, roots) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_portable_value(v, roots) for v in value]
+    return value
 
 
 class PageRecorder:
@@ -215,6 +282,7 @@ class PageRecorder:
         from mobility_nb import __version__
 
         years = sorted({s.years for s in self._sources.values() if s.years})
+        roots = _roots(self.params)
         prov: dict[str, Any] = {
             "step": self.step,
             "package": "mobility-nb",
@@ -223,7 +291,7 @@ class PageRecorder:
             "data_files": [
                 {
                     "name": s.name,
-                    "path": s.path,
+                    "path": portable_path(s.path, roots),
                     "size": s.size,
                     "sha256": s.sha256,
                     "years": s.years,
@@ -232,7 +300,7 @@ class PageRecorder:
                 for s in self._sources.values()
             ],
             "data_years": years,
-            "parameters": public_params(self.params),
+            "parameters": _portable_value(public_params(self.params), roots),
             "tables": [name for name, _ in self._tables],
         }
         if self.title:
@@ -337,12 +405,21 @@ class PageRecorder:
 
         show_html(self.provenance_html(settings))
 
+    def _provenance_text(self) -> str:
+        return json.dumps(self.provenance(), indent=2, default=str, ensure_ascii=False) + "\n"
+
     def finish(self) -> None:
         """Write the numbers CSV and provenance JSON for the runner (no-op without a dir)."""
         if self.artifacts_dir is None:
             return
         write_atomic(self.artifacts_dir / NUMBERS_FILE, self.numbers_csv())
-        write_atomic(
-            self.artifacts_dir / PROVENANCE_FILE,
-            json.dumps(self.provenance(), indent=2, default=str, ensure_ascii=False) + "\n",
-        )
+        write_atomic(self.artifacts_dir / PROVENANCE_FILE, self._provenance_text())
+
+    def export(self, folder: str | os.PathLike[str], stem: str) -> list[Path]:
+        """Write ``<stem>.csv`` and ``<stem>.provenance.json`` into ``folder`` (a notebook
+        run by hand, with no runner to publish them); returns their paths."""
+        out = Path(folder)
+        return [
+            write_atomic(out / f"{stem}.csv", self.numbers_csv()),
+            write_atomic(out / f"{stem}.provenance.json", self._provenance_text()),
+        ]

@@ -108,6 +108,16 @@ def page_fingerprint(notebook_sha: str, params: Mapping[str, Any], data: str, ve
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def params_digest(params: Mapping[str, Any]) -> str:
+    """One checksum of what a page was asked to show: its parameters, without locations.
+
+    Recorded beside each page, so a run with other settings (other peers) can tell its
+    page from the one already there, and batches and ``run`` name variants alike.
+    """
+    shown = {k: v for k, v in params.items() if k not in _LOCATION_PARAMS}
+    return hashlib.sha256(_canonical(shown).encode()).hexdigest()
+
+
 def sidecar_path(out_dir: Path, page_path: str) -> Path:
     """``<out>/<subdir>/<stem>.fingerprint`` for ``<subdir>/<stem>.html``."""
     html = Path(out_dir) / page_path

@@ -92,10 +92,13 @@ class Outcome:
     @classmethod
     def crashed(cls, job: Job, exc: BaseException, what: str) -> Outcome:
         """A page lost to an error outside the notebook (worker, pool or Dask task)."""
+        from mobility_nb.errors import MobilityNBError
+
+        text = str(exc)
         return cls.for_job(
             job,
             "failed",
             ename=type(exc).__name__,
-            evalue=str(exc)[:600],
+            evalue=text if isinstance(exc, MobilityNBError) else text[:600],  # ours: whole
             message=f"{job.label}: {what}",
         )

@@ -34,6 +34,11 @@ def default_stem(place: Any) -> str:
     return f"{place.geoid}-{name}" if name else str(place.geoid)
 
 
+def variant_stem(stem: str, digest: str) -> str:
+    """The file name of a page whose settings differ from an existing page's of that name."""
+    return f"{stem}-{digest[:8]}"
+
+
 def is_plain_name(name: str) -> bool:
     """A plain file name: letters, digits, '.', '-', '_', starting with a letter or digit."""
     return bool(_SAFE_STEM.fullmatch(name))

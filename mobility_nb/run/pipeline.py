@@ -20,7 +20,7 @@ from nbformat import NotebookNode
 
 from mobility_nb.errors import EngineStoppedError, MobilityNBError, NotebookRunError
 from mobility_nb.params import redact_secrets
-from mobility_nb.run.fingerprint import package_digest, write_sidecar
+from mobility_nb.run.fingerprint import package_digest, params_digest, write_sidecar
 from mobility_nb.run.jobs import Job, Outcome
 from mobility_nb.run.publish import (
     failure_message,
@@ -122,6 +122,7 @@ def _record(job: Job, seconds: float) -> dict[str, Any]:
     """What the fingerprint file says about a finished page (read by resume and the index)."""
     return {
         "fingerprint": job.fingerprint,
+        "params_digest": params_digest(job.params),
         "step": job.step,
         "jurisdiction": job.geoid,
         "name": job.name,

@@ -20,6 +20,20 @@ from mobility_nb.steps import STEP_TITLES, locate_notebook
 Fingerprinter = Callable[[str, Path, dict[str, Any]], str]
 
 
+def plan_by_file(params: Mapping[str, Any], source: str | Path) -> dict[str, Any]:
+    """Parameters read from ``source`` whose inline ``plan:`` becomes ``plan_file: source``.
+
+    A Step 8 params file usually holds its plan inline; passing the file itself lets the
+    page name the plan by its file name (not "(inline plan)") and resolve the plan's
+    local files against the file's folder, as when it is given as ``plan_file``.
+    """
+    out = dict(params)
+    if isinstance(out.get("plan"), Mapping) and out["plan"] and not out.get("plan_file"):
+        out.pop("plan")
+        out["plan_file"] = str(Path(source).resolve())
+    return out
+
+
 def make_job(
     step: str,
     params: Mapping[str, Any],

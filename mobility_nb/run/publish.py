@@ -181,13 +181,16 @@ def _first_line(source: str) -> str:
 def failure_message(
     failure: CellFailure, notebook: str, what: str, failed_path: Path | None
 ) -> str:
-    """One paragraph for people: our own errors verbatim, anything else as a bug report."""
+    """For people: our own errors verbatim and whole (every problem of a list, one line
+    each), anything else as a bug report with its message shortened."""
     evalue = redact_secrets(_ANSI.sub("", failure.evalue)).strip()
-    if len(evalue) > 600:
-        evalue = evalue[:597] + "..."
     saved = f" The failed notebook is saved at {failed_path}." if failed_path else ""
     if is_package_error(failure.ename):
-        return f"{evalue}{saved}" if evalue else f"{failure.ename} in {notebook}.{saved}"
+        if not evalue:
+            return f"{failure.ename} in {notebook}.{saved}"
+        return f"{evalue}\n{saved.strip()}" if "\n" in evalue and saved else f"{evalue}{saved}"
+    if len(evalue) > 600:
+        evalue = evalue[:597] + "..."
     count = f" (In [{failure.exec_count}])" if failure.exec_count is not None else ""
     line = _first_line(failure.source)
     code = f", running `{line}`" if line else ""

@@ -87,3 +87,13 @@ def get_step(key: str) -> Step:
 def locate_notebook(key: str) -> Path:
     """The notebook for step ``key`` (``step2``, ``step5`` or ``step8``)."""
     return get_step(key).notebook()
+
+
+def _install_error_display() -> None:
+    """In a notebook, show the package's errors as their message (see error_display)."""
+    from mobility_nb.steps.error_display import install
+
+    install()
+
+
+_install_error_display()

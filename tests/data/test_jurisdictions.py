@@ -6,9 +6,10 @@ import shutil
 
 import pytest
 
+from mobility_nb.data import jurisdictions
 from mobility_nb.data import metrics as metrics_data
-from mobility_nb.data.jurisdictions import all_jurisdictions, jurisdiction_table, resolve
-from mobility_nb.errors import JurisdictionError
+from mobility_nb.data.jurisdictions import LEVELS, all_jurisdictions, jurisdiction_table, resolve
+from mobility_nb.errors import AmbiguousJurisdictionError, JurisdictionError
 
 COUNTY = "11_mobility-metrics_county_longitudinal.csv"
 
@@ -57,13 +58,58 @@ def test_leading_zero_geoid_resolves(mm_fixture_dir):
     assert resolve("01001", data_dir=mm_fixture_dir).slug == "01001-autauga-county-al"
 
 
-def test_ambiguous_name_lists_both(mm_fixture_dir):
+def test_ambiguous_name_lists_both_with_the_spelling_that_picks_each(mm_fixture_dir):
     err = error_for("Philadelphia", mm_fixture_dir)
+    assert isinstance(err, AmbiguousJurisdictionError)
     assert "matches 2 jurisdictions" in str(err)
     assert err.suggestions == [
         "Philadelphia County, Pennsylvania (county 42101)",
         "Philadelphia city, Pennsylvania (city 4260000)",
     ]
+    assert err.choices == [
+        ("Philadelphia County, Pennsylvania (county 42101)", "Philadelphia County, PA", "county"),
+        ("Philadelphia city, Pennsylvania (city 4260000)", "Philadelphia city, PA", "place"),
+    ]
+    assert "--level county or --level place picks by kind" in str(err)
+    for _, spelling, level in err.choices:  # each hint really picks its place
+        by_spelling = resolve(spelling, data_dir=mm_fixture_dir)
+        assert by_spelling == resolve("Philadelphia", level=level, data_dir=mm_fixture_dir)
+
+
+def test_ambiguity_within_one_level_has_no_level_hint(tmp_path, mm_fixture_dir):
+    data = tmp_path / "data"
+    shutil.copytree(mm_fixture_dir, data)
+    path = data / COUNTY
+    path.write_text(path.read_text().replace("Autauga County", "Will County"))
+    err = error_for("Will County", data)
+    assert [spelling for _, spelling, _ in err.choices] == ["Will County, AL", "Will County, IL"]
+    assert "--level" not in str(err)
+
+
+def test_the_name_index_is_kept_and_the_full_table_not_loaded(
+    tmp_path, monkeypatch, mm_fixture_dir
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    jurisdictions._INDEXES.clear()  # noqa: SLF001 - as in a new process
+    assert resolve("Cook County, IL", data_dir=mm_fixture_dir).geoid == "17031"
+    files = sorted((tmp_path / "cache").rglob("*.json"))
+    assert [f.name.split("-")[0] for f in files] == ["county", "place"]
+    # another process: nothing in memory; the index file answers without the data table
+    jurisdictions._INDEXES.clear()  # noqa: SLF001
+    metrics_data.clear_cache()
+
+    def no_table(*args, **kwargs):
+        raise AssertionError("the full metrics table was loaded")
+
+    monkeypatch.setattr(jurisdictions, "jurisdiction_table", no_table)
+    assert resolve("Chicago, IL", data_dir=mm_fixture_dir).geoid == "1714000"
+    assert resolve("17031", data_dir=mm_fixture_dir).name == "Cook County"
+    assert not metrics_data._CACHE  # noqa: SLF001
+    files[0].write_text("{damaged")  # a damaged index is rebuilt, not trusted
+    jurisdictions._INDEXES.clear()  # noqa: SLF001
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert resolve("Cook County, IL", data_dir=mm_fixture_dir).geoid == "17031"
 
 
 def test_misspelt_name_suggests_closest(mm_fixture_dir):
@@ -166,3 +212,7 @@ def test_clear_cache_forgets_replaced_names(tmp_path, mm_fixture_dir):
     path.write_text(path.read_text().replace("Cook County", "Cook Test County"))
     metrics_data.clear_cache()
     assert resolve("17031", data_dir=data).name == "Cook Test County"
+
+
+def test_levels_agree_with_the_metrics_module():
+    assert LEVELS == metrics_data.LEVELS

@@ -111,14 +111,62 @@ def test_provenance_lists_files_versions_and_params_without_secrets(monkeypatch)
     assert datetime.fromisoformat(prov["run_at"]).utcoffset().total_seconds() == 0
     assert prov["data_files"][0]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
     assert prov["data_years"] == ["2018, 2021"]
-    assert prov["parameters"] == {
+    assert prov["parameters"] == {  # folders by name: no absolute paths of this machine
         "jurisdiction": "17031",
         "label": "(redacted)",
-        "data_dir": "/srv/data",
-        "artifacts_dir": "/tmp/a",
+        "data_dir": "data",
+        "artifacts_dir": "a",
     }
     dumped = json.dumps(prov) + rec.provenance_html()
     assert "sekrit123" not in dumped and "abc" not in dumped
+
+
+def test_provenance_names_files_without_absolute_paths(tmp_path, monkeypatch):
+    for var in ("MOBILITY_NB_DATA", "MOBILITY_NB_CENSUS_DATA", "MOBILITY_NB_ACS_STORE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    data = tmp_path / "data" / "assembled"
+    data.mkdir(parents=True)
+    urban = data / "11_mobility-metrics_county_longitudinal.csv"
+    urban.write_text("year\n2023\n")
+    mine = tmp_path / "elsewhere" / "absence.csv"
+    mine.parent.mkdir()
+    mine.write_text("year\n2019\n")
+    local = tmp_path / "work" / "local" / "jobs.csv"
+    local.parent.mkdir()
+    local.write_text("year\n2020\n")
+    params = {
+        "data_dir": str(tmp_path / "data"),
+        "local_files": [{"path": str(mine), "name": "Absence"}],
+        "plan_file": "plan.xlsx",
+    }
+    rec = PageRecorder("step5", params, None)
+    for path in (urban, mine, local):
+        rec.add_source(path)
+    prov = rec.provenance()
+    assert [f["path"] for f in prov["data_files"]] == [
+        "assembled/11_mobility-metrics_county_longitudinal.csv",  # inside the data folder
+        "absence.csv",  # outside every known folder: its name
+        "local/jobs.csv",  # inside the project (the working folder)
+    ]
+    assert prov["parameters"]["data_dir"] == "data"
+    assert prov["parameters"]["local_files"] == [{"path": "absence.csv", "name": "Absence"}]
+    assert prov["parameters"]["plan_file"] == "plan.xlsx"
+    assert str(tmp_path) not in json.dumps(prov) + rec.provenance_html()
+
+
+def test_export_writes_the_page_files_under_the_page_name(tmp_path):
+    rec = PageRecorder("step2", {"jurisdiction": "17031"}, None)
+    rec.record("t", pd.DataFrame({"a": [1]}))
+    paths = rec.export(tmp_path / "outputs" / "step2", "17031-cook-county-il")
+    assert [p.name for p in paths] == [
+        "17031-cook-county-il.csv",
+        "17031-cook-county-il.provenance.json",
+    ]
+    assert paths[0].read_text() == "table,a\nt,1\n"
+    assert json.loads(paths[1].read_text())["step"] == "step2"
 
 
 def test_provenance_html_escapes_parameters():

@@ -196,3 +196,43 @@ def test_index_groups_by_state_and_level_with_relative_links(site):
 
 def test_index_of_an_empty_folder_says_so(tmp_path):
     assert "No pages have been published" in write_index(tmp_path).read_text()
+
+
+def test_summary_prints_every_problem_of_our_errors_whole(tmp_path):
+    from mobility_nb.errors import PlanError
+
+    problems = [
+        f"actions[0].indicators[{i}].source.metric: {'x' * 150} is not a known metric"
+        for i in range(8)
+    ]
+    m = Manifest(tmp_path)
+    m.add(
+        Outcome(
+            "step8",
+            "42001",
+            "Adams County",
+            "PA",
+            "county",
+            "failed",
+            ename="PlanError",
+            evalue=str(PlanError("plan.xlsx", problems)),
+        )
+    )
+    m.add(
+        Outcome(
+            "step2",
+            "42003",
+            "Allegheny County",
+            "PA",
+            "county",
+            "failed",
+            ename="KeyError",
+            evalue="y" * 400,
+        )
+    )
+    lines = m.summary().splitlines()
+    head = next(i for i, ln in enumerate(lines) if "Adams County" in ln)
+    assert lines[head].endswith("PlanError: The measurement plan plan.xlsx has 8 problems:")
+    assert [ln.strip() for ln in lines[head + 1 : head + 9]] == [f"- {p}" for p in problems]
+    bug = next(ln for ln in lines if "Allegheny" in ln)
+    assert bug.endswith("...") and len(bug) < 220  # a bug's message stays one short line

@@ -161,3 +161,44 @@ def test_missing_params_file_and_unknown_row_step_are_explained(tmp_path):
     path.write_text('- {jurisdiction: "42003", steps: step9}\n')
     with pytest.raises(BatchListError, match="row 1"):
         read_list(path)
+
+
+def test_every_bad_row_of_a_list_is_listed_at_once(tmp_path):
+    path = tmp_path / "jobs.yaml"
+    path.write_text(
+        '- {jurisdiction: "42001", level: town}\n'
+        "- peers: [42003]\n"
+        '- {jurisdiction: "42003"}\n'
+        "- [not, a, row]\n"
+    )
+    with pytest.raises(BatchListError) as err:
+        read_list(path)
+    lines = str(err.value).splitlines()
+    assert lines[0] == f"The list {path} has 3 problems:"
+    assert "row 1: level must be county or place" in lines[1]
+    assert "row 2 has no jurisdiction" in lines[2]
+    assert "row 4 is ['not', 'a', 'row']" in lines[3]
+
+
+def test_every_unknown_column_is_named_with_its_rows(tmp_path):
+    path = tmp_path / "jobs.csv"
+    path.write_text("jurisdiction,peer,lable\n42001,42003,a\n42003,,\n42005,42003,\n")
+    with pytest.raises(BatchListError) as err:
+        _plan(read_list(path))
+    message = str(err.value)
+    assert message.startswith("The list has 2 unknown settings:")
+    assert "  - Rows 1, 3 set 'peer', which no selected notebook (page.ipynb) takes" in message
+    assert "(did you mean 'peers'?)" in message
+    assert "  - Row 1 sets 'lable'" in message
+    assert message.rstrip().endswith("Fix the column or key name.")
+
+
+def test_a_list_row_with_a_params_file_names_its_plan_file(tmp_path):
+    from mobility_nb.run.planning import plan_by_file
+
+    params = tmp_path / "step8_x.yaml"
+    assert plan_by_file({"plan": {"title": "t"}, "current_year": 0}, params) == {
+        "current_year": 0,
+        "plan_file": str(params.resolve()),
+    }
+    assert plan_by_file({"plan_file": "a.xlsx", "plan": {"t": 1}}, params)["plan"] == {"t": 1}

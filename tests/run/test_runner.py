@@ -328,3 +328,14 @@ def test_missing_kernel_is_a_readable_error_and_writes_nothing(tmp_path):
     assert "the Jupyter kernel 'no-such-kernel' failed" in message
     assert "ipykernel install" in message and "\n" not in message
     assert not list(tmp_path.glob("*.html"))
+
+
+def test_our_error_with_a_list_is_reported_whole():
+    from mobility_nb.errors import PlanError
+
+    problems = [f"Plan!N{i} (Target value): {'w' * 120} is not a number" for i in range(2, 10)]
+    evalue = str(PlanError("plan.xlsx", problems))
+    failure = CellFailure(1, 2, "PlanError", evalue, "page = Step8Page.from_notebook(globals())")
+    message = failure_message(failure, "step8.ipynb", "Cook", Path("out/_failed/p.ipynb"))
+    assert message.startswith(evalue)  # nothing cut, every problem on its own line
+    assert message.splitlines()[-1] == "The failed notebook is saved at out/_failed/p.ipynb."

@@ -33,6 +33,7 @@ from mobility_nb.run.fingerprint import SIDE_SUFFIX, read_sidecar
 from mobility_nb.steps import STEP_TITLES
 
 INDEX_NAME = "index.html"
+GENERATOR = '<meta name="generator" content="mobility-nb">'  # how an index is known as ours
 LEVEL_TITLES = {"county": "Counties", "place": "Cities"}
 URBAN = "Urban Institute Mobility Metrics"
 ACS = "Census Bureau, American Community Survey"
@@ -239,6 +240,7 @@ def render_index(
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        GENERATOR,
         f"<title>{esc(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
@@ -342,21 +344,19 @@ def refresh_navigation(out_dir: Path, entries: list[Entry]) -> int:
     return changed
 
 
+def is_our_index(path: str | Path) -> bool:
+    """True when ``path`` is an index page this tool wrote (so rewriting it loses nothing)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    older = '<form id="filters" role="search"' in text and 'id="count"' in text
+    return GENERATOR in text or older
+
+
 def write_index(out_dir: str | Path, title: str = "Upward mobility findings pages") -> Path:
     """Build ``<out_dir>/index.html`` from the pages on disk (atomically)."""
     out = Path(out_dir)
     entries = collect_entries(out)
     refresh_navigation(out, entries)
     return write_atomic(out / INDEX_NAME, render_index(entries, title=title))
-
-
-def refresh_index_near(page: str | Path, step: str) -> Path | None:
-    """Rebuild the index of the folder a page was written into, when that folder has one."""
-    from mobility_nb.render.page_links import page_root
-
-    folder = Path(page).parent
-    root = page_root(folder, step)
-    for candidate in dict.fromkeys((root, folder)):
-        if (candidate / INDEX_NAME).is_file():
-            return write_index(candidate)
-    return None

@@ -104,14 +104,26 @@ class Manifest:
                 where = f", cell {o.cell_index}" if o.cell_index is not None else ""
                 row = f"row {o.row}: " if o.row is not None else ""
                 who = f"{o.name}, {o.state} ({o.jurisdiction})" if o.name else o.jurisdiction
-                reason = f"{o.ename}: {o.evalue}" if o.evalue else o.ename
-                reason = " ".join(reason.split())
-                if len(reason) > 160:
-                    reason = reason[:157] + "..."
-                lines.append(f"  - {row}{o.step} {who}{where}: {reason}")
+                lines.extend(_failure_lines(o, f"  - {row}{o.step} {who}{where}: "))
             if len(failures) > limit:
                 lines.append(f"  ... and {len(failures) - limit} more.")
         return "\n".join(lines)
+
+
+def _failure_lines(o: Outcome, lead: str) -> list[str]:
+    """A failure for the terminal: our own errors whole, every problem of a list on its own
+    line; anything else (a bug's message) on one line, shortened."""
+    from mobility_nb.run.publish import is_package_error
+
+    text = o.evalue or ""
+    if is_package_error(o.ename) and text.strip():
+        first, *rest = [ln for ln in text.strip().splitlines() if ln.strip()]
+        return [f"{lead}{o.ename}: {first.strip()}"] + [f"      {ln.strip()}" for ln in rest]
+    reason = f"{o.ename}: {text}" if text else o.ename
+    reason = " ".join(reason.split())
+    if len(reason) > 160:
+        reason = reason[:157] + "..."
+    return [f"{lead}{reason}"]
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:

@@ -19,8 +19,6 @@ column that no selected notebook declares aborts before anything runs.
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,8 +34,10 @@ from mobility_nb.errors import (
     ParamsError,
 )
 from mobility_nb.params import check_no_secrets, notebook_parameters, parse_yaml
+from mobility_nb.run.fingerprint import params_digest
 from mobility_nb.run.jobs import Job, Outcome
-from mobility_nb.run.planning import make_job
+from mobility_nb.run.paths import variant_stem
+from mobility_nb.run.planning import make_job, plan_by_file
 from mobility_nb.steps import STEPS, locate_notebook
 
 RESERVED = {"jurisdiction", "peers", "level", "params", "params_file", "steps"}
@@ -100,7 +100,7 @@ def _params_file(item: Mapping[str, Any], where: str, base: Path | None) -> dict
         path = base / path  # relative to the list file when not relative to the cwd
     if not path.is_file():
         raise BatchListError(f"{where}: params_file {str(name)!r} does not exist.")
-    return load_params_file(path)
+    return plan_by_file(load_params_file(path), path)
 
 
 def _row_from_mapping(
@@ -173,15 +173,31 @@ def _read_yaml(path: Path) -> list[Row]:
             '- jurisdiction: "42101"\n  peers: ["42003", "42091"]'
         )
     rows = []
+    problems: list[str] = []
     for number, item in enumerate(data, start=1):
         where = f"{path}, row {number}"
-        if isinstance(item, (str, int)):
-            rows.append(Row(jurisdiction=_text(item), number=number, params=dict(defaults)))
-        elif isinstance(item, Mapping):
-            rows.append(_row_from_mapping(item, number, where, defaults, path.parent))
-        else:
-            raise BatchListError(f"{where} is {item!r}; expected a jurisdiction or a mapping.")
+        try:
+            if isinstance(item, (str, int)):
+                rows.append(Row(jurisdiction=_text(item), number=number, params=dict(defaults)))
+            elif isinstance(item, Mapping):
+                rows.append(_row_from_mapping(item, number, where, defaults, path.parent))
+            else:
+                raise BatchListError(f"{where} is {item!r}; expected a jurisdiction or a mapping.")
+        except MobilityNBError as exc:
+            problems.append(str(exc))
+    _raise_all(problems, path)
     return rows
+
+
+def _raise_all(problems: list[str], path: Path) -> None:
+    """Every bad row of a list at once: one paragraph for one, one line each for more."""
+    if len(problems) == 1:
+        raise BatchListError(problems[0])
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise BatchListError(
+            f"The list {path} has {len(problems)} problems:\n{lines}\nFix these rows and run again."
+        )
 
 
 def _read_csv(path: Path) -> list[Row]:
@@ -196,6 +212,7 @@ def _read_csv(path: Path) -> list[Row]:
                     "e.g. jurisdiction,peers."
                 )
             rows = []
+            problems: list[str] = []
             for number, raw in enumerate(reader, start=1):
                 item = {
                     (k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None
@@ -204,9 +221,13 @@ def _read_csv(path: Path) -> list[Row]:
                     continue  # blank line
                 where = f"{path}, line {number + 1}"
                 item = {k: v for k, v in item.items() if v != ""}
-                rows.append(_row_from_mapping(item, number, where, {}))
+                try:
+                    rows.append(_row_from_mapping(item, number, where, {}))
+                except MobilityNBError as exc:
+                    problems.append(str(exc))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise BatchListError(f"Cannot read the list {path}: {exc}.") from None
+    _raise_all(problems, path)
     if not rows:
         raise BatchListError(f"The list {path} has a header but no rows.")
     return rows
@@ -261,6 +282,10 @@ def _row_steps(row: Row, steps: Sequence[str]) -> list[str]:
 
 
 def _check_columns(rows: Iterable[Row], notebooks: Mapping[str, Path]) -> None:
+    """Refuse settings no selected notebook takes: every such name, with the rows using it."""
+    unknown: dict[str, list[int]] = {}
+    valid: set[str] = set()
+    names: set[str] = set()
     for row in rows:
         mine = {s: nb for s, nb in notebooks.items() if row.steps is None or s in row.steps}
         if row.steps and not mine:
@@ -268,16 +293,45 @@ def _check_columns(rows: Iterable[Row], notebooks: Mapping[str, Path]) -> None:
         declared: set[str] = set()
         for nb in mine.values():
             declared |= set(notebook_parameters(nb))
-        notebooks_text = ", ".join(p.name for p in mine.values())
-        unknown = sorted(set(row.params) - declared)
-        if unknown:
-            valid = sorted(declared - {"artifacts_dir"})
-            raise BatchListError(
-                f"Row {row.number} sets {unknown[0]!r}, which no selected notebook "
-                f"({notebooks_text}) takes. Valid parameters: "
-                f"{', '.join(valid)}. Fix the column or key name."
-            )
+        names |= {p.name for p in mine.values()}
+        valid |= declared - {"artifacts_dir"}
+        for key in sorted(set(row.params) - declared):
+            unknown.setdefault(key, []).append(row.number)
         check_no_secrets(row.params)
+    if not unknown:
+        return
+    notebooks_text = ", ".join(sorted(names))
+    problems = [
+        f"{_rows_text(numbers)} {'sets' if len(numbers) == 1 else 'set'} {key!r}, which no "
+        f"selected notebook ({notebooks_text}) takes"
+        + (f" (did you mean {close[0]!r}?)" if (close := _close(key, valid)) else "")
+        for key, numbers in unknown.items()
+    ]
+    valid_text = f"Valid parameters: {', '.join(sorted(valid))}. Fix the column or key name."
+    if len(problems) == 1:
+        raise BatchListError(f"{problems[0]}. {valid_text}")
+    lines = "\n".join(f"  - {p}" for p in problems)
+    raise BatchListError(f"The list has {len(problems)} unknown settings:\n{lines}\n{valid_text}")
+
+
+def _close(name: str, valid: Iterable[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.5)
+
+
+def _rows_text(numbers: list[int]) -> str:
+    """'Row 3', 'Rows 1-4, 7'."""
+    spans: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        spans.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ("Row " if len(numbers) == 1 else "Rows ") + ", ".join(spans)
 
 
 def _failure(row: Row, step: str, exc: MobilityNBError) -> Outcome:
@@ -289,7 +343,7 @@ def _failure(row: Row, step: str, exc: MobilityNBError) -> Outcome:
         level=row.level or "",
         status="failed",
         ename=type(exc).__name__,
-        evalue=str(exc)[:600],
+        evalue=str(exc),
         message=f"Row {row.number} ({row.jurisdiction!r}): {exc}",
         row=row.number,
     )
@@ -344,13 +398,11 @@ def plan_jobs(
                 failures.append(_failure(row, step, exc))
                 continue
             # The same jurisdiction twice with different settings needs two file names.
-            digest = hashlib.sha256(
-                json.dumps(job.params, sort_keys=True, default=str).encode()
-            ).hexdigest()
+            digest = params_digest(job.params)
             variants = seen.setdefault((step, job.stem), set())
             if digest in variants:
                 continue  # an exact duplicate row
-            stem = f"{job.stem}-{digest[:8]}" if variants else job.stem
+            stem = variant_stem(job.stem, digest) if variants else job.stem
             variants.add(digest)
             jobs.append(
                 replace(job, stem=stem, fingerprint=fingerprint(step, books[step], job.params))

@@ -715,11 +715,23 @@ def _show_charts(page: PlanView, recorder: Any = None) -> None:
 
 def _record_sources(page: PlanView, recorder: Any) -> None:
     """Name every data file the page read (Mobility Metrics, subgroup, local files, plan)."""
-    years = sorted({int(y) for r in page.results for y in r.history["year"]})
-    span = formats.year_span(years[0], years[-1]) if years else ""
+    local: dict[str, set[int]] = {}  # the analyst's file -> the years read from it
+    other: set[int] = set()  # Mobility Metrics and ACS files
+    for r in page.results:
+        years = {int(y) for y in r.history["year"]}
+        source = r.indicator.source
+        if source.kind == "local" and source.file:
+            local.setdefault(str(Path(source.file).resolve()), set()).update(years)
+        else:
+            other |= years
+
+    def span(years: set[int]) -> str:
+        return formats.year_span(min(years), max(years)) if years else ""
+
     for path in page.result.files:
         if Path(path).is_file():
-            recorder.add_source(path, years=span)
+            key = str(Path(path).resolve())
+            recorder.add_source(path, years=span(local.get(key, other)))
     if page.plan.path and Path(page.plan.path).is_file():
         recorder.add_source(page.plan.path)
 
@@ -731,19 +743,29 @@ def export(page: PlanView, artifacts_dir: str | os.PathLike[str] = "") -> list[P
     return export_plan(page.result, artifacts_dir)
 
 
-def _show_export(paths: list[Path]) -> None:
-    """Say where the exported plan is (the runner publishes it beside the page)."""
+def _show_export(paths: list[Path], folder: Path | None = None) -> None:
+    """Say where the exported plan is: beside the published page, or in ``folder``."""
     if not paths:
         show_html(
             "<p>Published with <code>mobility-nb run</code>, the plan is exported beside "
             "this page as a CSV file and an Excel workbook.</p>"
         )
         return
+    if folder is None:
+        show_html(
+            "<p>The full plan, with collection method, reporting cadence and audience, "
+            "confidence bounds and notes, is published beside this page as a CSV file and an "
+            "Excel workbook (links at the top of the page), ready to paste into the Mobility "
+            "Action Plan. The workbook has the plan on its first sheet and notes on the "
+            "second.</p>"
+        )
+        return
+    names = " and ".join(f"<code>{html_text(p.name)}</code>" for p in paths)
     show_html(
-        "<p>The full plan, with collection method, reporting cadence and audience, confidence "
-        "bounds and notes, is published beside this page as a CSV file and an Excel workbook "
-        "(links at the top of the page), ready to paste into the Mobility Action Plan. The "
-        "workbook has the plan on its first sheet and notes on the second.</p>"
+        f"<p>The plan is exported as {names} (saved in "
+        f"<code>{html_text(str(folder.resolve()))}</code>), ready to paste into the "
+        "Mobility Action Plan. The Excel workbook has the full plan on its first sheet and "
+        "notes on the second.</p>"
     )
 
 
@@ -869,5 +891,28 @@ class Step8Page(StepPage):
         _show_gaps(self.view, self.recorder)
 
     def show_export(self) -> None:
-        """Write plan.csv / plan.xlsx for the runner to publish, and say where they are."""
-        _show_export(export(self.view, self.artifacts_dir))
+        """Write plan.csv / plan.xlsx for the runner to publish (or, run by hand, into
+        the export folder as ``<stem>.plan.*``), and say where they are."""
+        if not self.interactive:
+            _show_export(export(self.view, self.artifacts_dir))
+            return
+        folder = self.export_dir()
+        try:
+            self._plan_files = export_plan(self.view.result, folder, self.stem)
+        except OSError as exc:
+            show_html(
+                f"<p><strong>The plan was not exported:</strong> cannot write to "
+                f"<code>{html_text(str(folder))}</code> "
+                f"({html_text(exc.strerror or str(exc))}).</p>"
+            )
+            return
+        _show_export(self._plan_files, folder)
+
+    def exported(self) -> list[Path]:
+        return list(getattr(self, "_plan_files", []))
+
+    def run_command(self) -> str:
+        if self.view.plan.path:
+            where = self.place.geoid
+            return f"mobility-nb run step8 --jurisdiction {where} --plan {self.view.plan_name}"
+        return super().run_command()

@@ -27,6 +27,7 @@ from mobility_nb.render.notebook_html import external_references
 
 PHILADELPHIA = "4260000"
 SCRIPT = "<script>alert(1)</script>"
+LEAF = "script><img src=x onerror=alert(1)>"  # the data folder's own name, shown on the page
 PLACEHOLDER = "No description has been provided for this image"
 COUNTY = "11_mobility-metrics_county_longitudinal.csv"
 
@@ -80,7 +81,7 @@ def published(shared_mm_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("nb")
     odd = root / "<script>alert(1)<"
     odd.mkdir()
-    data_dir = odd / "script>"  # the path text reads .../<script>alert(1)</script>
+    data_dir = odd / LEAF  # the path text reads .../<script>alert(1)</script><img ...>
     data_dir.symlink_to(shared_mm_dir, target_is_directory=True)
     assert SCRIPT in str(data_dir)
     out = root / "out"
@@ -157,7 +158,7 @@ def test_every_image_has_real_alt_text(published):
 @pytest.mark.shared
 def test_script_in_a_parameter_is_escaped(published):
     page = published["html"]
-    assert SCRIPT not in page
+    assert SCRIPT not in page and "<img src=x" not in page
     # the data folder is a local path: a published page never shows it, escaped or not
     assert "alert(1)" not in page
 

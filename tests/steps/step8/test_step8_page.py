@@ -138,3 +138,36 @@ def test_literal_escapes_only_dollar_signs():
 
     assert literal("Spend $ on #1 priority $") == r"Spend \$ on #1 priority \$"
     assert literal(r"C:\data 50%") == r"C:\data 50%"
+
+
+def test_run_by_hand_the_page_exports_into_outputs_and_says_where(page, tmp_path, monkeypatch):
+    shown: list[str] = []
+    monkeypatch.setattr(step8, "show_html", shown.append)
+    monkeypatch.setattr("mobility_nb.render.tables.show_html", shown.append)
+    monkeypatch.setenv("MOBILITY_NB_OUTPUTS", str(tmp_path / "outputs"))
+    by_hand = step8.Step8Page("42001", view=page)
+    assert by_hand.interactive
+    by_hand.show_export()
+    by_hand.finish()
+    folder = tmp_path / "outputs" / "step8"
+    stem = "42001-alpha-county-pennsylvania"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"{stem}.csv",
+        f"{stem}.plan.csv",
+        f"{stem}.plan.xlsx",
+        f"{stem}.provenance.json",
+    ]
+    assert str(folder) in shown[0] and f"{stem}.plan.xlsx" in shown[0]
+    last = shown[-1]
+    assert f"Saved in <code>{folder}</code>" in last and f"{stem}.provenance.json" in last
+    assert "mobility-nb run step8 --jurisdiction 42001 --plan plan_valid.yaml" in last
+
+
+def test_a_local_file_lists_its_own_years(page, tmp_path):
+    from mobility_nb.render.recorder import PageRecorder
+
+    recorder = PageRecorder("step8", {}, tmp_path)
+    step8._record_sources(page, recorder)
+    years = {s.name: s.years for s in recorder.sources}
+    assert years["local_measures.csv"] == "2018-2023"  # not the metrics' 2014-2023
+    assert years["plan_valid.yaml"] == ""
