@@ -9,7 +9,8 @@ from typing import Any
 
 from mobility_nb.cli.app import COMMANDS
 from mobility_nb.data import layout
-from mobility_nb.data.releases import diff, status, update
+from mobility_nb.data.release_diff import diff
+from mobility_nb.data.releases import status, update
 
 
 def register(subparsers: Any) -> None:

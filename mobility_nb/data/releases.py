@@ -10,9 +10,8 @@ the pages they publish, and to see what a new release changed before they do.
   every file, and only then makes it current (one atomic rewrite of ``current.json``; see
   :mod:`mobility_nb.data.layout`). An interrupted or refused update leaves the previous
   release in use; files that arrived are kept, so running it again resumes.
-* :func:`diff` compares two releases (tags in the cache, or folders): metrics added,
-  renamed (the catalog's aliases) and dropped, years added and removed, and revised
-  values per metric, or for one place.
+* comparing two releases lives in :mod:`mobility_nb.data.release_diff` (it reads
+  releases through this module).
 
 Which files a release holds: the per-release manifest when there is one (a file given
 with ``manifest=``, else ``resources/releases/<tag>.json`` shipped with the package; same
@@ -36,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,9 +50,6 @@ from mobility_nb.data.download import REPOSITORY_PAGE, UpstreamFile, download_fi
 from mobility_nb.data.metrics import MAIN_FILES, SUBGROUP_FILES
 from mobility_nb.errors import DownloadError, NotPublishedError, ReleaseError
 from mobility_nb.render.recorder import file_sha256
-
-if TYPE_CHECKING:
-    from mobility_nb.data.release_diff import ReleaseDiff
 
 Echo = Callable[[str], None]
 
@@ -707,17 +703,3 @@ def plain(obj: Any) -> Any:
     if isinstance(obj, np.generic):
         return obj.item()
     return obj
-
-
-def diff(
-    old: str | os.PathLike[str],
-    new: str | os.PathLike[str],
-    jurisdiction: str | None = None,
-    *,
-    level: str | None = None,
-    data_dir: str | os.PathLike[str] | None = None,
-) -> ReleaseDiff:
-    """Compare two releases (see :func:`mobility_nb.data.release_diff.diff`)."""
-    from mobility_nb.data.release_diff import diff as compare
-
-    return compare(old, new, jurisdiction, level=level, data_dir=data_dir)

@@ -43,7 +43,7 @@ from mobility_nb.plan.units import Units, gap_units, units_for
 LEVEL_PLURAL = {"county": "counties", "place": "cities"}
 DISAGGREGATION_WORDS = {
     "race_ethnicity": "race/ethnicity",
-    "race_share": "neighbourhood race share",
+    "race_share": "neighborhood race share",
     "income": "income",
     "age": "age",
     "gender": "gender",
@@ -51,7 +51,7 @@ DISAGGREGATION_WORDS = {
     "disability": "disability",
     "industry": "industry",
     "mothers_education": "mother's education",
-    "geography": "neighbourhood/geography",
+    "geography": "neighborhood/geography",
 }
 
 

@@ -99,7 +99,7 @@ SOURCE_ALIASES = {
 BENCHMARK_WORDS = {"State median": "state_median", "National median": "national_median"}
 DISAGGREGATION_WORDS = {
     "Race/ethnicity": "race_ethnicity",
-    "Neighbourhood race share": "race_share",
+    "Neighborhood race share": "race_share",
     "Income": "income",
     "Age": "age",
     "Gender": "gender",
@@ -107,7 +107,7 @@ DISAGGREGATION_WORDS = {
     "Disability": "disability",
     "Industry": "industry",
     "Mother's education": "mothers_education",
-    "Neighbourhood/geography": "geography",
+    "Neighborhood/geography": "geography",
 }
 assert set(RULE_WORDS.values()) == set(RULES)
 assert set(FREQUENCY_WORDS.values()) == set(FREQUENCIES)

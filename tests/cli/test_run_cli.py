@@ -84,11 +84,13 @@ def test_help_reads_the_parameters_as_papermill_does(step):
         assert ours[name] == ast.literal_eval(default)
 
 
-def test_top_level_help_imports_no_command(capsys):
+def test_top_level_help_imports_no_command(capsys, monkeypatch):
     import sys
 
     for name in ("mobility_nb.cli.census", "mobility_nb.cli.batch"):
-        sys.modules.pop(name, None)
+        # restored afterwards: a fresh module object would escape the monkeypatches of
+        # later tests that patch the module the package attribute still points to
+        monkeypatch.delitem(sys.modules, name, raising=False)
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out

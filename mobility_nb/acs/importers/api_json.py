@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from mobility_nb.acs import sentinels
-from mobility_nb.acs.importers.base import ImportBatch, Values, geographies, resolve_year
+from mobility_nb.acs.importers.base import (
+    ImportBatch,
+    Values,
+    geographies,
+    no_moe,
+    resolve_year,
+)
 from mobility_nb.acs.replyshape import table_problem
 from mobility_nb.acs.variables import split_api_field, table_of
 from mobility_nb.errors import ACSImportError
@@ -92,8 +98,7 @@ def read(
         if "M" in cols:
             moe, mf = _clean(path, frame[cols["M"]], lines, cols["M"], "moe", code)
         else:
-            moe = np.full(len(frame), np.nan)
-            mf = np.full(len(frame), "moe_not_in_source", dtype=object)
+            moe, mf = no_moe(len(frame))
         values.append(Values(code, est, moe, ef, mf, geo, names, lines.tolist(), vintage))
     if not values:
         raise ACSImportError(

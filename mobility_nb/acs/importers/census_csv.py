@@ -23,6 +23,7 @@ from mobility_nb.acs.importers.base import (
     check_not_one_year,
     clean_cells,
     geographies,
+    no_moe,
     read_csv_text,
 )
 from mobility_nb.acs.importers.base import resolve_year as _resolve_year
@@ -88,8 +89,7 @@ def read(
             m_col = cols["M"][0]
             moe, mf = clean_cells(path, data[m_col].tolist(), lines, m_col, "moe", code)
         else:
-            moe = np.full(len(data), np.nan)
-            mf = np.full(len(data), "moe_not_in_source", dtype=object)
+            moe, mf = no_moe(len(data))
         values.append(
             Values(
                 code,

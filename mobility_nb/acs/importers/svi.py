@@ -21,6 +21,7 @@ from mobility_nb.acs.importers.base import (
     Values,
     clean_cells,
     geographies,
+    no_moe,
     read_csv_text,
     resolve_year,
 )
@@ -90,8 +91,7 @@ def read(
             moe_cells = _blank_missing(frame[moe_col])
             moe, mf = clean_cells(path, moe_cells.tolist(), lines, moe_col, "moe", name)
         else:
-            moe = np.full(len(frame), np.nan)
-            mf = np.full(len(frame), "moe_not_in_source", dtype=object)
+            moe, mf = no_moe(len(frame))
         values.append(
             Values(name, est, moe, ef, mf, geo, names, lines.tolist(), vintage, kind=KIND_PUBLISHED)
         )

@@ -27,6 +27,7 @@ from mobility_nb.acs.importers.base import (
     check_year,
     clean_cells,
     geographies,
+    no_moe,
     read_csv_text,
     year_from_name,
 )
@@ -121,7 +122,7 @@ def read_long(
         if "moe" in columns:
             moe, mf = clean_cells(path, part["moe"].tolist(), rows, "moe", "moe", code)
         else:
-            moe, mf = np.full(len(idx), np.nan), np.full(len(idx), "moe_not_in_source", object)
+            moe, mf = no_moe(len(idx))
         values.append(
             Values(
                 code,
@@ -161,10 +162,7 @@ def read_long(
                     summary_variable,
                 )
             else:
-                moe, mf = (
-                    np.full(len(frame), np.nan),
-                    np.full(len(frame), "moe_not_in_source", object),
-                )
+                moe, mf = no_moe(len(frame))
             values.append(
                 Values(summary_variable, est, moe, ef, mf, geo_all, names, lines.tolist(), years)
             )
@@ -245,7 +243,7 @@ def read_wide(
         if "M" in cols:
             moe, mf = clean_cells(path, frame[cols["M"]].tolist(), lines, cols["M"], "moe", code)
         else:
-            moe, mf = np.full(len(frame), np.nan), np.full(len(frame), "moe_not_in_source", object)
+            moe, mf = no_moe(len(frame))
         values.append(Values(code, est, moe, ef, mf, geo, names, lines.tolist(), years))
     if ignored:
         batch.note(
