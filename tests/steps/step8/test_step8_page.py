@@ -169,5 +169,5 @@ def test_a_local_file_lists_its_own_years(page, tmp_path):
     recorder = PageRecorder("step8", {}, tmp_path)
     step8._record_sources(page, recorder)
     years = {s.name: s.years for s in recorder.sources}
-    assert years["local_measures.csv"] == "2018-2023"  # not the metrics' 2014-2023
+    assert years["local_measures.csv"] == "2018\u20132023"  # not the metrics' 2014-2023
     assert years["plan_valid.yaml"] == ""
