@@ -29,6 +29,7 @@ UPSTREAM_URL_ENV = "MOBILITY_NB_UPSTREAM_URL"  # where Urban's files are downloa
 QUIET_ENV = "MOBILITY_NB_QUIET"  # no download progress bars
 US_ATLAS_URL_ENV = "MOBILITY_NB_US_ATLAS_URL"  # mirror of the us-atlas county boundaries
 NOTEBOOKS_ENV = "MOBILITY_NB_NOTEBOOKS"  # run step notebooks from another folder (tests)
+CHROMIUM_ENV = "MOBILITY_NB_CHROMIUM"  # the Chromium that prints PDFs and checks pages
 DEBUG_ENV = "MOBILITY_NB_DEBUG"  # 1: full tracebacks for the package's errors in notebooks
 OUTPUTS_ENV = "MOBILITY_NB_OUTPUTS"  # where notebooks run by hand export (default ./outputs)
 CENSUS_KEY_ENV = "CENSUS_API_KEY"  # the Census API key: from the environment only

@@ -79,7 +79,9 @@ def better_than(percentile: float, comparison: str) -> float:
 def percent_text(share: float) -> str:
     """A 'better than' share for display, capped so rank 1 of 104 is never '100%'."""
     if math.isnan(share):
-        return "NA"
+        from mobility_nb.render.formats import MISSING
+
+        return MISSING
     if share > 99:
         return "more than 99%"
     if share < 1:

@@ -110,6 +110,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="also build comparison reports of the selected places (see mobility-nb compare)",
     )
+    how.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every page to a tagged PDF beside it (needs Chromium and Playwright)",
+    )
     how.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_data_dir_option(p)
     add_allow_empty_option(p)
@@ -200,6 +205,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
         info={"data_dir": data_dir, "selection": _describe(args)},
     )
     print(report.manifest.summary(), flush=True)
+    if getattr(args, "pdf", False):
+        from mobility_nb.render.pdf import publish_pdfs
+
+        pages = [
+            (out / o.page, o.step)
+            for o in report.manifest.outcomes
+            if o.status in ("ok", "skipped") and o.page and (out / o.page).is_file()
+        ]
+        written = publish_pdfs(pages, only_stale=True)
+        print(f"PDF: {len(written)} page(s) printed beside their HTML.", flush=True)
     if args.compare:
         _compare(args, out, data_dir)
     if report.index:

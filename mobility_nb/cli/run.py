@@ -212,6 +212,11 @@ def _step_options(p: argparse.ArgumentParser, key: str) -> None:
         metavar="NAME",
         help="Jupyter kernel to run the notebook with (default: python3)",
     )
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the page to a tagged PDF beside it (needs Chromium and Playwright)",
+    )
     add_data_dir_option(p)
     add_allow_empty_option(p)
     add_debug_option(p)
@@ -334,6 +339,11 @@ def _build(
     print(f"Page:       {result.html} ({_human_bytes(result.page_bytes)}, {result.seconds:.1f} s)")
     print(f"Numbers:    {result.csv}")
     print(f"Provenance: {result.provenance}")
+    if getattr(args, "pdf", False):
+        from mobility_nb.render.pdf import publish_pdfs
+
+        for pdf in publish_pdfs([(result.html, args.step)]):
+            print(f"PDF:        {pdf}")
     for extra in sorted(out.glob(f"{job.stem}.plan.*")):
         print(f"Plan:       {extra}")
     if index_dir is not None:

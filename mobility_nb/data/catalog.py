@@ -159,30 +159,10 @@ class Metric:
         return self.directional and not self.crime
 
     def format(self, value: Any) -> str:
-        """Display text for one value, following Urban's page conventions.
+        """Display text for one value: :func:`mobility_nb.render.formats.metric_value`."""
+        from mobility_nb.render.formats import metric_value
 
-        Shares as percent with one decimal, dollars whole, rates one decimal, ratios two,
-        indexes none, counts whole; thousands separators throughout; missing -> "NA".
-        ``per`` rescales first (affordable units per 100 households). Parity metrics accept
-        Urban's ``"a:b"`` text and show both shares as percents.
-        """
-        if self.unit == "parity" and isinstance(value, str) and ":" in value:
-            return _format_parity(value)
-        number = _as_float(value)
-        if number is None:
-            return "NA"
-        if self.per:
-            number *= self.per
-        if self.unit == "share":
-            return f"{number * 100:.{self._decimals(1)}f}%"
-        if self.unit == "dollars":
-            sign = "-" if number < 0 else ""
-            return f"{sign}${abs(number):,.{self._decimals(0)}f}"
-        default = {"rate": 1, "ratio": 2, "parity": 2, "index": 0, "count": 0}[self.unit]
-        return f"{number:,.{self._decimals(default)}f}"
-
-    def _decimals(self, default: int) -> int:
-        return default if self.decimals is None else self.decimals
+        return metric_value(self, value)
 
 
 def _as_float(value: Any) -> float | None:
@@ -193,14 +173,6 @@ def _as_float(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(number) else number
-
-
-def _format_parity(text: str) -> str:
-    parts = [_as_float(p.strip().rstrip("%")) for p in text.split(":", 1)]
-    if any(p is None for p in parts):
-        return "NA"
-    scale = 1 if "%" in text else 100  # older files printed "20.8%:27.5%"
-    return " : ".join(f"{p * scale:.1f}%" for p in parts)  # type: ignore[operator]
 
 
 def _optional_int(value: Any) -> int | None:

@@ -195,7 +195,9 @@ class MetricsSource:
         )
 
     def describe(self, indicator: Indicator) -> str:
-        text = f"Urban Institute Mobility Metrics ({indicator.source.metric})"
+        from mobility_nb.render.formats import label
+
+        text = f"Urban Institute Mobility Metrics: {label(indicator.source.metric)}"
         if indicator.source.subgroup_type != "all":
             text += f", subgroup {indicator.source.subgroup}"
         return text

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mobility_nb.errors import TypedValueError  # noqa: F401 (defined there)
+from mobility_nb.render import formats
 
 Fmt = Callable[[float], str]
 
@@ -31,7 +32,10 @@ _DECIMALS = {
 
 @dataclass(frozen=True)
 class Units:
-    """How to show values, differences and per-year changes of one indicator."""
+    """How to show values, differences and per-year changes of one indicator.
+
+    The text comes from :mod:`mobility_nb.render.formats`, the one formatter of every page.
+    """
 
     unit: str  # catalog unit or plan unit ("" = plain number)
     per: int | None = None
@@ -43,42 +47,40 @@ class Units:
         return x * self.per if self.per else x
 
     def _dec(self) -> int:
-        return self.decimals if self.decimals is not None else _DECIMALS.get(self.unit, 2)
+        if self.decimals is not None:
+            return self.decimals
+        return _DECIMALS.get(self.unit, 2)
 
     def value(self, x: float | None) -> str:
-        if x is None or (isinstance(x, float) and math.isnan(x)):
-            return "NA"
+        if formats.is_missing(x):
+            return formats.MISSING
         if self.is_gap:
             return self.difference(x)
         if self.metric is not None:
-            return str(self.metric.format(x))
-        x = self._scale(float(x))
+            return formats.metric_value(self.metric, x)
+        x = self._scale(float(x))  # type: ignore[arg-type]
         if self.unit == "share":
-            return f"{x * 100:.{self._dec()}f}%"
+            return formats.percent(x, self._dec())
         if self.unit == "percent":
-            return f"{x:.{self._dec()}f}%"
+            return formats.percent_value(x, self._dec())
         if self.unit == "dollars":
-            return f"{'-' if x < 0 else ''}${abs(x):,.{self._dec()}f}"
-        return f"{x:,.{self._dec()}f}"
+            return formats.dollars(x, self._dec())
+        return formats.number(x, self._dec())
 
     def difference(
         self, x: float | None, signed: bool = False, extra: int = 0, short: bool = False
     ) -> str:
         """A difference between two values (a gap, a change); shares in percentage points."""
-        if x is None or (isinstance(x, float) and math.isnan(x)):
-            return "NA"
-        sign = "+" if signed else ""
-        x = self._scale(float(x))
+        if formats.is_missing(x):
+            return formats.MISSING
+        x = self._scale(float(x))  # type: ignore[arg-type]
         dec = self._dec() + extra
-        points = "pp" if short else "percentage points"
-        if self.unit == "share":
-            return f"{x * 100:{sign},.{dec}f} {points}"
-        if self.unit == "percent":
-            return f"{x:{sign},.{dec}f} {points}"
+        if self.unit in SHARE_KINDS:
+            scale = 100.0 if self.unit == "share" else 1.0
+            return formats.points(x, dec, signed=signed, short=short, scale=scale)
         if self.unit == "dollars":
-            lead = ("+" if x >= 0 else "-") if signed else ("-" if x < 0 else "")
-            return f"{lead}${abs(x):,.{dec}f}"
-        return f"{x:{sign},.{dec}f}"
+            return formats.dollars(x, dec, signed=signed)
+        return formats.number(x, dec, signed=signed)
 
     def tick(self, x: float) -> str:
         """Short axis label text."""

@@ -12,18 +12,32 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from nbformat import NotebookNode
 
+from mobility_nb.render.formats import long_date
+from mobility_nb.render.page_links import PageLinks, nav_html
+from mobility_nb.render.tables import WORKBOOK_ONLY_END, WORKBOOK_ONLY_START
+
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 TEMPLATES = RESOURCES / "templates"
 TEMPLATE_NAME = "mobility"
 
-# Cells with these tags are dropped entirely from the page.
-REMOVE_CELL_TAGS = {"injected-parameters", "remove-cell", "papermill-error-cell-tag"}
+# Cells with these tags are dropped entirely from the page. "workbook-only" marks the
+# notebooks' instructions for the analyst (how to run, what to edit): they stay in the
+# workbook and never reach a published page.
+WORKBOOK_ONLY_TAG = "workbook-only"
+REMOVE_CELL_TAGS = {
+    "injected-parameters",
+    "parameters",
+    "remove-cell",
+    "papermill-error-cell-tag",
+    WORKBOOK_ONLY_TAG,
+}
 REMOVE_INPUT_TAGS = {"remove-input", "hide-input"}
 REMOVE_OUTPUT_TAGS = {"remove-output"}
 
@@ -44,9 +58,27 @@ def _publish_preprocessor_class() -> type:
                 cell.metadata.pop("papermill", None)
                 if cell.cell_type == "code":
                     cell.outputs = [o for o in cell.outputs if _publishable(o)]
+                    for output in cell.outputs:
+                        _cut_workbook_only(output)
             return nb, resources
 
     return PublishPreprocessor
+
+
+_WORKBOOK_ONLY = re.compile(
+    re.escape(WORKBOOK_ONLY_START) + ".*?" + re.escape(WORKBOOK_ONLY_END), re.DOTALL
+)
+
+
+def _cut_workbook_only(output: NotebookNode) -> None:
+    """Drop the HTML marked :func:`~mobility_nb.render.tables.workbook_only` from an output."""
+    data = output.get("data") or {}
+    html = data.get("text/html")
+    if html is None:
+        return
+    text = "".join(html) if isinstance(html, list) else str(html)
+    if WORKBOOK_ONLY_START in text:
+        data["text/html"] = _WORKBOOK_ONLY.sub("", text)
 
 
 def _publishable(output: NotebookNode) -> bool:
@@ -61,7 +93,6 @@ def page_css() -> str:
     return (RESOURCES / "page.css").read_text(encoding="utf-8")
 
 
-_OUTPUT_DIV = re.compile(r'<div class="(jp-OutputArea-output\b[^"]*)"')
 _IMG_NO_ALT = re.compile(r"<img(?![^>]*\balt=)", re.IGNORECASE)
 
 
@@ -75,7 +106,9 @@ def _exporter_class() -> type:
         """HTMLExporter without its BeautifulSoup re-parse of the finished page.
 
         That pass only adds ``tabindex`` to outputs and placeholder alt text, yet it cost
-        ~90% of export time on chart-heavy pages; two regular expressions do the same.
+        ~90% of export time on chart-heavy pages. Our outputs never scroll (tables scroll in
+        their own labelled regions), so they need no tab stop; one regular expression adds
+        the placeholder alt text.
         """
 
         def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[override]
@@ -95,7 +128,6 @@ def _exporter_class() -> type:
                 ),
             )
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-            html = _OUTPUT_DIV.sub(r'<div class="\1" tabindex="0"', html)
             html = _IMG_NO_ALT.sub(
                 '<img alt="No description has been provided for this image"', html
             )
@@ -136,17 +168,41 @@ def get_exporter() -> Any:
     return _EXPORTER
 
 
-def notebook_to_html(nb: NotebookNode, title: str) -> str:
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal that cannot end the string or the style element."""
+    escaped = text.replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ")
+    return '"' + re.sub(r"[\r\n]+", " ", escaped) + '"'
+
+
+def print_header_css(title: str, when: date | None = None) -> str:
+    """The running header of printed pages: the page title left, the date right."""
+    day = long_date(when or datetime.now(timezone.utc).date())
+    return (
+        "@page{@top-left{content:" + css_string(title) + "}"
+        "@top-right{content:" + css_string(day) + "}}"
+    )
+
+
+def notebook_to_html(
+    nb: NotebookNode, title: str, links: PageLinks | None = None, when: date | None = None
+) -> str:
     """Render an executed notebook as an offline HTML page titled ``title``.
 
-    ``nb`` is not modified (nbconvert works on a deep copy).
+    ``links`` fills the navigation bar (index, the place's other steps, its files);
+    ``when`` is the date in the printed running header (today by default). ``nb`` is not
+    modified (nbconvert works on a deep copy).
     """
     from mobility_nb import __version__
 
     exporter = get_exporter()
     resources = {
         "metadata": {"name": title},
-        "mnb": {"title": title, "version": __version__, "css": page_css()},
+        "mnb": {
+            "title": title,
+            "version": __version__,
+            "css": page_css() + print_header_css(title, when),
+            "nav": nav_html(links or PageLinks()),
+        },
     }
     with _LOCK:  # the exporter re-registers filters per call: not thread-safe
         body, _ = exporter.from_notebook_node(nb, resources=resources)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import io
 import json
 import os
@@ -43,6 +42,10 @@ from mobility_nb.params import public_params
 from mobility_nb.render.cells import csv_cell
 
 NUMBERS_FILE = "numbers.csv"
+URBAN_DATA_URL = (
+    "https://upward-mobility.urban.org/measuring-upward-mobility-counties-and-cities-across-us"
+)
+GUIDE_URL = "https://upward-mobility.urban.org/boosting-upward-mobility-planning-guide-local-action"
 PROVENANCE_FILE = "provenance.json"
 
 # (real path, size, mtime_ns) -> sha256; a batch hashes the same 27 MB file for every page.
@@ -197,6 +200,7 @@ class PageRecorder:
         self.run_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         self._tables: list[tuple[str, pd.DataFrame]] = []
         self._sources: dict[str, Source] = {}
+        self._citations: dict[str, tuple[str, str]] = {}
 
     def record(self, name: str, df: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
         """Remember the numbers behind a table or chart; returns ``df`` unchanged."""
@@ -310,57 +314,103 @@ class PageRecorder:
             prov["title"] = self.title
         return prov
 
-    def provenance_html(self) -> str:
-        """The "About this page" block as escaped HTML."""
-        from mobility_nb.render.tables import html_table
+    def add_citation(self, key: str, text: str, url: str = "") -> None:
+        """A source the page's "Cite this page" block names (once per ``key``)."""
+        self._citations[key] = (text, url)
+
+    def citations(self) -> list[tuple[str, str]]:
+        """(text, url) of every source to cite: Urban's files (with their releases) first."""
+        out = []
+        urban = [s for s in self._sources.values() if is_urban_file(s.name)]
+        if urban:
+            releases = sorted({s.release for s in urban if s.release and s.release != "unknown"})
+            years = sorted({s.years for s in urban if s.years})
+            out.append(
+                (
+                    "Urban Institute. Boosting Upward Mobility: Metrics to Inform Local Action "
+                    "(Mobility Metrics for counties and cities"
+                    + (f"; files of {', '.join(releases)}" if releases else "")
+                    + (f"; data years {', '.join(years)}" if years else "")
+                    + "). Washington, DC: Urban Institute.",
+                    URBAN_DATA_URL,
+                )
+            )
+        return out + list(self._citations.values())
+
+    def provenance_html(self, settings: list[tuple[str, str]] | None = None) -> str:
+        """The "About this page" block: how to cite it, its settings, its data files.
+
+        ``settings`` are the (name, value) pairs a reader needs (the place, peers, data
+        releases); without them the public parameters are listed. Local paths never appear:
+        files are named by their file name only.
+        """
+        from mobility_nb import __version__
+        from mobility_nb.render import formats
+        from mobility_nb.render.tables import details, html_table
 
         prov = self.provenance()
-        esc = html.escape
-        years = ", ".join(prov["data_years"]) or "not stated"
-        intro = (
-            f"<p>This page was produced by mobility-nb {esc(prov['package_version'])} "
-            f"({esc(self.step)}) on {esc(prov['run_at'].replace('T', ' ').replace('+00:00', ''))}"
-            f" UTC. Data years: {esc(years)}. The numbers shown are also published as a CSV "
-            "file next to this page. Release names the Urban Institute release each "
-            "Mobility Metrics file came from (unknown: not downloaded by mobility-nb and not "
-            "a file it knows the checksum of). A file's SHA-256 checksum identifies the exact "
-            "version of the data used.</p>"
+        esc = formats.html_text
+        made = formats.long_date(prov["run_at"])
+        title = self.title or "This page"
+        cite = [
+            f"<p><strong>{esc(title)}</strong>. Made with mobility-nb {esc(__version__)} on "
+            f"{esc(made)}.</p>"
+        ]
+        for text, url in self.citations():
+            link = f' <a href="{formats.html_attr(url)}">{esc(url)}</a>' if url else ""
+            cite.append(f"<p>{esc(text)}{link}</p>")
+        cite.append(
+            f"<p>mobility-nb {esc(__version__)}, a workbook for Steps 2, 5 and 8 of the Urban "
+            "Institute's <em>Boosting Upward Mobility: A Planning Guide for Local Action</em> "
+            f'(<a href="{GUIDE_URL}">{GUIDE_URL}</a>).</p>'
         )
+        if settings is None:
+            settings = [(formats.label(k), _show_value(v)) for k, v in prov["parameters"].items()]
+        shown = [*settings, ("Made on", made), ("Made with", f"mobility-nb {__version__}")]
+        parts = [
+            '<section class="mnb-provenance" aria-labelledby="mnb-about">',
+            '<h2 id="mnb-about">About this page</h2>',
+            '<h3 id="mnb-cite">Cite this page</h3>',
+            '<div class="mnb-cite">' + "".join(cite) + "</div>",
+            html_table(
+                pd.DataFrame(shown, columns=["Setting", "Value"]),
+                caption="What this page was made for and from",
+            ),
+        ]
         files = pd.DataFrame(
             [
                 [
                     s["name"],
-                    s["release"] or "\u2013",
+                    s["release"] or formats.MISSING,
                     s["years"] or "",
                     _human_size(s["size"]),
-                    s["sha256"],
+                    s["sha256"][:12],
                 ]
                 for s in prov["data_files"]
             ],
-            columns=["File", "Release", "Data years", "Size", "SHA-256"],
+            columns=["File", "Release", "Data years", "Size", "SHA-256 (first 12)"],
         )
-        params = pd.DataFrame(
-            [[k, _show_value(v)] for k, v in prov["parameters"].items()],
-            columns=["Parameter", "Value"],
-        )
-        parts = [
-            '<section class="mnb-provenance" aria-labelledby="mnb-about">',
-            '<h2 id="mnb-about">About this page</h2>',
-            intro,
-        ]
         if len(files):
-            parts.append(html_table(files, caption="Data files used"))
+            parts.append(
+                details(
+                    f"The {len(files)} data file(s) used, with checksums",
+                    "<p>Release names the Urban Institute release each Mobility Metrics file "
+                    "came from (unknown: not downloaded by mobility-nb and not a file it knows "
+                    "the checksum of). The checksum identifies the exact version of a file; the "
+                    "provenance file published beside this page gives the full checksums.</p>"
+                    + html_table(files, caption="Data files used"),
+                )
+            )
         else:
             parts.append("<p>No data files were recorded for this page.</p>")
-        parts.append(html_table(params, caption="Settings (parameters) used"))
         parts.append("</section>")
         return "".join(parts)
 
-    def show_provenance(self) -> None:
+    def show_provenance(self, settings: list[tuple[str, str]] | None = None) -> None:
         """Display the "About this page" block in the notebook (and so on the page)."""
         from mobility_nb.render.tables import show_html
 
-        show_html(self.provenance_html())
+        show_html(self.provenance_html(settings))
 
     def _provenance_text(self) -> str:
         return json.dumps(self.provenance(), indent=2, default=str, ensure_ascii=False) + "\n"

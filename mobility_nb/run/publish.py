@@ -33,6 +33,7 @@ from mobility_nb.params import (
     secret_values,
 )
 from mobility_nb.render.notebook_html import external_references, notebook_to_html
+from mobility_nb.render.page_links import page_links
 from mobility_nb.render.recorder import NUMBERS_FILE, PROVENANCE_FILE
 from mobility_nb.run.fingerprint import SIDE_SUFFIX, sidecar_text
 from mobility_nb.run.jobs import shorten
@@ -106,7 +107,9 @@ def publish_page(
     prov["title"] = page_title
     if notebook:
         prov["notebook"] = notebook
-    page = notebook_to_html(nb, page_title)
+    extras = extra_artifacts(artifacts_dir)
+    links = page_links(out_dir, stem, str(prov.get("step", "")), extras)
+    page = notebook_to_html(nb, page_title, links=links)
     remote = external_references(page)
     if remote:
         raise NotebookRunError(
@@ -122,7 +125,6 @@ def publish_page(
                 "check what the notebook prints."
             )
     page_bytes = page.encode("utf-8")
-    extras = extra_artifacts(artifacts_dir)
     for name, data in extras.items():
         if any(secret.encode() in data for secret in secret_values()):
             raise NotebookRunError(

@@ -80,6 +80,11 @@ class StepPage:
     def record_sources(self) -> None:
         """Name every data file the page read (a hook; pages that load lazily override it)."""
 
+    def reader_settings(self) -> list[tuple[str, str]]:
+        """What a reader needs to know the page was made for (never paths or defaults)."""
+        code = "FIPS" if self.place.level == "county" else "Census place code"
+        return [("Place", f"{self.place.display_name} ({code} {self.place.geoid})")]
+
     @property
     def interactive(self) -> bool:
         """True when no runner collects the page's files (a notebook run by hand)."""
@@ -104,7 +109,7 @@ class StepPage:
         """The "About this page" block, then the page's CSV and provenance: to the runner,
         or (run by hand) into :meth:`export_dir`, saying where in the last cell."""
         self.record_sources()
-        self.recorder.show_provenance()
+        self.recorder.show_provenance(self.reader_settings())
         if self.interactive:
             self._export_by_hand()
         self.recorder.finish()

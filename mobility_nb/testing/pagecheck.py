@@ -23,34 +23,18 @@ process (the machine has two cores).
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mobility_nb.config import CHROMIUM_ENV
 from mobility_nb.errors import BrowserUnavailableError
+from mobility_nb.render.pdf import CHROMIUM_ARGS, CHROMIUM_CANDIDATES, find_chromium, pdf_bytes
 
 # The contract for page authors: the element holding the one-screen summary.
 SUMMARY_SELECTOR = "[data-mnb-summary]"
 # axe-core rule tags for WCAG 2.0 and 2.1, levels A and AA.
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
-CHROMIUM_ENV = "MOBILITY_NB_CHROMIUM"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-# Chromium flags this machine needs: root (no sandbox), no GPU, and no background connections
-# (the closed network refuses them, many at a time, and they are not the page's requests).
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-    "--disable-dev-shm-usage",  # small /dev/shm in containers crashes tabs
-)
 # Chrome's own default print margins (about 1 cm), so the page count is what a reader gets.
 PRINT_MARGIN = "0.4in"
 PRINT_DPI = 80  # PNG renderings of the printed pages: enough to read the text
@@ -180,17 +164,6 @@ class PageReport:
     @property
     def phone(self) -> ViewReport:
         return self.views[PHONE.name]
-
-
-def find_chromium() -> str | None:
-    """The Chromium to drive: $MOBILITY_NB_CHROMIUM, else Debian's; None when there is none."""
-    chosen = os.environ.get(CHROMIUM_ENV, "").strip()
-    if chosen:
-        return chosen if os.access(chosen, os.X_OK) else None
-    for candidate in CHROMIUM_CANDIDATES:
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def browser_unavailable_reason() -> str | None:
@@ -345,9 +318,7 @@ class PageChecker:
         return violations, results.get("testEngine", {}).get("version", "")
 
     def _print(self, page: Any, report: PageReport, shot_dir: Path | None, name: str) -> None:
-        page.emulate_media(media="print")
-        margin = {side: PRINT_MARGIN for side in ("top", "right", "bottom", "left")}
-        pdf = page.pdf(format="Letter", margin=margin, prefer_css_page_size=True)
+        pdf = pdf_bytes(page)  # exactly what `--pdf` writes
         page.emulate_media(media="screen")
         report.pdf_bytes = len(pdf)
         report.print_pages = pdf_page_count(pdf)

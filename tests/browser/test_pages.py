@@ -22,6 +22,7 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,28 +53,9 @@ WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 STEP2_MAX_SCREENS = 8  # at 1280×800, before anything is expanded (issue 12, item 2)
 STEP2_MAX_PRINT_PAGES = 12  # US Letter (issue 12, item 4)
 
-# What today's pages fail: check -> (reason, {(page, width), ...}); width "" = whole page.
-KNOWN_FAILING: dict[str, tuple[str, set[tuple[str, str]]]] = {
-    "axe": (
-        "issue 12: colour contrast of grey text on striped rows, scroll boxes not "
-        "reachable by keyboard",
-        {(p, w) for p in ("step2", "step5", "step8") for w in WIDTHS},
-    ),
-    "page_scroll": (
-        "issue 12: the index tables push the phone page sideways",
-        {("index", "phone")},
-    ),
-    "wide_elements": (
-        "issue 12: tables wider than the viewport outside a focusable, labelled scroll box",
-        {(p, "phone") for p in PAGES} | {(p, "desktop") for p in ("step2", "step5", "step8")},
-    ),
-    "summary": (
-        "issue 12: no [data-mnb-summary] element on the first screen yet",
-        {(p, w) for p in PAGES for w in WIDTHS},
-    ),
-    "step2_screens": ("issue 12: a Step 2 page is about 29 screens tall", {("step2", "desktop")}),
-    "step2_print": ("issue 12: a Step 2 page prints on 19-25 Letter pages", {("step2", "")}),
-}
+# What the pages still fail: check -> (reason, {(page, width), ...}); width "" = whole page.
+# Issue 12 emptied this list; keep it empty (a new failure is a regression to fix).
+KNOWN_FAILING: dict[str, tuple[str, set[tuple[str, str]]]] = {}
 
 
 def cases(check: str, widths: bool = True) -> list:
@@ -117,18 +99,19 @@ def _build_site(out: Path, mm_dir: Path, census_dir: Path, store: Path) -> None:
     assert not missing, f"batch wrote no {missing}: {done.stdout}"
 
 
-def _measure(folder: Path, mm_dir: Path, census_dir: Path) -> dict[str, PageReport]:
+def _measure(folder: Path, mm_dir: Path, census_dir: Path) -> dict[str, Any]:
     from mobility_nb.testing.pagecheck import PageChecker
 
     out = folder / "site"
     _build_site(out, mm_dir, census_dir, folder / "acs-store")
     with PageChecker() as checker:
-        return {page: checker.check(out / name) for page, name in PAGES.items()}
+        measured = {page: checker.check(out / name) for page, name in PAGES.items()}
+    return {"site": out, "reports": measured}
 
 
 @pytest.fixture(scope="session")
-def reports(tmp_path_factory, worker_id, shared_mm_dir) -> dict[str, PageReport]:
-    """Every page's measurements, built and measured once per test run."""
+def built(tmp_path_factory, worker_id, shared_mm_dir) -> dict[str, Any]:
+    """The site folder and every page's measurements, built and measured once per run."""
     _require_browser()
     from support.fakecensus import census_data_dir
 
@@ -145,6 +128,30 @@ def reports(tmp_path_factory, worker_id, shared_mm_dir) -> dict[str, PageReport]
         measured = _measure(shared / "browser", shared_mm_dir, census_dir)
         result.write_bytes(pickle.dumps(measured))
         return measured
+
+
+@pytest.fixture(scope="session")
+def reports(built) -> dict[str, PageReport]:
+    return built["reports"]
+
+
+@pytest.fixture(scope="session")
+def site(built) -> Path:
+    return built["site"]
+
+
+@pytest.fixture
+def browser_page():
+    """One headless Chromium tab (Debian's chromium), offline."""
+    from playwright.sync_api import sync_playwright
+
+    from mobility_nb.render.pdf import CHROMIUM_ARGS, find_chromium
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), args=list(CHROMIUM_ARGS))
+        context = browser.new_context(viewport={"width": 390, "height": 844}, offline=True)
+        yield context.new_page()
+        browser.close()
 
 
 def view(reports: dict[str, PageReport], page: str, width: str) -> ViewReport:
@@ -200,3 +207,74 @@ def test_step2_page_is_at_most_eight_screens(reports, page, width):
 def test_step2_page_prints_on_at_most_twelve_letter_pages(reports, page, width):
     assert reports[page].print_pages is not None
     assert reports[page].print_pages <= STEP2_MAX_PRINT_PAGES
+
+
+def test_index_search_understands_the_forms_people_type(site, browser_page):
+    """'Philadelphia city, PA', FIPS codes and partial names match; no match says so."""
+    page = browser_page
+    page.goto((site / "index.html").as_uri())
+    rows = page.locator("tr[data-name]:visible")
+    search = page.locator("#q")
+    assert page.locator("#filters").is_visible()  # shown once the script runs
+    for query, expected in (
+        ("Philadelphia city, PA", 1),
+        ("philadelphia county, pennsylvania", 1),
+        ("Philadelphia, PA", 2),
+        ("42101", 1),
+        ("4260", 1),
+        ("phila", 2),
+        ("", 2),
+    ):
+        search.fill(query)
+        assert rows.count() == expected, query
+        assert page.locator("#nomatch").is_hidden()
+    search.fill("Cook County, IL")
+    assert rows.count() == 0 and page.locator("#nomatch").is_visible()
+    page.locator("#nomatch button").click()
+    assert rows.count() == 2 and search.input_value() == ""
+
+
+def test_every_page_links_the_index_its_files_and_the_place_s_other_steps(site):
+    """Relative links that work offline: each one points at a file that exists."""
+    import re
+    from urllib.parse import unquote, urlparse
+
+    for key, name in PAGES.items():
+        if key == "index":
+            continue  # the index links every page instead (test_index_...)
+        page_file = site / name
+        text = page_file.read_text(encoding="utf-8")
+        nav = re.search(r'<nav class="mnb-nav".*?</nav>', text, re.S)
+        assert nav, name
+        hrefs = re.findall(r'href="([^"]+)"', nav.group(0))
+        for href in hrefs:
+            assert not urlparse(href).scheme, href  # relative
+            assert (page_file.parent / unquote(href)).resolve().is_file(), (name, href)
+        assert "../index.html" in hrefs and any(h.endswith(".csv") for h in hrefs)
+        assert "Cite this page" in text
+    step2 = (site / PAGES["step2"]).read_text(encoding="utf-8")
+    assert "../step8/4260000-philadelphia-city-pa.html" in step2  # the same place's Step 8
+
+
+def test_pdf_is_tagged_and_within_the_print_budget(site, tmp_path):
+    """--pdf prints through Chromium: text extractable, tagged, Step 2 in 12 Letter pages."""
+    import shutil
+
+    import pypdfium2
+
+    from mobility_nb.render.pdf import publish_pdfs
+
+    folder = tmp_path / "step2"
+    folder.mkdir()
+    for f in (site / "step2").iterdir():
+        shutil.copy(f, folder / f.name)
+    html = folder / Path(PAGES["step2"]).name
+    [pdf] = publish_pdfs([(html, "step2")])
+    data = pdf.read_bytes()
+    assert b"/StructTreeRoot" in data and b"/MarkInfo" in data  # a tagged PDF
+    document = pypdfium2.PdfDocument(data)
+    assert len(document) <= STEP2_MAX_PRINT_PAGES
+    first = document[0].get_textpage().get_text_range()
+    assert "Mobility Metrics: Philadelphia city, Pennsylvania" in first  # running header
+    assert "Summary" in first
+    assert "This page as PDF" in html.read_text(encoding="utf-8")  # the page links its PDF

@@ -96,7 +96,7 @@ def test_template_filled_in_excel_renders_the_step8_page(here, capsys):
     text = page.read_text(encoding="utf-8")
     assert "Cook County measurement plan" in text
     assert "Prime-age employment" in text and "Household income" in text
-    assert "80.0% (2030)" in text  # the 80% typed in Excel, in the page's units
+    assert "Set in the plan: 80.0% by 2030." in text  # the 80% typed in Excel, in page units
     prov = json.loads((here / "site" / "17031-cook-county-il.provenance.json").read_text())
     assert prov["parameters"]["plan_file"] == "cook plan.xlsx"  # by its name, no path
     assert str(here) not in json.dumps(prov)

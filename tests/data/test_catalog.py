@@ -25,6 +25,7 @@ from mobility_nb.data.catalog import (
     metrics_for,
 )
 from mobility_nb.errors import MobilityNBError
+from mobility_nb.render.formats import MISSING
 
 SHARED = shared_mm_path()
 ID_COLUMNS = {"year", "state", "county", "place", "state_name", "county_name", "place_name"}
@@ -213,8 +214,9 @@ def test_load_catalog_returns_a_copy():
         ("share_poverty_exposure", 0, "0.0%"),
         ("pctl_income_50", 45210.4, "$45,210"),
         ("pctl_income_80", 187654.5001, "$187,655"),
-        ("rate_injury_death", 1234.56, "1,234.6"),
-        ("rate_crime_violent", 716.26, "716.3"),
+        ("rate_injury_death", 1234.56, "1,235"),  # rates per 100,000 are whole
+        ("rate_crime_violent", 716.26, "716"),
+        ("pctl_income_20", -1200.4, "\u2212$1,200"),  # a true minus sign
         ("count_membership_associations_per_10k", 13.7, "13.7"),
         ("ratio_living_wage", 0.628396, "0.63"),
         ("rate_learning", 0.97977161, "0.98"),  # ELA growth keeps two decimals
@@ -224,10 +226,10 @@ def test_load_catalog_returns_a_copy():
         ("share_affordable_30_ami", 1.4059854452746983, "141"),  # per 100 households
         ("ratio_black_nh_house_value_households", "0.190:0.272", "19.0% : 27.2%"),
         ("ratio_black_nh_house_value_households", "20.8%:27.5%", "20.8% : 27.5%"),
-        ("share_employed", float("nan"), "NA"),
-        ("pctl_income_20", None, "NA"),
-        ("rate_learning", pd.NA, "NA"),
-        ("count_homeless", "NA", "NA"),
+        ("share_employed", float("nan"), MISSING),
+        ("pctl_income_20", None, MISSING),
+        ("rate_learning", pd.NA, MISSING),
+        ("count_homeless", "NA", MISSING),
     ],
 )
 def test_format(name: str, value: object, text: str):
@@ -240,7 +242,7 @@ def test_format_accepts_numpy_and_string_numbers():
     m = get_metric("share_hs_degree")
     assert m.format(np.float64(0.9)) == "90.0%"
     assert m.format("0.9") == "90.0%"
-    assert m.format(np.nan) == "NA"
+    assert m.format(np.nan) == MISSING
 
 
 def test_metric_is_frozen():

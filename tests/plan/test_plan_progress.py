@@ -303,7 +303,7 @@ def test_on_track_and_out_of_reach_are_explained_together(tmp_path):
     assert r.status == ON_TRACK and r.feasibility.out_of_reach
     assert r.progress.detail.endswith(
         "Both hold: at the trend before the baseline the target looked out of reach (needs "
-        "+1.0 a year; the 2014-2018 trend is -0.5 a year (the wrong way)), but since the "
+        "+1.0 a year; the 2014-2018 trend is \u22120.5 a year (the wrong way)), but since the "
         "baseline the value has moved faster than that trend and is ahead of the path."
     )
 

@@ -96,7 +96,7 @@ def test_template_layout(template):
         "Strong",
     )
     assert ref["3- and 4-year-olds in preschool"][1] == "45.0% (2023, Weak)"
-    assert ref["Deaths from injury per 100,000 people"][2] == "47.0"
+    assert ref["Deaths from injury per 100,000 people"][2] == "47"  # whole per 100,000
     settings = wb[SETTINGS_SHEET]
     assert (settings["A3"].value, settings["B3"].value) == ("Jurisdiction", "42001")
     assert settings["B3"].number_format == "@"

@@ -208,3 +208,21 @@ def test_write_atomic_replaces_whole_files_only(tmp_path, monkeypatch):
         write_atomic(target, b"second, half written")
     assert target.read_text() == "first"
     assert [p.name for p in target.parent.iterdir()] == ["page.html"]  # no temp left
+
+
+def test_workbook_only_notes_stay_in_the_workbook():
+    from mobility_nb.render.tables import workbook_only
+
+    fragment = (
+        "<p>Not in the local store for this release."
+        + workbook_only(" Fetch it with <code>mobility-nb census fetch --state 51</code>.")
+        + " Shown below: the tracts.</p>"
+    )
+    cell = new_code_cell("page.show_tracts()")
+    cell.outputs = [html_output(fragment)]
+    nb = new_notebook(cells=[cell])
+    page = notebook_to_html(nb, "t")
+    assert "Not in the local store for this release." in page
+    assert "Shown below: the tracts." in page
+    assert "census fetch" not in page
+    assert "census fetch" in nb.cells[0].outputs[0]["data"]["text/html"]  # workbook keeps it

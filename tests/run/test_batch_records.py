@@ -189,6 +189,9 @@ def test_index_groups_by_state_and_level_with_relative_links(site):
     assert 'id="q"' in page and '<select id="state">' in page and '<select id="level">' in page
     assert "Pages last generated 2026-11-21 11:00:00 UTC" in page
     assert "Data years: 2014–2023" in page
+    assert "Clear filters" in page and 'id="nomatch"' in page  # says when nothing matches
+    # works without JavaScript: every row is listed, the form appears only with the script
+    assert '<form id="filters" role="search" aria-label="Filter the list" hidden>' in page
 
 
 def test_index_of_an_empty_folder_says_so(tmp_path):

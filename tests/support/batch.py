@@ -68,6 +68,9 @@ _VOLATILE = [
     re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\+00:00| UTC|Z)?"),  # run times
     re.compile(r"/tmp/[^\s\"'<&]+"),  # temporary artifacts folders shown in provenance
     re.compile(r"[A-Za-z0-9_./-]*mnb-batch-[A-Za-z0-9_]+[^\s\"'<&]*"),
+    # the navigation names the page's own files and the folder's index, which depend on
+    # where the page was written, not on what it says
+    re.compile(r'<nav class="mnb-nav".*?</nav>', re.DOTALL),
 ]
 
 

@@ -29,12 +29,24 @@ import pandas as pd
 from mobility_nb.claims import ranking
 from mobility_nb.claims.uncertainty import HIGHER, LOWER, WITHIN
 from mobility_nb.data import catalog
+from mobility_nb.render import formats
 from mobility_nb.steps.step2 import gaps as gaps_module
 from mobility_nb.steps.step2.standing import flag_text
 
 STRENGTH_AT, CONCERN_AT = 75.0, 25.0
 TOP_N = 3
 MAX_NAMES = 6
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One strength, concern or gap in parts a summary can lay out (the sentence says it all)."""
+
+    kind: str  # "strength" | "concern" | "gap"
+    title: str  # the metric (and for a gap, the grouping)
+    fact: str  # the value and its comparison
+    sure: str  # how sure it is, in words
+    quality: str = ""  # Urban's flag, "" when there is none
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,10 @@ class Insights:
     set_aside: tuple[str, ...]  # would have been an insight but the data do not support it
     rule: str
     limits: tuple[str, ...] = field(default=())  # what these data cannot tell about the place
+    findings: tuple[Finding, ...] = field(default=())  # the same claims, in parts
+
+    def of_kind(self, kind: str) -> list[Finding]:
+        return [f for f in self.findings if f.kind == kind]
 
 
 def _level_word(level: str) -> str:
@@ -105,6 +121,34 @@ def _sentence(row: Mapping, level: str, kind: str) -> str:
     )
 
 
+def _sure_short(row: Mapping, m: catalog.Metric, state: str) -> str:
+    """How sure, in a few words, with the US and state medians."""
+    us = f"US median {m.format(row['national_median'])}"
+    side = row.get("vs_national", "")
+    if side in (HIGHER, LOWER):
+        sure = f"Its 95% interval is entirely {'above' if side == HIGHER else 'below'} the {us}."
+    elif m.bounds == "range":
+        sure = f"Not tested: Urban's bounds are a range ({us})."
+    else:
+        sure = f"No margin of error published ({us})."
+    if _value(row.get("state_median")):
+        sure += f" {state} median {m.format(row['state_median'])}."
+    return sure
+
+
+def _finding(row: Mapping, level: str, kind: str, state: str = "State") -> Finding:
+    m = catalog.get_metric(row["metric"])
+    rank = ranking.better_than_sentence(row["national_better"], int(row["national_n"]), level)
+    caveat = " Use with caution (Marginal data)." if row["quality"] == "Marginal" else ""
+    return Finding(
+        kind,
+        m.label,
+        f"{formats.metric_value_unit(m, row['value'])} in {int(row['year'])}, {rank}.",
+        f"{_sure_short(row, m, state)}{caveat}",
+        flag_text(row["quality"], missing=""),
+    )
+
+
 def _set_aside_reason(row: Mapping) -> str | None:
     """Why a would-be strength or concern is not used (None when it can be used)."""
     label, year = row["label"], int(row["year"])
@@ -150,6 +194,7 @@ def draft(
     level: str,
     trends: pd.DataFrame | None = None,
     place: str = "this place",
+    state: str = "State",
 ) -> Insights:
     """Rule-based first draft of the Step 2.3 insights and the limits of the data."""
     records = standing.to_dict("records")
@@ -181,17 +226,24 @@ def draft(
         "(population shares, neighbor diversity, wealth parity, counts, the 80th income "
         "percentile) or that should not be ranked (crime and arrest rates)."
     )
+    widest = _gap_rows(gaps, TOP_N)  # one pass over the gap table for both forms
+    findings = (
+        [_finding(r, level, "strength", state) for r in strong]
+        + [_finding(r, level, "concern", state) for r in weak_spots]
+        + gap_findings(widest)
+    )
     return Insights(
         tuple(_sentence(r, level, "Strength") for r in strong),
         tuple(_sentence(r, level, "Concern") for r in weak_spots),
-        tuple(gap_sentences(gaps)),
+        tuple(gap_sentences(widest)),
         tuple(set_aside),
         rule,
         tuple(limits(standing, trends, level, place)),
+        tuple(findings),
     )
 
 
-def gap_sentences(gaps: pd.DataFrame, top: int = TOP_N) -> list[str]:
+def _gap_rows(gaps: pd.DataFrame, top: int) -> list[dict]:
     """Tested gaps first, then untested ones that still meet every other rule."""
     if gaps.empty:
         return []
@@ -202,20 +254,48 @@ def gap_sentences(gaps: pd.DataFrame, top: int = TOP_N) -> list[str]:
     ]
     tested = [g for g in rows if g["evidence"] == gaps_module.TESTED]
     untested = [g for g in rows if g["evidence"] in (gaps_module.UNTESTED, gaps_module.RANGE_ONLY)]
+    return (tested + untested)[:top]
+
+
+def _gap_sure(g: Mapping) -> str:
+    if g["evidence"] == gaps_module.TESTED:
+        return f"The gap is larger than the margin of error (z = {abs(g['z']):.1f})."
+    if g["evidence"] == gaps_module.RANGE_ONLY:
+        return "Urban's bounds here are a range, not a margin of error, so it is not tested."
+    return "Urban publishes no margin of error for these groups, so the gap is not tested."
+
+
+def gap_findings(gaps: pd.DataFrame | list[dict], top: int = TOP_N) -> list[Finding]:
+    """The drafted gaps in parts: grouping, the two groups' values, how sure."""
     out = []
-    for g in (tested + untested)[:top]:
+    for g in gaps if isinstance(gaps, list) else _gap_rows(gaps, top):
+        m = catalog.get_metric(g["metric"])
+        by = gaps_module.SUBGROUP_LABELS.get(g["subgroup_type"], g["subgroup_type"])
+        overall = f"; overall {m.format(g['overall'])}" if _value(g.get("overall")) else ""
+        caveat = f" {g['caveat']}" if g.get("caveat") else ""
+        out.append(
+            Finding(
+                "gap",
+                f"{m.label}, by {by}",
+                f"{formats.metric_value_unit(m, g['best_value'])} for {g['best_group']} and "
+                f"{m.format(g['worst_value'])} for {g['worst_group']} in {g['year']}{overall}.",
+                _gap_sure(g) + caveat,
+            )
+        )
+    return out
+
+
+def gap_sentences(gaps: pd.DataFrame | list[dict], top: int = TOP_N) -> list[str]:
+    """Tested gaps first, then untested ones that still meet every other rule."""
+    out = []
+    for g in gaps if isinstance(gaps, list) else _gap_rows(gaps, top):
         m = catalog.get_metric(g["metric"])
         by = gaps_module.SUBGROUP_LABELS.get(g["subgroup_type"], g["subgroup_type"])
         source = f"{g['release']} file" if g.get("release") else "subgroup file"
         overall = (
             f"; overall in that file {m.format(g['overall'])}" if _value(g.get("overall")) else ""
         )
-        if g["evidence"] == gaps_module.TESTED:
-            sure = f"The gap is larger than the margin of error (z = {abs(g['z']):.1f})."
-        elif g["evidence"] == gaps_module.RANGE_ONLY:
-            sure = "Urban's bounds here are a range, not a margin of error, so it is not tested."
-        else:
-            sure = "Urban publishes no margin of error for these groups, so the gap is not tested."
+        sure = _gap_sure(g)
         caveat = f" {g['caveat']}" if g.get("caveat") else ""
         out.append(
             f"Gap by {by}: {m.label} ({g['year']}, {source}) was {m.format(g['best_value'])} "

@@ -6,7 +6,6 @@ section shows is also recorded for the page's CSV, so partners can check every n
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
@@ -18,8 +17,9 @@ from mobility_nb.claims import artifacts, ranking
 from mobility_nb.data import catalog, dollars
 from mobility_nb.data import metrics as metrics_data
 from mobility_nb.data.jurisdictions import jurisdiction_table, resolve
+from mobility_nb.render import formats
 from mobility_nb.render.figures import figure_html
-from mobility_nb.render.tables import html_table, show_html
+from mobility_nb.render.tables import Html, details, html_table, show_html
 from mobility_nb.steps.base import StepPage
 from mobility_nb.steps.step2 import charts, gaps, insights, peers, standing, trends
 
@@ -32,26 +32,69 @@ QUALITY_TEXT = {
 }
 
 
+KEY_TEXT = (
+    "Data quality is Urban's flag: Strong; Marginal (use with caution); Weak (Urban does not "
+    "recommend using it). " + formats.MISSING_KEY
+)
+
+
 def _esc(text: Any) -> str:
-    return html.escape(str(text))
+    return formats.html_text(text)
 
 
-def _pct(value: float) -> str:
-    return "NA" if pd.isna(value) else f"{value:.0f}%"
-
-
-def _ci(m: catalog.Metric, lower: float, upper: float) -> str:
+def _bounds_text(m: catalog.Metric, lower: float, upper: float) -> str:
+    """'13.2% to 15.1%', the word 'range' first for bounds that are not a margin of error."""
     if pd.isna(lower) or pd.isna(upper):
         return ""
-    return f"{m.format(lower)} to {m.format(upper)}"
+    text = formats.value_range(m.format(lower), m.format(upper))
+    return f"range {text}" if m.bounds == "range" else text
 
 
-def _chart(made: tuple[Any, str] | None, caption: str) -> str:
-    """A chart function's (figure, alt text) as page HTML; nothing when there is no chart."""
-    if made is None:
-        return ""
-    fig, alt = made
-    return figure_html(fig, alt, tight=False, caption=caption)
+def _label_cell(label: str, sub: str, note: str) -> Html:
+    """A first-column cell: the label, then smaller lines (year, notes) under it."""
+    out = formats.html_text(label)
+    if sub:
+        out += f"<span class='mnb-sub'>{formats.html_text(sub)}</span>"
+    if note:
+        out += f"<span class='mnb-sub'>{formats.html_text(note)}</span>"
+    return Html(out)
+
+
+_TREND_WORDS = {
+    trends.WITHIN_TEXT: "no: within the margin of error",
+    trends.UNTESTED: "not tested: no margin of error published",
+    trends.RANGE_TEXT: "not tested: the bounds are a range",
+    trends.WEAK_TEXT: "no verdict: a year is flagged Weak",
+    trends.BREAK_TEXT: "not compared: survey areas changed in 2022",
+    trends.NO_CHANGE: "no change",
+}
+
+
+def _trend_verdict(r: Mapping[str, Any]) -> str:
+    """One short cell: 'yes, improved (z = 3.1)', 'no: within the margin of error', ..."""
+    judgement = r["judgement"]
+    if judgement in (trends.REAL_UP, trends.REAL_DOWN):
+        word = r["verdict"] or ("increased" if judgement == trends.REAL_UP else "decreased")
+        z = f" (z = {formats.number(r['z'], 1)})" if pd.notna(r["z"]) else ""
+        return f"yes, {word}{z}"
+    return _TREND_WORDS.get(judgement, judgement)
+
+
+def _short_share(share: float) -> str:
+    """A 'better than' share for a table cell: 'over 99%', 'under 1%', '62%'."""
+    text = ranking.percent_text(share)
+    return text.replace("more than", "over").replace("fewer than", "under")
+
+
+def _column_names(places: Sequence[Any]) -> dict[str, str]:
+    """Column headings for places: 'Lake County, IL' when two names would read the same."""
+    plain = [p.name for p in places]
+    repeated = {n for n in plain if plain.count(n) > 1}
+    multi_state = len({p.state for p in places}) > 1
+    return {
+        p.geoid: (f"{p.name}, {p.state_abbr}" if (p.name in repeated or multi_state) else p.name)
+        for p in places
+    }
 
 
 def _years(frame: pd.DataFrame) -> str:
@@ -69,12 +112,16 @@ def _default_neighbours() -> Neighbours | None:
     return neighbours
 
 
-def _flagged(m: catalog.Metric, value: Any, quality: Any) -> str:
-    """A table cell: the value, marked when its flag is Marginal or Weak."""
-    text = m.format(value)
-    if text != "NA" and quality in ("Marginal", "Weak"):
-        return f"{text} ({quality})"
-    return text
+def _flagged(m: catalog.Metric, value: Any, quality: Any) -> Html:
+    """A table cell: the value, with a visible M or W (and its word for screen readers)."""
+    text = formats.html_text(m.format(value))
+    if text != formats.MISSING and quality in ("Marginal", "Weak"):
+        mark = quality[0]
+        text += (
+            f" <span class='mnb-tag'><span aria-hidden='true'>{mark}</span>"
+            f"<span class='mnb-sr'>{quality}</span></span>"
+        )
+    return Html(text)
 
 
 class Step2Page(StepPage):
@@ -188,7 +235,14 @@ class Step2Page(StepPage):
 
     @cached_property
     def insights(self) -> insights.Insights:
-        return insights.draft(self.standing, self.gaps, self.level, self.trends, self.place.name)
+        return insights.draft(
+            self.standing,
+            self.gaps,
+            self.level,
+            self.trends,
+            self.place.name,
+            self.place.state_abbr,
+        )
 
     @property
     def level_word(self) -> str:
@@ -196,71 +250,112 @@ class Step2Page(StepPage):
 
     # ---- sections -----------------------------------------------------------------------
     def show_header(self) -> None:
-        """Name, size, data vintage and how much of the framework has data here."""
+        """The page title and one line naming the place and the data."""
+        kind = "County" if self.level == "county" else "City"
+        code = "FIPS" if self.level == "county" else "Census place code"
+        parts = [f"{kind} in {self.place.state_name}"]
+        if self.place.population:
+            parts.append(f"{formats.count(self.place.population)} residents")
+        parts.append(f"{code} {self.place.geoid}")
+        parts.append("Urban Institute Mobility Metrics")
+        show_html(
+            f"<h1>Mobility Metrics: {_esc(self.place.display_name)}</h1>"
+            f"<p class='mnb-meta'>{' · '.join(_esc(p) for p in parts)}</p>"
+        )
+
+    def show_insights(self) -> None:
+        """The one-screen summary: coverage, strengths, concerns, widest gaps, how sure each is."""
+        ins = self.insights
         t = self.standing
         have = t[t["value"].notna()]
         counts = have["quality"].value_counts()
-        pop = f"{self.place.population:,.0f} residents" if self.place.population else ""
-        years = f"{int(have['year'].min())}–{int(have['year'].max())}" if len(have) else "none"
-        text = (
-            f"<h1>Mobility Metrics: {_esc(self.place.display_name)}</h1>"
-            f"<p class='mnb-lede'>{_esc(self.place.name)} is a "
-            f"{'county' if self.level == 'county' else 'city'} in {_esc(self.place.state_name)}"
-            f"{' with ' + pop if pop else ''} ({'FIPS' if self.level == 'county' else 'GEOID'} "
-            f"{_esc(self.place.geoid)}). Of the {len(t)} metrics Urban publishes for "
-            f"{self.level_word}, {len(have)} have a value here (latest years {years}): "
-            f"{counts.get('Strong', 0)} Strong, {counts.get('Marginal', 0)} Marginal, "
-            f"{counts.get('Weak', 0)} Weak.</p>"
+        years = formats.year_span(have["year"].min(), have["year"].max()) if len(have) else ""
+        flags = ", ".join(
+            f"{counts.get(q, 0)} {q}" for q in ("Strong", "Marginal", "Weak") if counts.get(q, 0)
         )
-        if len(have) < len(t) / 2:
-            text += (
-                "<div class='mnb-warning'><strong>Most metrics are missing for this "
-                f"jurisdiction</strong> ({len(t) - len(have)} of {len(t)}). The page shows "
-                "what exists; the section <em>What is missing</em> lists the rest. Small "
-                "places often lack survey-based metrics: consider local data sources.</div>"
-            )
-        show_html(text)
-
-    def show_insights(self) -> None:
-        """Drafted Step 2.3 insights: strengths, concerns, widest gaps, with the rules used."""
-        ins = self.insights
+        lede = (
+            f"{len(have)} of the {len(t)} metrics Urban publishes for {self.level_word} have a "
+            f"value for {_esc(self.place.name)}"
+            + (f" (latest years {years}; data quality: {flags})" if years else "")
+            + "."
+        )
         parts = [
-            "<div class='mnb-note'><p><strong>Draft for the analyst to edit.</strong> "
-            f"{_esc(ins.rule)}</p></div>"
+            '<section class="mnb-summary" data-mnb-summary aria-labelledby="mnb-summary-h">',
+            '<h2 id="mnb-summary-h">Summary</h2>',
+            f"<p class='mnb-lede'>{lede}</p>",
         ]
-        for title, lines, empty in (
+        if len(have) < len(t) / 2:
+            parts.append(
+                "<p class='mnb-warning'><strong>Most metrics are missing here</strong> "
+                f"({len(t) - len(have)} of {len(t)}); small places often lack survey-based "
+                "metrics. <em>What is missing</em> lists them; local data may fill the gaps.</p>"
+            )
+        cards = []
+        for kind, title, css, empty in (
             (
-                "Top strengths",
-                ins.strengths,
+                "strength",
+                "Strengths",
+                "good",
                 "No metric is in the top quarter nationally with usable data.",
             ),
             (
-                "Top concerns",
-                ins.concerns,
+                "concern",
+                "Concerns",
+                "bad",
                 "No metric is in the bottom quarter nationally with usable data.",
             ),
             (
+                "gap",
                 "Widest gaps between groups of residents",
-                ins.gaps,
-                "No subgroup gap meets the rules (or no subgroup data exist for this "
-                "jurisdiction).",
+                "",
+                "No gap between groups "
+                "of residents meets the rules, or no subgroup data are published here.",
             ),
         ):
-            parts.append(f"<h3>{_esc(title)}</h3>")
-            items = "".join(f"<li>{_esc(x)}</li>" for x in lines)
-            parts.append(f"<ul>{items}</ul>" if lines else f"<p>{_esc(empty)}</p>")
+            items = ins.of_kind(kind)
+            body = (
+                "<ul>"
+                + "".join(
+                    f"<li><strong>{formats.html_text(f.title)}</strong>"
+                    f"{formats.html_text(f.fact)}"
+                    f"<span class='mnb-sure'>{formats.html_text(f.sure)}"
+                    + (
+                        f" Data quality: {_esc(f.quality)}."
+                        if f.quality and f.quality != "Strong"
+                        else ""
+                    )
+                    + "</span></li>"
+                    for f in items
+                )
+                + "</ul>"
+                if items
+                else f"<p>{_esc(empty)}</p>"
+            )
+            cls = f"mnb-card {css}".strip()
+            cards.append(f"<div class='{cls}'><h3>{_esc(title)}</h3>{body}</div>")
+        parts.append("<div class='mnb-cards'>" + "".join(cards) + "</div>")
+        rules = [f"<p>{_esc(ins.rule)}</p>"]
         if ins.set_aside:
-            parts.append(
+            rules.append(
                 "<h3>Set aside: the data do not support a claim</h3><ul>"
-                + "".join(f"<li>{_esc(x)}</li>" for x in ins.set_aside)
+                + "".join(f"<li>{formats.html_text(x)}</li>" for x in ins.set_aside)
                 + "</ul>"
             )
         if ins.limits:
-            parts.append(
+            rules.append(
                 "<h3>What these data cannot tell you about this place</h3><ul>"
-                + "".join(f"<li>{_esc(x)}</li>" for x in ins.limits)
+                + "".join(f"<li>{formats.html_text(x)}</li>" for x in ins.limits)
                 + "</ul>"
             )
+        aside = f", {len(ins.set_aside)} set aside" if ins.set_aside else ""
+        parts.append(
+            details(
+                f"How these were chosen{aside}, and what the data cannot tell",
+                "".join(rules),
+                css_class="mnb-prose",
+            )
+        )
+        parts.append(f"<p class='mnb-key'>{_esc(KEY_TEXT)}</p></section>")
         show_html("".join(parts))
         self.recorder.record(
             "insights",
@@ -277,26 +372,29 @@ class Step2Page(StepPage):
         )
 
     def show_standing_chart(self) -> None:
-        made = charts.standing_chart(self.standing, self.place.name, self.level)
-        if made is None:
+        """One dot chart per pillar, side by side on a wide screen."""
+        made = charts.standing_charts(
+            self.standing, self.place.name, self.level, self.place.state_abbr
+        )
+        if not made:
             show_html("<p class='mnb-missing'>No metric can be ranked for this jurisdiction.</p>")
             return
+        figures = "".join(figure_html(fig, alt, tight=False) for fig, alt, _ in made)
         show_html(
-            _chart(
-                made,
-                f"Filled dots: share of US {self.level_word} that {self.place.name} does "
-                "better than (direction-aware); open dots: the same within "
-                f"{self.place.state_name} (only where the state has at least "
-                f"{ranking.MIN_STATE_PLACES} {self.level_word} with data). Metrics without a "
-                "better/worse direction, crime and arrest rates, and values tied at the lowest "
-                "or highest value are not shown.",
-            )
+            f"<div class='mnb-grid'>{figures}</div>"
+            "<p class='mnb-key'>Filled dots: the share of US "
+            f"{self.level_word} that {_esc(self.place.name)} does better than, taking into "
+            "account whether higher or lower is better; open dots: the same among "
+            f"{_esc(self.place.state_name)}'s {self.level_word} (where at least "
+            f"{ranking.MIN_STATE_PLACES} have data). Drawn: metrics with a better/worse "
+            "direction that are not crime data; the tables below list every metric.</p>"
         )
 
     def show_standing_tables(self) -> None:
-        """One table per pillar: value, bounds, flag, national/state rank and medians."""
+        """Per pillar, behind a summary line: value, bounds, flag, ranks and medians."""
         t = self.standing
         self.recorder.record("standing", t)
+        blocks = []
         for pillar in catalog.PILLARS:
             rows = t[t["pillar"] == pillar]
             if rows.empty:
@@ -304,42 +402,51 @@ class Step2Page(StepPage):
             display, classes = [], []
             for r in rows.to_dict("records"):
                 m = catalog.get_metric(r["metric"])
-                bounds = "range" if m.bounds == "range" else "95% bounds"
-                ci = _ci(m, r["lower"], r["upper"])
+                note = self._standing_note(m, r)
+                year = "" if pd.isna(r["year"]) else str(int(r["year"]))
                 display.append(
                     {
-                        "Metric": m.label,
-                        "Year": "" if pd.isna(r["year"]) else str(int(r["year"])),
-                        "Value (95% bounds or range)": self._value_text(m, r)
-                        + (f" ({bounds} {ci})" if ci else ""),
+                        "Metric": _label_cell(m.label, "", note),
+                        "Year": year,
+                        "Value": self._value_text(m, r),
+                        "95% bounds": _bounds_text(m, r["lower"], r["upper"]),
                         "Quality": standing.flag_text(r["quality"]),
                         f"Better than % of US {self.level_word}": self._rank_text(m, r),
                         f"… of {self.place.state_abbr}": self._state_text(r),
                         "US median": self._median_text(m, r, "national_median"),
                         f"{self.place.state_abbr} median": self._median_text(m, r, "state_median"),
-                        "Notes": self._standing_note(m, r),
                     }
                 )
                 classes.append(
                     "missing" if pd.isna(r["value"]) else "weak" if r["quality"] == "Weak" else ""
                 )
             frame = pd.DataFrame(display)
-            show_html(
-                f"<h3>{_esc(pillar)}</h3>"
-                + html_table(
-                    frame,
-                    caption=f"{pillar}: {self.place.name} against all US {self.level_word}",
-                    row_classes=classes,
-                    numeric=tuple(frame.columns[4:8]),
+            ranked = rows[rows["national_better"].notna()]
+            good = int((ranked["national_better"] >= 75).sum())
+            bad = int((ranked["national_better"] <= 25).sum())
+            summary = (
+                f"{_esc(pillar)} <span class='mnb-meta'>{len(rows)} metrics; "
+                f"{good} in the top quarter, {bad} in the bottom quarter nationally</span>"
+            )
+            blocks.append(
+                details(
+                    summary,
+                    html_table(
+                        frame,
+                        caption=f"{pillar}: {self.place.name} against all US {self.level_word}",
+                        row_classes=classes,
+                        numeric=tuple(frame.columns[2:4]) + tuple(frame.columns[5:9]),
+                    ),
                 )
             )
+        show_html("<h3>Detail by pillar</h3>" + "".join(blocks))
 
     def _rank_text(self, m: catalog.Metric, r: Mapping[str, Any]) -> str:
         """'62% of 3,108', a tie at an extreme, or why the metric is not ranked."""
         if pd.isna(r["value"]):
-            return "NA"
+            return formats.MISSING
         if standing.has_rank(r):
-            return f"{ranking.percent_text(r['national_better'])} of {int(r['national_n']):,}"
+            return f"{_short_share(r['national_better'])} of {int(r['national_n']):,}"
         if m.rankable and r.get("national_extreme"):
             return f"tied at the {r['national_extreme']} ({int(r['national_ties']):,})"
         return "not ranked"
@@ -348,8 +455,8 @@ class Step2Page(StepPage):
         if pd.isna(r["value"]) or not standing.has_rank(r):
             return ""
         if not ranking.state_rank_allowed(int(r["state_n"])):
-            return f"— (only {int(r['state_n'])} with data)"
-        return f"{ranking.percent_text(r['state_better'])} of {int(r['state_n']):,}"
+            return f"only {int(r['state_n'])} with data"
+        return f"{_short_share(r['state_better'])} of {int(r['state_n']):,}"
 
     @staticmethod
     def _median_text(m: catalog.Metric, r: Mapping[str, Any], key: str) -> str:
@@ -378,7 +485,7 @@ class Step2Page(StepPage):
                 f"population would show about {m.format(r['even_mix'])}"
             )
         if r.get("few_events"):
-            notes.append(f"rests on about {r['events']:.0f} {m.events_word}")
+            notes.append(f"rests on about {formats.count(r['events'])} {m.events_word}")
         if m.crime:
             notes.append("depends on which police agencies report (Weak: under 80% coverage)")
         if m.metric == "pctl_income_80" and self._income_ratio:
@@ -399,18 +506,18 @@ class Step2Page(StepPage):
         if not low["value"]:
             return ""
         return (
-            f"the 80th percentile is {high['value'] / low['value']:.1f} times the 20th "
-            f"({int(high['year'])}), Urban's measure of income inequality"
+            f"the 80th percentile is {formats.number(high['value'] / low['value'], 1)} times "
+            f"the 20th ({int(high['year'])}), Urban's measure of income inequality"
         )
 
     def _value_text(self, m: catalog.Metric, r: Mapping[str, Any]) -> str:
         """Parity metrics show Urban's 'wealth share : household share' text as published."""
         if pd.isna(r["value"]):
-            return "NA"
+            return formats.MISSING
         if m.unit == "parity":
             published = self._published.get(int(r["year"]), {})
             if m.metric in published:
-                return f"{m.format(published[m.metric])} (ratio {r['value']:.2f})"
+                return f"{m.format(published[m.metric])} (ratio {formats.ratio(r['value'])})"
         return m.format(r["value"])
 
     def show_peers(self) -> None:
@@ -420,19 +527,19 @@ class Step2Page(StepPage):
             parts.append(self._peer_block(ps, "peers", f"{self.place.name} and its peers"))
         near = self.neighbour_set
         if self.level == "county":
-            parts.append("<h3>Neighbouring counties</h3>")
+            parts.append("<h3>Neighboring counties</h3>")
             parts.append(f"<p>{_esc(near.rule)}</p>")
             if near.peers:
                 parts.append(
-                    self._peer_block(near, "neighbours", f"{self.place.name} and its neighbours")
+                    self._peer_block(near, "neighbours", f"{self.place.name} and its neighbors")
                 )
         show_html("".join(parts))
 
     def _peer_block(self, ps: peers.PeerSet, record: str, caption: str) -> str:
-        """Who the peers are (with each one's distance or reason) and the metric table."""
+        """Who the peers are (with each one's reason), then the metric table behind a summary."""
         who = pd.DataFrame(
             {
-                "Peer": [p.display_name for p in ps.peers],
+                "Place": [p.display_name for p in ps.peers],
                 "Code": [p.geoid for p in ps.peers],
                 "Why": list(ps.reasons),
             }
@@ -440,27 +547,29 @@ class Step2Page(StepPage):
         out = [html_table(who, caption="Places compared")]
         table = peers.peer_table(self.tidy, self.standing, self.place, ps)
         self.recorder.record(record, table)
-        names = {self.place.geoid: self.place.name, **{p.geoid: p.name for p in ps.peers}}
+        names = _column_names([self.place, *ps.peers])
         display = []
         for r in table.to_dict("records"):
             m = catalog.get_metric(r["metric"])
-            row = {"Metric": m.label, "Year": str(r["year"])}
+            row: dict[str, Any] = {"Metric": m.label, "Year": str(r["year"])}
             for g, nm in names.items():
                 row[nm] = _flagged(m, r[g], r.get(f"{g}_quality"))
             row["Peer median"] = m.format(r["peer_median"]) if m.rankable else ""
             row["Rank (1 = best)"] = (
-                "" if pd.isna(r["rank"]) else f"{int(r['rank'])} of {r['compared']}"
+                Html("<span class='mnb-sub'>not ranked</span>")
+                if pd.isna(r["rank"])
+                else f"{int(r['rank'])} of {r['compared']}"
             )
             display.append(row)
         frame = pd.DataFrame(display)
-        out.append(html_table(frame, caption=caption, numeric=tuple(frame.columns[2:])))
-        out.append(
-            "<p class='mnb-note'>Values flagged Marginal or Weak are marked; the others are "
-            "Strong or carry no flag. Ranks are given only for metrics with a better/worse "
-            "direction that are not crime data, and only when this place's own value is not "
-            "Weak, shared with other places or possibly unreported. All values of a row are "
-            "from the same year, so dollar values are comparable as they stand.</p>"
+        body = html_table(frame, caption=caption, numeric=tuple(frame.columns[2:])) + (
+            "<p class='mnb-key'>M: flagged Marginal (use with caution); W: flagged Weak (do not "
+            "act on it); unmarked values are Strong or carry no flag. Ranks only for metrics with "
+            "a better/worse direction that are not crime data, and only when this place's own "
+            "value is not Weak, shared with other places or possibly unreported. Every value of a "
+            "row is from the same year.</p>"
         )
+        out.append(details(f"Values of {_esc(caption)} on all {len(frame)} metrics", body))
         return "".join(out)
 
     def show_trends(self) -> None:
@@ -470,16 +579,15 @@ class Step2Page(StepPage):
             return
         self.recorder.record("trends", t)
         real = trends.series(self.tidy, self.place.geoid, real=True)
-        made = charts.trend_chart(real, t, self.place.name)
+        made = charts.trend_charts(real, t, self.place.name)
         money = t[t["metric"].map(lambda x: catalog.get_metric(x).dollars)]
         base = int(money["latest_year"].max()) if len(money) else None
+        figures = "".join(figure_html(fig, alt, tight=False) for fig, alt in made)
         parts = [
-            _chart(
-                made,
-                "The four metrics with the most years of data. Shaded bands are 95% "
-                "confidence bounds where Urban publishes them."
-                + (f" Dollars are {base} dollars (CPI-U)." if base else ""),
-            )
+            f"<div class='mnb-grid mnb-small'>{figures}</div>"
+            f"<p class='mnb-key'>The {len(made)} metrics with the most years of data"
+            + (f"; dollars are {base} dollars (CPI-U)" if base else "")
+            + ". Every metric with two or more years is in the table below.</p>"
         ]
         display, classes, untested = [], [], []
         for r in t.to_dict("records"):
@@ -487,39 +595,30 @@ class Step2Page(StepPage):
             first = f"{m.format(r['first_value'])} ({r['first_year']})"
             if m.dollars and r["first_year"] != r["latest_year"]:
                 first += f"; {m.format(r['first_value_real'])} in {r['latest_year']} dollars"
-            test = r["judgement"]
-            if test == trends.UNTESTED:
+            if r["judgement"] == trends.UNTESTED:
                 untested.append(m.label)
-                test = "—"
-            elif pd.notna(r["z"]):
-                test += f" (z = {r['z']:.1f})"
-            if r["break_note"]:
-                test += f"; {r['break_note']}"
+            quality = [
+                standing.flag_text(r["first_quality"]),
+                standing.flag_text(r["latest_quality"]),
+            ]
+            flags = (
+                "" if quality == ["Strong", "Strong"] else f"quality {quality[0]} → {quality[1]}"
+            )
             display.append(
                 {
-                    "Metric": m.label,
+                    "Metric": _label_cell(m.label, flags, r["break_note"] or ""),
                     "From": first,
                     "To": f"{m.format(r['latest_value'])} ({r['latest_year']})",
-                    "Change": self._change_text(m, r["change"]),
-                    "Quality (from → to)": f"{standing.flag_text(r['first_quality'])} → "
-                    f"{standing.flag_text(r['latest_quality'])}",
-                    "Larger than the margin of error?": test,
-                    "Verdict": r["verdict"] or "",
+                    "Change": formats.metric_change(m, r["change"]),
+                    "Larger than the margin of error?": _trend_verdict(r),
                 }
             )
             classes.append({"improved": "good", "worsened": "bad"}.get(r["verdict"], ""))
-        parts.append(
-            html_table(
-                pd.DataFrame(display),
-                caption=(f"First and latest year of each metric for {self.place.name}"),
-                row_classes=classes,
-            )
-        )
         notes = []
         if untested:
             notes.append(
-                f"Urban publishes no margin of error for {len(untested)} of these metrics "
-                "(marked —), so their changes are shown but not tested."
+                f"Urban publishes no margin of error for {len(untested)} of these metrics, so "
+                "their changes are shown but not tested."
             )
         if base:
             notes.append(dollars.describe(base) + " Changes in dollars are in those dollars.")
@@ -529,17 +628,25 @@ class Step2Page(StepPage):
             "are not independent; the test ignores that overlap. 'Improved' and 'worsened' "
             "are used only for metrics with a better/worse direction."
         )
+        improved = sum(r["verdict"] == "improved" for r in t.to_dict("records"))
+        worsened = sum(r["verdict"] == "worsened" for r in t.to_dict("records"))
         parts.append(
-            "<ul class='mnb-note'>" + "".join(f"<li>{_esc(n)}</li>" for n in notes) + "</ul>"
+            details(
+                f"First and latest year of all {len(t)} metrics "
+                f"<span class='mnb-meta'>{improved} improved, {worsened} worsened by more than "
+                "the margin of error</span>",
+                html_table(
+                    pd.DataFrame(display),
+                    caption=f"First and latest year of each metric for {self.place.name}",
+                    row_classes=classes,
+                    numeric=("Change",),
+                )
+                + "<ul class='mnb-note'>"
+                + "".join(f"<li>{formats.html_text(n)}</li>" for n in notes)
+                + "</ul>",
+            )
         )
         show_html("".join(parts))
-
-    @staticmethod
-    def _change_text(m: catalog.Metric, change: float) -> str:
-        if m.unit == "share":
-            return f"{change * 100:+.1f} points"
-        text = m.format(abs(change))
-        return ("+" if change >= 0 else "−") + text
 
     def show_gaps(self) -> None:
         g = self.gaps
@@ -553,13 +660,13 @@ class Step2Page(StepPage):
         self.recorder.record("gaps", g)
         residents = g[g["residents"]] if "residents" in g else g
         widest = residents.head(charts.MAX_GAP_PANELS)
-        details = {
+        details_by_row = {
             i: gaps.subgroup_detail(
                 self.subgroups, self.place.geoid, r["metric"], r["subgroup_type"], r["year"]
             )
             for i, r in zip(widest.index, widest.to_dict("records"), strict=True)
         }
-        if details:
+        if details_by_row:
             self.recorder.record(
                 "gap_groups",
                 pd.concat(
@@ -569,18 +676,23 @@ class Step2Page(StepPage):
                             subgroup_type=g.loc[i, "subgroup_type"],
                             year=g.loc[i, "year"],
                         )
-                        for i, d in details.items()
+                        for i, d in details_by_row.items()
                     ],
                     ignore_index=True,
                 ),
             )
-        parts = [
-            _chart(
-                charts.gap_chart(widest, details, self.place.name),
-                "The widest gaps between groups of residents, relative to the overall value "
-                "of the same file; the dashed line is that overall value.",
+        made = charts.gap_chart(widest, details_by_row, self.place.name)
+        parts = []
+        if made is not None:
+            parts.append(
+                figure_html(
+                    *made,
+                    tight=False,
+                    caption="Each gap is measured against the overall value of the same "
+                    "subgroup file (dashed line).",
+                )
             )
-        ]
+        tables = []
         for title, rows in (
             (f"Gaps between groups of residents in {self.place.name}, widest first", residents),
             (
@@ -591,7 +703,7 @@ class Step2Page(StepPage):
             if rows.empty:
                 continue
             display, classes = self._gap_rows(rows)
-            parts.append(html_table(pd.DataFrame(display), caption=title, row_classes=classes))
+            tables.append(html_table(pd.DataFrame(display), caption=title, row_classes=classes))
         caveats = {gaps.CAVEATS[t] for t in g["subgroup_type"] if t in gaps.CAVEATS}
         caveats |= {c for c in g.get("caveat", pd.Series(dtype=str)) if c}
         caveats.add(
@@ -600,10 +712,16 @@ class Step2Page(StepPage):
             "2025 values shown elsewhere on this page. A gap is larger than the margin of "
             "error when a z-test on the groups' 95% bounds gives |z| > 1.96."
         )
+        tested = int((residents["evidence"] == gaps.TESTED).sum()) if "evidence" in g else 0
         parts.append(
-            "<ul class='mnb-note'>"
-            + "".join(f"<li>{_esc(c)}</li>" for c in sorted(caveats))
-            + "</ul>"
+            details(
+                f"All {len(g)} gaps, with the groups' values "
+                f"<span class='mnb-meta'>{tested} larger than the margin of error</span>",
+                "".join(tables)
+                + "<ul class='mnb-note'>"
+                + "".join(f"<li>{formats.html_text(c)}</li>" for c in sorted(caveats))
+                + "</ul>",
+            )
         )
         show_html("".join(parts))
 
@@ -619,7 +737,7 @@ class Step2Page(StepPage):
             if r["relative_to"] != "overall":
                 notes.append("no published total: sized against the groups' average")
             if pd.notna(r.get("events")) and r["evidence"] == gaps.FEW:
-                notes.append(f"about {r['events']:.0f} {m.events_word}")
+                notes.append(f"about {formats.count(r['events'])} {m.events_word}")
             if m.directional:
                 first = f"{r['best_group']}: {m.format(r['best_value'])}"
                 second = f"{r['worst_group']}: {m.format(r['worst_value'])}"
@@ -628,18 +746,17 @@ class Step2Page(StepPage):
                 first = f"{r['highest_group']}: {m.format(high)}"
                 second = f"{r['lowest_group']}: {m.format(low)}"
                 notes.append("no better/worse direction: higher and lower group shown")
+            by = gaps.SUBGROUP_LABELS.get(r["subgroup_type"], r["subgroup_type"])
+            where = f"by {by}, {r['year']} ({r.get('release') or 'subgroup file'})"
             display.append(
                 {
-                    "Metric": m.label,
-                    "Groups": gaps.SUBGROUP_LABELS.get(r["subgroup_type"], r["subgroup_type"]),
-                    "Year (file)": f"{r['year']} ({r.get('release') or 'subgroup file'})",
+                    "Metric": _label_cell(m.label, where, "; ".join(notes)),
                     "Better off (or higher)": first,
                     "Worse off (or lower)": second,
-                    "Gap": self._change_text(m, r["gap"]).lstrip("+"),
-                    "Gap as % of overall": _pct(r["relative_gap"] * 100),
+                    "Gap": formats.metric_gap(m, r["gap"]),
+                    "Gap as % of overall": formats.percent_value(r["relative_gap"] * 100, 0),
                     "Larger than the margin of error?": r["evidence"]
-                    + (f" (z = {abs(r['z']):.1f})" if pd.notna(r["z"]) else ""),
-                    "Notes": "; ".join(notes),
+                    + (f" (z = {formats.number(abs(r['z']), 1)})" if pd.notna(r["z"]) else ""),
                 }
             )
             classes.append("" if r["reliable"] else "weak")
@@ -655,22 +772,25 @@ class Step2Page(StepPage):
         self.recorder.record("missing", miss)
         frame = pd.DataFrame(
             {
-                "Pillar": miss["pillar"],
                 "Metric": miss["label"],
-                "Flag": miss["quality"].fillna("NA"),
+                "Pillar": miss["pillar"],
+                "Flag": miss["quality"].map(standing.flag_text),
             }
         )
         show_html(
             f"<p>{len(miss)} metric(s) have no value for {_esc(self.place.display_name)}: "
             "Urban suppressed them (too few cases, poor coverage) or could not compute them. "
             "Local administrative or survey data may fill these gaps (Step 5).</p>"
-            + html_table(
-                frame, caption="Metrics with no value", row_classes=["missing"] * len(miss)
+            + details(
+                f"The {len(miss)} metrics with no value",
+                html_table(
+                    frame, caption="Metrics with no value", row_classes=["missing"] * len(miss)
+                ),
             )
         )
 
     def show_methods(self) -> None:
-        """Quality flags, bounds, ranking and peer rules, in plain words."""
+        """Quality flags, bounds, ranking and peer rules, in plain words; metric definitions."""
         flags = "".join(
             f"<li><strong>{k}</strong>: {_esc(v)}</li>" for k, v in QUALITY_TEXT.items()
         )
@@ -681,10 +801,8 @@ class Step2Page(StepPage):
             else f"every one of Urban's {ranking.CITY_UNIVERSE} large cities (75,000 people or "
             "more)"
         )
-        show_html(
-            "<h3>Data quality flags</h3><ul>"
-            + flags
-            + "<li><strong>NA</strong>: the value could not be calculated or was suppressed.</li>"
+        rules = (
+            "<h3>Data quality flags</h3><ul>" + flags + f"<li>{_esc(formats.MISSING_KEY)}</li>"
             "</ul><h3>Confidence bounds and tests</h3><p>Where Urban publishes them, bounds are "
             "95% confidence intervals. For homelessness counts and reading growth they are a "
             "range from other assumptions, not a margin of error, and are never tested. A "
@@ -715,35 +833,49 @@ class Step2Page(StepPage):
             "reported as change.</p>"
             "<h3>Dollars</h3><p>Dollar values compared across years are shown in the latest "
             f"year's dollars, converted with the {_esc(dollars.INDEX_NAME)}.</p>"
-            "<h3>Metric definitions</h3>" + self._definitions_html()
+        )
+        show_html(
+            details(
+                "How to read this page: flags, bounds, tests, ranks and medians",
+                rules,
+                css_class="mnb-prose",
+            )
+            + details(
+                f"What each of the {len(self.standing)} metrics measures",
+                self._definitions_html(),
+            )
         )
 
     def _definitions_html(self) -> str:
-        have = self.standing
-        rows = []
-        for r in have.to_dict("records"):
+        """Every metric's definition as a list (two columns on paper), not a wide table."""
+        items = []
+        for r in self.standing.to_dict("records"):
             m = catalog.get_metric(r["metric"])
-            rows.append(
-                {
-                    "Metric": m.label,
-                    "What it measures": m.description,
-                    "Compared how": {
-                        "higher_better": "higher is better",
-                        "lower_better": "lower is better",
-                        "parity": "shares are equal (1.00)",
-                        "context": "described, not ranked",
-                        "count": "a count: not ranked",
-                        "spread": "read with the other percentiles",
-                    }.get(m.comparison, "—")
-                    + (" (not ranked: crime data)" if m.crime else ""),
-                    "Why (Urban's documentation)": f"{m.comparison_why} ({m.comparison_source})",
-                    "Caveat": m.caveat,
-                }
+            compared = {
+                "higher_better": "Higher is better.",
+                "lower_better": "Lower is better.",
+                "parity": "Best when the shares are equal (1.00).",
+                "context": "Described, not ranked.",
+                "count": "A count: not ranked.",
+                "spread": "Read with the other income percentiles.",
+            }.get(m.comparison, "")
+            if m.crime:
+                compared += " Not ranked: crime data."
+            items.append(
+                f"<div><dt>{formats.html_text(m.label)}</dt><dd>{formats.html_text(m.description)}"
+                f" <span class='mnb-sub'>{formats.html_text(compared)} "
+                f"{formats.html_text(m.caveat)}</span></dd></div>"
             )
-        return html_table(pd.DataFrame(rows), caption="What each metric measures")
+        return "<dl class='mnb-defs'>" + "".join(items) + "</dl>"
 
     def record_sources(self) -> None:
         _ = self.tidy  # make sure the main data file is named even on a sparse page
+
+    def reader_settings(self) -> list[tuple[str, str]]:
+        ps = self.peer_set
+        who = "; ".join(p.short_name for p in ps.peers) or "none"
+        how = "chosen by the analyst" if not ps.automatic else "chosen automatically"
+        return [*super().reader_settings(), ("Peers", f"{who} ({how})")]
 
 
 def headline(

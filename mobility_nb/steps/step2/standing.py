@@ -26,6 +26,7 @@ from mobility_nb.claims import artifacts, ranking
 from mobility_nb.claims.uncertainty import Estimate, versus_benchmark
 from mobility_nb.data import catalog
 from mobility_nb.data.metrics import derived, rows_for
+from mobility_nb.render.formats import MISSING
 
 INPUT_COLUMNS = ["metric", "year", "value", "lower", "upper", "quality"]
 
@@ -66,7 +67,7 @@ def _left_out(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def flag_text(quality: object, missing: str = "NA") -> str:
+def flag_text(quality: object, missing: str = MISSING) -> str:
     """A quality flag for display; missing flags (None or NaN) become ``missing``."""
     return quality if isinstance(quality, str) and quality else missing
 

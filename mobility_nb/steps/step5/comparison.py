@@ -15,17 +15,18 @@ import pandas as pd
 from mobility_nb.acs import context as ctx
 from mobility_nb.claims import ranking
 from mobility_nb.claims.uncertainty import HIGHER, LOWER, WITHIN
-from mobility_nb.steps.step5.formatting import fmt_moe, fmt_value
+from mobility_nb.render.formats import MISSING, acs_estimate, acs_moe, html_text
+from mobility_nb.render.tables import Html
 
 SHORT_VERDICT = {HIGHER: "above", LOWER: "below", WITHIN: "within MOE"}
 
 
 def value_text(c: ctx.IndicatorContext) -> str:
     """'$75,394 \u00b1$2,534 (High)'."""
-    moe = fmt_moe(c.moe, c.unit)
-    moe_part = f" {moe}" if moe != "unknown" else " (no MOE)"
+    moe = acs_moe(c.moe, c.unit)
+    moe_part = f" {moe}" if moe != MISSING else " (no MOE)"
     rel = f" ({c.reliability})" if c.reliability != "Unknown" else ""
-    return fmt_value(c.estimate, c.unit) + moe_part + rel
+    return acs_estimate(c.estimate, c.unit) + moe_part + rel
 
 
 def _standing(c: ctx.IndicatorContext, comp: ctx.SetComparison) -> str:
@@ -39,8 +40,8 @@ def _standing(c: ctx.IndicatorContext, comp: ctx.SetComparison) -> str:
 
 def _median(c: ctx.IndicatorContext, comp: ctx.SetComparison) -> str:
     if comp.n < ctx.MIN_PLACES:
-        return f"- ({comp.n} with data)"
-    return fmt_value(comp.median, c.unit)
+        return f"{MISSING} ({comp.n} with data)"
+    return acs_estimate(comp.median, c.unit)
 
 
 def _verdicts(c: ctx.IndicatorContext, state_abbr: str) -> str:
@@ -59,6 +60,16 @@ def _computed_from(c: ctx.IndicatorContext) -> str:
     return f"this county: {c.variables}; all counties: {others}"
 
 
+def computed_from(contexts: Sequence[ctx.IndicatorContext]) -> pd.DataFrame:
+    """What each compared value was computed from (the county's and the other counties')."""
+    return pd.DataFrame(
+        {
+            "Indicator": [c.label for c in contexts],
+            "Computed from": [_computed_from(c) for c in contexts],
+        }
+    )
+
+
 def context_display(
     contexts: Sequence[ctx.IndicatorContext], state_name: str, state_abbr: str
 ) -> pd.DataFrame:
@@ -67,15 +78,15 @@ def context_display(
     for c in contexts:
         rows.append(
             {
-                "Indicator": c.label,
-                "ACS vintage": c.vintage,
+                "Indicator": Html(
+                    f"{html_text(c.label)}<span class='mnb-sub'>{html_text(c.vintage)}</span>"
+                ),
                 "This county": value_text(c),
                 f"{state_name} median": _median(c, c.state),
                 f"Ranks in {state_name}": _standing(c, c.state),
                 "US median": _median(c, c.nation),
                 "Ranks in the US": _standing(c, c.nation),
                 "Against the medians (90%)": _verdicts(c, state_abbr),
-                "Computed from": _computed_from(c),
             }
         )
     return pd.DataFrame(rows)
@@ -83,8 +94,8 @@ def context_display(
 
 def sentence(c: ctx.IndicatorContext, place_name: str, state_name: str) -> str:
     """What one comparison allows a reader to say, with its vintage and comparison sets."""
-    moe = fmt_moe(c.moe, c.unit)
-    value = fmt_value(c.estimate, c.unit) + (f" ({moe})" if moe != "unknown" else " (no MOE)")
+    moe = acs_moe(c.moe, c.unit)
+    value = acs_estimate(c.estimate, c.unit) + (f" ({moe})" if moe != MISSING else " (no MOE)")
     rel = f", reliability {c.reliability}" if c.reliability != "Unknown" else ""
     parts = [f"{c.label}, {c.vintage}: {place_name} {value}{rel}."]
     for comp, where in ((c.state, f"the counties of {state_name}"), (c.nation, "all US counties")):
@@ -94,7 +105,7 @@ def sentence(c: ctx.IndicatorContext, place_name: str, state_name: str) -> str:
                 "there is no comparison."
             )
             continue
-        where_median = f"{where} ({fmt_value(comp.median, c.unit)})"
+        where_median = f"{where} ({acs_estimate(comp.median, c.unit)})"
         if not comp.ranked and not math.isfinite(c.moe):
             parts.append(
                 f"Beside the median of {where_median} it is neither tested nor ranked: "

@@ -25,6 +25,7 @@ from mobility_nb.errors import (
     LocalDataError,  # noqa: F401 (defined there)
     ParamsError,
 )
+from mobility_nb.render.formats import MISSING
 
 TYPES = ("text", "integer", "number", "year", "geoid", "date")
 GEOID_LENGTH = {"tract": 11, "county": 5, "place": 7, "block group": 12, "zcta": 5, "zip": 5}
@@ -554,8 +555,8 @@ def summary_table(loaded: Iterable[LoadedLocalFile]) -> pd.DataFrame:
             {
                 "File": s.name + (" (example data)" if s.example else ""),
                 "Owner": s.owner,
-                "Geography": s.geography_level or "-",
-                "Years": years or "-",
+                "Geography": s.geography_level or MISSING,
+                "Years": years or MISSING,
                 "Rows read": f.rows_read,
                 "Rows used": len(f.data),
                 "Geographies": geos,
@@ -581,7 +582,7 @@ def issues_table(loaded: Iterable[LoadedLocalFile]) -> pd.DataFrame:
     rows = [
         {
             "File": f.spec.name,
-            "Column": i.column or "-",
+            "Column": i.column or MISSING,
             "Severity": i.severity,
             "Problem": i.message,
         }
@@ -633,7 +634,7 @@ def value_summary(f: LoadedLocalFile) -> pd.DataFrame:
 
 def _year_cell(f: LoadedLocalFile, year: Any) -> Any:
     if year is None or pd.isna(year):
-        return "-"
+        return MISSING
     return f.year_labels.get(int(year), int(year))
 
 

@@ -19,7 +19,7 @@ from mobility_nb.acs import indicators as ind
 from mobility_nb.acs import lookup, store
 from mobility_nb.acs import moe as moe_mod
 from mobility_nb.render.figures import SERIES, new_figure
-from mobility_nb.steps.step5.formatting import fmt_moe, fmt_value, short_group
+from mobility_nb.render.formats import MISSING, acs_estimate, acs_moe, group_label, points
 
 KEY = "race_ethnicity_share"
 CHARTED = 5  # the largest groups get a panel each; the rest are in the table
@@ -47,15 +47,15 @@ def mix_table(series: pd.DataFrame) -> pd.DataFrame:
     groups = list(dict.fromkeys(series["group"]))
     years = sorted(series["year"].unique())
     cells = {
-        (r.group, r.year): fmt_value(r.estimate, "percent")
-        + (f" {fmt_moe(r.moe, 'percent')}" if np.isfinite(r.moe) else "")
+        (r.group, r.year): acs_estimate(r.estimate, "percent")
+        + (f" {acs_moe(r.moe, 'percent')}" if np.isfinite(r.moe) else "")
         for r in series.itertuples()
     }
     rows = []
     for group in groups:
         row = {"Group": group}
         for year in years:
-            row[f"{year - 4}\u2013{year}"] = cells.get((group, year), "-")
+            row[f"{year - 4}\u2013{year}"] = cells.get((group, year), MISSING)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -96,8 +96,13 @@ def mix_change(series: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def change_points(change: float) -> str:
+    """A change of shares already in percent, signed with a true minus: '\u22121.2 points'."""
+    return points(change, 1, signed=True, scale=1).replace("percentage points", "points")
+
+
 def change_sentences(change: pd.DataFrame) -> list[str]:
-    """'Hispanic or Latino: 4.9% to 5.9% (+1.0 pts), a real change at the 90% level.'"""
+    """'Hispanic or Latino: 4.9% to 5.9% (+1.0 points), a real change at the 90% level.'"""
     out = []
     for r in change.itertuples():
         verdict = {
@@ -105,8 +110,9 @@ def change_sentences(change: pd.DataFrame) -> list[str]:
             "no": "within the margins of error: no change shown",
         }.get(r.significant_90, "not tested: a margin of error is missing")
         out.append(
-            f"{short_group(r.group)}: {fmt_value(r.first_estimate, 'percent')} to "
-            f"{fmt_value(r.last_estimate, 'percent')} ({r.change_points:+.1f} pts), {verdict}."
+            f"{group_label(r.group)}: {acs_estimate(r.first_estimate, 'percent')} to "
+            f"{acs_estimate(r.last_estimate, 'percent')} "
+            f"({change_points(r.change_points)}), {verdict}."
         )
     return out
 
@@ -129,11 +135,11 @@ def mix_chart(series: pd.DataFrame, title: str) -> tuple[Any, str] | None:
         color = SERIES[n % len(SERIES)]
         ax.fill_between(x, est - moe, est + moe, color=color, alpha=0.18, linewidth=0)
         ax.plot(x, est, color=color, marker="o", markersize=3, linewidth=1.5)
-        ax.set_title(short_group(group), loc="left", fontsize=9)
+        ax.set_title(group_label(group), loc="left", fontsize=9)
         ax.yaxis.set_major_formatter(lambda v, _p: f"{v:.1f}%")
         parts.append(
-            f"{short_group(group)} from {fmt_value(est[0], 'percent')} "
-            f"({int(x[0]) - 4}\u2013{int(x[0])}) to {fmt_value(est[-1], 'percent')} "
+            f"{group_label(group)} from {acs_estimate(est[0], 'percent')} "
+            f"({int(x[0]) - 4}\u2013{int(x[0])}) to {acs_estimate(est[-1], 'percent')} "
             f"({int(x[-1]) - 4}\u2013{int(x[-1])})"
         )
     axes[-1].set_xlabel("Last year of the ACS 5-year release")

@@ -35,20 +35,29 @@ from mobility_nb.errors import (
     MobilityNBError,
     ParamsError,
 )
+from mobility_nb.render import formats
 from mobility_nb.render.figures import PALETTE, figure_html, new_figure
-from mobility_nb.render.tables import html_table, show_html
+from mobility_nb.render.formats import (
+    MISSING,
+    MISSING_KEY,
+    acs_estimate,
+    acs_moe,
+    cv_text,
+    group_label,
+    html_text,
+    local_number,
+)
+from mobility_nb.render.tables import (
+    definitions,
+    details,
+    html_table,
+    show_html,
+    workbook_only,
+)
 from mobility_nb.steps.base import StepPage
-from mobility_nb.steps.step5 import comparison, local_data, mix, tract_table
+from mobility_nb.steps.step5 import comparison, local_data, mix, summary, tract_table
 from mobility_nb.steps.step5 import inventory as inventory_mod
 from mobility_nb.steps.step5.acs_view import ACSView, load_acs
-from mobility_nb.steps.step5.formatting import (
-    esc,
-    fmt_cv,
-    fmt_moe,
-    fmt_value,
-    local_number,
-    short_group,
-)
 
 RACE_INDICATORS = (
     "median_household_income",
@@ -84,6 +93,7 @@ MAP_PREFERENCE = (
     "bachelors_or_higher",
     "rent_burden",
 )
+ACS_URL = "https://www.census.gov/programs-surveys/acs"
 COUNT_COLUMNS = ("Tracts", "With an estimate", "Low reliability (CV > 30%)")
 
 
@@ -162,10 +172,10 @@ def group_chart(rows: pd.DataFrame, overall: float, title: str, unit: str) -> tu
             color=PALETTE["compare"],
             linestyle="--",
             linewidth=1.2,
-            label=f"All: {fmt_value(overall, unit)}",
+            label=f"All: {acs_estimate(overall, unit)}",
         )
     ax.set_yticks(y)
-    ax.set_yticklabels([short_group(g) for g in rows["group"]])
+    ax.set_yticklabels([group_label(g) for g in rows["group"]])
     ax.set_title(title, loc="left")
     if unit == "dollars":
         ax.xaxis.set_major_formatter(lambda x, _p: f"${x:,.0f}")
@@ -177,14 +187,14 @@ def group_chart(rows: pd.DataFrame, overall: float, title: str, unit: str) -> tu
     for r in rows.itertuples():
         low_note = ", low reliability" if r.reliability == moe_mod.LOW else ""
         parts.append(
-            f"{short_group(r.group)} {fmt_value(r.estimate, unit)} "
-            f"({fmt_moe(r.moe, unit)}{low_note})"
+            f"{group_label(r.group)} {acs_estimate(r.estimate, unit)} "
+            f"({acs_moe(r.moe, unit)}{low_note})"
         )
     alt = (
         f"Dot chart: {title}. " + "; ".join(parts) + ". Horizontal bars show 90% margins "
         "of error"
         + (
-            f"; the dashed line marks all residents at {fmt_value(overall, unit)}."
+            f"; the dashed line marks all residents at {acs_estimate(overall, unit)}."
             if np.isfinite(overall)
             else "."
         )
@@ -319,6 +329,28 @@ class Step5Page(StepPage):
         except (ImportError, MobilityNBError):
             return None
 
+    def record_sources(self) -> None:
+        """Cite the Census Bureau's ACS (and who served the tables) when the page used it."""
+        view = self.acs
+        if not view.found:
+            return
+        served = "; ".join(view.source_labels)
+        self.recorder.add_citation(
+            "acs",
+            f"US Census Bureau. American Community Survey 5-year estimates, {view.vintage}"
+            + (f" (tables as served by: {served})" if served else "")
+            + ".",
+            ACS_URL,
+        )
+
+    def reader_settings(self) -> list[tuple[str, str]]:
+        settings = super().reader_settings()
+        view = self.acs
+        settings.append(("ACS release", view.vintage if view.found else "none in the store"))
+        if self.local_specs:
+            settings.append(("Local data files", str(len(self.local_specs))))
+        return settings
+
     # ---- helpers ----------------------------------------------------------------------------
     def _missing_acs_html(self) -> str:
         levels = ["county", "tract"] if self.place.level == "county" else ["place"]
@@ -326,14 +358,17 @@ class Step5Page(StepPage):
         years = ", ".join(str(y) for y in self.acs.years_available) or "none"
         return (
             "<div class='mnb-missing'><strong>No ACS data for this jurisdiction in the local "
-            f"store</strong> ({esc(self.acs.store_dir)}; vintages there for "
-            f"{esc(self.place.state_name)}: {esc(years)}). Notebooks never call the Census "
-            "API; fill the store once per state with a Census API key in the environment "
-            f"(<code>CENSUS_API_KEY</code>): <code>{esc(cmd)}</code>, or import ACS tables "
-            "you already have (tidycensus output, data.census.gov downloads) with "
-            "<code>mobility-nb census import</code>. For the offline demo, "
-            "<code>mobility-nb census fetch --replay</code> fills it from the bundled extracts."
-            "</div>"
+            f"store</strong> (ACS releases there for {html_text(self.place.state_name)}: "
+            f"{html_text(years)})."
+            + workbook_only(
+                " Notebooks never call the Census API; fill the store once per state with a "
+                "Census API key in the environment (<code>CENSUS_API_KEY</code>): "
+                f"<code>{html_text(cmd)}</code>, or import ACS tables you already have "
+                "(tidycensus output, data.census.gov downloads) with <code>mobility-nb census "
+                "import</code>. For the offline demo, <code>mobility-nb census fetch "
+                "--replay</code> fills it from the bundled extracts."
+            )
+            + "</div>"
         )
 
     def _source_note(self) -> str:
@@ -342,13 +377,19 @@ class Step5Page(StepPage):
         if view.is_replay:
             return (
                 "<div class='mnb-warning'><strong>Offline replay.</strong> The ACS values on "
-                f"this page come from an {esc(labels)}, served through the same code path as "
-                f"the Census API. They are real published {esc(view.vintage)} estimates and "
+                f"this page come from an {html_text(labels)}, served through the same code path as "
+                f"the Census API. They are real published {html_text(view.vintage)} estimates and "
                 "margins of error, but only the few tables in those extracts are available; "
-                "everything else is marked <em>not in the local store</em>. Fetch current data "
-                "with <code>mobility-nb census fetch</code> before publishing.</div>"
+                "everything else is marked <em>not in the local store</em>."
+                + workbook_only(
+                    " Fetch current data with <code>mobility-nb census fetch</code> before "
+                    "publishing."
+                )
+                + "</div>"
             )
-        return f"<p class='mnb-note'>ACS source: {esc(labels)}; {esc(view.vintage)}.</p>"
+        return (
+            f"<p class='mnb-note'>ACS source: {html_text(labels)}; {html_text(view.vintage)}.</p>"
+        )
 
     def _flags(self, frame: pd.DataFrame) -> None:
         for text in frame.get("flags", pd.Series(dtype=str)).dropna():
@@ -361,11 +402,13 @@ class Step5Page(StepPage):
         pop = f" with {p.population:,.0f} residents" if p.population else ""
         vintage = self.acs.vintage or "no ACS data in the local store"
         show_html(
-            f"<h1>Local conditions: {esc(p.display_name)}</h1>"
-            f"<p class='mnb-lede'>{esc(p.name)} is a {kind} in {esc(p.state_name)}{esc(pop)} "
-            f"({'FIPS' if p.level == 'county' else 'GEOID'} {esc(p.geoid)}). This page pairs "
+            f"<h1>Local conditions: {html_text(p.display_name)}</h1>"
+            f"<p class='mnb-lede'>{html_text(p.name)} is a {kind} in "
+            f"{html_text(p.state_name)}{html_text(pop)} "
+            f"({'FIPS' if p.level == 'county' else 'GEOID'} {html_text(p.geoid)}). "
+            "This page pairs "
             "its Mobility Metrics with American Community Survey (ACS) tables, how conditions "
-            f"vary across its census tracts, and local data. ACS vintage: {esc(vintage)}.</p>"
+            f"vary across its census tracts, and local data. ACS vintage: {html_text(vintage)}.</p>"
             + self._other_vintages_note()
         )
 
@@ -373,23 +416,105 @@ class Step5Page(StepPage):
         others = self.acs.other_vintages()
         if not others or not self.acs.found:
             return ""
-        listed = ", ".join(f"{y - 4}\u2013{y}" for y in others)
-        return (
-            "<p class='mnb-note'>The local store also holds ACS 5-year releases "
-            f"{esc(listed)} for this {esc(self.place.level)}; set the <code>acs_year</code> "
-            "parameter (the release's last year) to show one of them. The state and national "
-            "comparison and the race/ethnicity mix over time use them below, each labelled "
-            "with its own release.</p>"
+        listed = (
+            ", ".join(f"{y - 4}\u2013{y}" for y in others)
+            if len(others) <= 3
+            else f"{len(others)} of them, from {min(others) - 4}\u2013{min(others)} to "
+            f"{max(others) - 4}\u2013{max(others)}"
         )
+        return (
+            "<p class='mnb-note'>The local store also holds other ACS 5-year releases "
+            f"({html_text(listed)}) for this {html_text(self.place.level)}. The state and national "
+            "comparison and the race/ethnicity mix over time use them below, each labeled "
+            "with its own release."
+            + workbook_only(
+                " Set the <code>acs_year</code> parameter (the release's last year) to show "
+                "one of them in the tables."
+            )
+            + "</p>"
+        )
+
+    def show_summary(self) -> None:
+        """The one-screen summary: headline conditions beside the state and nation, the
+        widest differences between groups, and how far apart the tracts are."""
+        view = self.acs
+        parts = [
+            '<section class="mnb-summary" data-mnb-summary aria-labelledby="mnb-summary-h">',
+            '<h2 id="mnb-summary-h">Summary</h2>',
+        ]
+        if not view.found:
+            parts.append(self._missing_acs_html() + "</section>")
+            show_html("".join(parts))
+            return
+        res = self.results
+        overall = res[(res["group"] == ind.ALL) & (res["indicator"] != "race_ethnicity_share")]
+        have = int(np.isfinite(overall["estimate"].to_numpy(dtype=float)).sum())
+        low = int((overall["reliability"] == moe_mod.LOW).sum())
+        lede = (
+            f"American Community Survey estimates for {self.place.name} ({view.vintage}): "
+            f"{have} of {len(overall)} indicators have a value"
+            + (f", {low} of low reliability" if low else "")
+            + ". Each comes with its 90% margin of error."
+        )
+        parts.append(f"<p class='mnb-lede'>{html_text(lede)}</p>")
+        cards = (
+            (
+                "Local conditions",
+                summary.headline_items(res, self.contexts, self.place.state_name, view.year or 0),
+                "No headline indicator has a value in the local store.",
+            ),
+            (
+                "Widest differences between groups",
+                summary.group_gaps(res, RACE_INDICATORS),
+                "No group differs from all residents beyond the margins of error, or no "
+                "reliable group estimates are in the local store.",
+            ),
+            (
+                "Across the census tracts",
+                summary.tract_spread(self.tract_results, self.place.name)
+                if self.place.level == "county"
+                else [],
+                "Tract detail is shown for counties with tract data only.",
+            ),
+        )
+        html_cards = []
+        for title, items, empty in cards:
+            body = (
+                "<ul>"
+                + "".join(
+                    f"<li><strong>{html_text(i.title)}</strong>{html_text(i.fact)}"
+                    f" <span class='mnb-sure'>{html_text(i.sure)}</span></li>"
+                    for i in items
+                )
+                + "</ul>"
+                if items
+                else f"<p>{html_text(empty)}</p>"
+            )
+            html_cards.append(f"<div class='mnb-card'><h3>{html_text(title)}</h3>{body}</div>")
+        parts.append("<div class='mnb-cards'>" + "".join(html_cards) + "</div>")
+        parts.append(
+            "<p class='mnb-key'>"
+            + html_text(
+                "Values: estimate (90% margin of error). Above or below a median only when "
+                "the median lies outside the margin of error; groups differ only when the "
+                "difference is significant at the 90% level. Low-reliability estimates "
+                f"(CV above 30%) are greyed in the tables and never summarized here. {MISSING_KEY}"
+            )
+            + "</p></section>"
+        )
+        show_html("".join(parts))
 
     def show_mobility_recap(self) -> None:
         table = self.headline
         if table is None or table.empty:
             show_html(
                 "<div class='mnb-missing'>The Mobility Metrics recap is not available: "
-                "the Step 2 layer could not load the Mobility Metrics files for this "
-                "jurisdiction. Set <code>data_dir</code> (or $MOBILITY_NB_DATA) to the "
-                "folder with Urban's files.</div>"
+                "the Mobility Metrics files could not be loaded for this jurisdiction."
+                + workbook_only(
+                    " Set <code>data_dir</code> (or <code>MOBILITY_NB_DATA</code>) to the "
+                    "folder with Urban's files."
+                )
+                + "</div>"
             )
             return
         self.recorder.record("mobility_metrics_recap", table)
@@ -397,11 +522,11 @@ class Step5Page(StepPage):
             {
                 "Pillar": table["pillar"],
                 "Metric": table["label"],
-                "Year": [str(int(y)) if pd.notna(y) else "-" for y in table["year"]],
+                "Year": [str(int(y)) if pd.notna(y) else MISSING for y in table["year"]],
                 "Value": table["value_text"],
-                "Data quality": table["quality"].fillna("n/a"),
+                "Data quality": table["quality"].fillna(MISSING),
                 "Better than % of US": [
-                    "-" if pd.isna(v) else f"{v:.0f}%" for v in table["national_better"]
+                    MISSING if pd.isna(v) else f"{v:.0f}%" for v in table["national_better"]
                 ],
             }
         )
@@ -412,11 +537,14 @@ class Step5Page(StepPage):
             f"Strong, {counts.get('Marginal', 0)} Marginal, {counts.get('Weak', 0)} Weak; Weak "
             "rows are greyed). The Step 2 page explains them; they are repeated here so the "
             "ACS and local data below can be read against them.</p>"
-            + html_table(
-                shown,
-                caption=f"Mobility Metrics recap, {self.place.display_name}",
-                row_classes=classes,
-                numeric=("Year", "Value", "Better than % of US"),
+            + details(
+                f"All {len(table)} Mobility Metrics with a value (table)",
+                html_table(
+                    shown,
+                    caption=f"Mobility Metrics recap, {self.place.display_name}",
+                    row_classes=classes,
+                    numeric=("Year", "Value", "Better than % of US"),
+                ),
             )
         )
 
@@ -436,13 +564,13 @@ class Step5Page(StepPage):
             summed = view.summed_counts
             origin_note = (
                 f"<p class='mnb-note'>The store has no {self.place.level}-level ACS table for "
-                f"{esc(self.place.name)} in this vintage, so counts were added up from its {n} "
-                "tracts (margins of error by the Census Bureau's sum formula, which is an "
+                f"{html_text(self.place.name)} in this vintage, so counts were added up from "
+                f"its {n} tracts (margins of error by the Census Bureau's sum formula, which is an "
                 "approximation). Medians cannot be added up and are shown only by tract.</p>"
                 if summed
                 else f"<p class='mnb-note'>The store has no {self.place.level}-level ACS table for "
-                f"{esc(self.place.name)} in this vintage, and its tract data (medians) cannot "
-                "be added up into a county figure: see the tract section below.</p>"
+                f"{html_text(self.place.name)} in this vintage, and its tract data (medians) "
+                "cannot be added up into a county figure: see the tract section below.</p>"
             )
             tr = self.tract_results
             tract_only = set(tr.loc[np.isfinite(tr["estimate"].to_numpy(dtype=float)), "indicator"])
@@ -454,16 +582,14 @@ class Step5Page(StepPage):
             status = r.status
             if missing and r.indicator in tract_only and ind.get(r.indicator).kind == "median":
                 status = "by tract only (see below)"
-            label = r.label if r.group == ind.ALL else f"{r.label}: {r.group}"
+            label = r.label if r.group == ind.ALL else f"{r.label}: {group_label(r.group)}"
             rows.append(
                 {
                     "Indicator": label,
-                    "Estimate": status if missing else fmt_value(r.estimate, r.unit),
-                    "90% MOE": "" if missing else fmt_moe(r.moe, r.unit),
-                    "CV": "" if missing else fmt_cv(r.cv),
+                    "Estimate": status if missing else acs_estimate(r.estimate, r.unit),
+                    "90% MOE": "" if missing else acs_moe(r.moe, r.unit),
+                    "CV": "" if missing else cv_text(r.cv),
                     "Reliability": "" if missing else r.reliability,
-                    "Based on": "-" if missing else basis,
-                    "ACS variables": r.variables,
                 }
             )
             classes.append(
@@ -475,18 +601,25 @@ class Step5Page(StepPage):
             )
         table = pd.DataFrame(rows)
         have = int((overall["status"] != ind.NOT_IN_STORE).sum())
+        variables = pd.DataFrame(
+            {"Indicator": table["Indicator"], "Computed from": list(overall["variables"])}
+        )
         show_html(
             self._source_note()
             + origin_note
             + html_table(
                 table,
-                caption=f"ACS indicators, {self.place.display_name}, {view.vintage}",
+                caption=f"ACS indicators, {self.place.display_name}, {view.vintage} ({basis})",
                 row_classes=classes,
                 numeric=("Estimate", "90% MOE", "CV"),
             )
             + f"<p>{have} of {len(overall)} indicator rows have data in the local store. "
-            + esc(moe_mod.reliability_rule_text())
+            + html_text(moe_mod.reliability_rule_text())
             + "</p>"
+            + details(
+                "The ACS variables behind each indicator",
+                html_table(variables, caption="ACS variables behind each indicator"),
+            )
         )
 
     def show_race_ethnicity(self) -> None:
@@ -527,14 +660,16 @@ class Step5Page(StepPage):
                 {
                     "Group": rows["group"],
                     "Estimate": [
-                        r.status if r.status == ind.NOT_IN_STORE else fmt_value(r.estimate, r.unit)
+                        r.status
+                        if r.status == ind.NOT_IN_STORE
+                        else acs_estimate(r.estimate, r.unit)
                         for r in rows.itertuples()
                     ],
                     "90% MOE": [
-                        fmt_moe(r.moe, r.unit) if np.isfinite(r.estimate) else ""
+                        acs_moe(r.moe, r.unit) if np.isfinite(r.estimate) else ""
                         for r in rows.itertuples()
                     ],
-                    "CV": [fmt_cv(c) for c in rows["cv"]],
+                    "CV": [cv_text(c) for c in rows["cv"]],
                     "Reliability": [
                         r.reliability if np.isfinite(r.estimate) else "" for r in rows.itertuples()
                     ],
@@ -550,10 +685,26 @@ class Step5Page(StepPage):
                 f"{title}. Estimates with 90% margins of error; {len(usable)} of "
                 f"{len(rows)} groups have data in the local store."
             )
+            differ = (
+                sum(d == "yes" for d in table["Differs from all (90%)?"])
+                if "Differs from all (90%)?" in table
+                else None
+            )
+            line = f"{html_text(what)} <span class='mnb-meta'>{len(usable)} of {len(rows)} " + (
+                "groups with data"
+                + (f"; {differ} differ from all residents" if differ is not None else "")
+                + "</span>"
+            )
             parts.append(
-                figure_html(fig, alt, caption=caption)
-                + html_table(
-                    table, caption=title, row_classes=classes, numeric=("Estimate", "90% MOE", "CV")
+                details(
+                    line,
+                    figure_html(fig, alt, caption=caption)
+                    + html_table(
+                        table,
+                        caption=title,
+                        row_classes=classes,
+                        numeric=("Estimate", "90% MOE", "CV"),
+                    ),
                 )
             )
         if recorded:
@@ -562,9 +713,12 @@ class Step5Page(StepPage):
             cmd = store.fetch_command(self.place.state, view.year, ["county", "tract"])
             parts.append(
                 "<div class='mnb-missing'><strong>Not in the local store</strong> for this "
-                f"vintage: {esc('; '.join(unavailable))}. Fetch them with "
-                f"<code>{esc(cmd)}</code> (race iterations B-I are fetched with their base "
-                "tables).</div>"
+                f"vintage: {html_text('; '.join(unavailable))}."
+                + workbook_only(
+                    f" Fetch them with <code>{html_text(cmd)}</code> (race iterations B-I are "
+                    "fetched with their base tables)."
+                )
+                + "</div>"
             )
         show_html("".join(parts))
 
@@ -576,7 +730,7 @@ class Step5Page(StepPage):
         out = []
         for r in rows.itertuples():
             if not (np.isfinite(r.estimate) and np.isfinite(r.moe) and np.isfinite(overall_moe)):
-                out.append("-")
+                out.append(MISSING)
                 continue
             sig = moe_mod.significantly_different(r.estimate, r.moe, overall, overall_moe)
             out.append("yes" if sig else "no")
@@ -599,9 +753,13 @@ class Step5Page(StepPage):
                 self._missing_acs_html()
                 if not self.acs.found
                 else "<p class='mnb-missing'>The local store has no tract-level ACS data for "
-                f"this county in {esc(self.acs.vintage)}. Fetch it with <code>"
-                f"{esc(store.fetch_command(self.place.state, self.acs.year, ['tract']))}"
-                "</code>.</p>"
+                f"this county in {html_text(self.acs.vintage)}."
+                + workbook_only(
+                    " Fetch it with <code>"
+                    f"{html_text(store.fetch_command(self.place.state, self.acs.year, ['tract']))}"
+                    "</code>."
+                )
+                + "</p>"
             )
             return
         rows, classes = [], []
@@ -616,28 +774,34 @@ class Step5Page(StepPage):
                 label = indicator.label if group == ind.ALL else f"{indicator.label}: {group}"
                 row = {"Indicator": label}
                 for name, value in dist.as_row().items():
-                    row[name] = value if name in COUNT_COLUMNS else fmt_value(value, indicator.unit)
-                row["Interquartile range"] = fmt_value(dist.iqr, indicator.unit).replace(
-                    "%", " pts"
+                    row[name] = (
+                        value if name in COUNT_COLUMNS else acs_estimate(value, indicator.unit)
+                    )
+                row["Interquartile range"] = acs_estimate(dist.iqr, indicator.unit).replace(
+                    "%", " points"
                 )
                 rows.append(row)
                 classes.append("")
         n = len(self.acs.tract_geoids)
         text = [
-            f"<p>{esc(self.place.name)} has {n} census tracts in the local store "
-            f"({esc(self.acs.vintage)}); the last column counts tract estimates of low "
+            f"<p>{html_text(self.place.name)} has {n} census tracts in the local store "
+            f"({html_text(self.acs.vintage)}); the last column counts tract estimates of low "
             "reliability.</p>"
         ]
         if rows:
             table = pd.DataFrame(rows)
             self.recorder.record("tract_distribution", table)
             text.append(
-                html_table(
-                    table,
-                    caption=f"How indicators vary across "
-                    f"{self.place.name}'s tracts, {self.acs.vintage}",
-                    row_classes=classes,
-                    numeric=tuple(table.columns[1:]),
+                details(
+                    f"How {len(table)} indicators vary across the tracts (lowest, quartiles, "
+                    "highest)",
+                    html_table(
+                        table,
+                        caption=f"How indicators vary across "
+                        f"{self.place.name}'s tracts, {self.acs.vintage}",
+                        row_classes=classes,
+                        numeric=tuple(table.columns[1:]),
+                    ),
                 )
             )
         else:
@@ -666,8 +830,9 @@ class Step5Page(StepPage):
             return (
                 "<div class='mnb-missing'><strong>Share of residents in high-poverty "
                 f"tracts:</strong> poverty by tract (B17001) is not in the local store for "
-                f"{esc(self.acs.vintage)}, so it cannot be shown. Fetch it with "
-                f"<code>{esc(cmd)}</code>.</div>"
+                f"{html_text(self.acs.vintage)}, so it cannot be shown."
+                + workbook_only(f" Fetch it with <code>{html_text(cmd)}</code>.")
+                + "</div>"
             )
         conc = tracts.concentration(
             part["estimate"].to_numpy(dtype=float), weights[0], weights[1], self.threshold
@@ -690,7 +855,7 @@ class Step5Page(StepPage):
         )
         return (
             "<h3>Concentrated poverty</h3><p>"
-            + esc(conc.sentence("poverty rate", "people whose poverty status is known"))
+            + html_text(conc.sentence("poverty rate", "people whose poverty status is known"))
             + " The margin of error treats each tract's classification as certain, so it "
             "understates the uncertainty for tracts near the threshold.</p>"
         )
@@ -723,12 +888,16 @@ class Step5Page(StepPage):
         if geo is None:
             show_html(
                 "<div class='mnb-missing'><strong>No tract map:</strong> no tract "
-                f"boundary file for {esc(self.place.name)} was found locally (none is "
-                f"shipped for {esc(self.place.state_name)}), so the tracts cannot be drawn; "
-                "the tract table above lists every tract's values instead. To add the map, "
-                "set the <code>tract_geometry</code> parameter to a shapefile (.shp) or "
-                "GeoJSON of the county's tracts (same census vintage as the ACS data), or put "
-                "one under the census data folder ($MOBILITY_NB_CENSUS_DATA/geo).</div>"
+                f"boundary file for {html_text(self.place.name)} was found locally (none is "
+                f"shipped for {html_text(self.place.state_name)}), so the tracts cannot be drawn; "
+                "the tract table above lists every tract's values instead."
+                + workbook_only(
+                    " To add the map, set the <code>tract_geometry</code> parameter to a "
+                    "shapefile (.shp) or GeoJSON of the county's tracts (same census vintage "
+                    "as the ACS data), or put one under the census data folder "
+                    "(<code>MOBILITY_NB_CENSUS_DATA</code>/geo)."
+                )
+                + "</div>"
             )
             return
         key, group = choice
@@ -752,10 +921,10 @@ class Step5Page(StepPage):
         alt = (
             f"Map of {len(geo.geoids)} census tracts in {self.place.name} shaded by {label} "
             f"({self.acs.vintage}); dark blue is lowest and yellow highest. Tract estimates "
-            f"range from {fmt_value(finite.min(), indicator.unit)} "
-            f"({part.loc[bottom, 'name']}) to {fmt_value(finite.max(), indicator.unit)} "
+            f"range from {acs_estimate(finite.min(), indicator.unit)} "
+            f"({part.loc[bottom, 'name']}) to {acs_estimate(finite.max(), indicator.unit)} "
             f"({part.loc[top, 'name']}); the median tract is "
-            f"{fmt_value(finite.median(), indicator.unit)}. {no_est} tracts without an "
+            f"{acs_estimate(finite.median(), indicator.unit)}. {no_est} tracts without an "
             "estimate are hatched grey."
         )
         warn = ""
@@ -768,8 +937,8 @@ class Step5Page(StepPage):
             )
         caption = (
             f"Boundaries: {geo.path.name}. {low} tracts have low reliability (CV above "
-            "30%), so small differences between neighbouring tracts may not be real. "
-            "Colours: cividis, readable with common colour-vision deficiencies."
+            "30%), so small differences between neighboring tracts may not be real. "
+            "Colors: cividis, readable with common color-vision deficiencies."
         )
         self.recorder.record(
             "tract_map_values",
@@ -791,39 +960,51 @@ class Step5Page(StepPage):
             show_html(
                 "<div class='mnb-missing'><strong>No state or national comparison:</strong> "
                 "the local store holds no county files for other counties with these "
-                "indicators. Import the national county files with <code>"
-                f"{esc(comparison.import_hint())}</code> (or fetch other states with "
-                "<code>mobility-nb census fetch</code>).</div>"
+                "indicators."
+                + workbook_only(
+                    " Import the national county files with <code>"
+                    f"{html_text(comparison.import_hint())}</code> (or fetch other states with "
+                    "<code>mobility-nb census fetch</code>)."
+                )
+                + "</div>"
             )
             return
         self.recorder.record("acs_context", acs_context.context_table(contexts))
         table = comparison.context_display(contexts, state_name, abbr)
         classes = ["weak" if c.reliability == moe_mod.LOW else "" for c in contexts]
         claims = "".join(
-            f"<li>{esc(comparison.sentence(c, self.place.name, state_name))}</li>" for c in contexts
+            f"<li>{html_text(comparison.sentence(c, self.place.name, state_name))}</li>"
+            for c in contexts
         )
         missing = comparison.not_compared(contexts)
         missing_note = (
             "<p class='mnb-note'>No national county file in the store holds "
-            f"{esc('; '.join(missing))}, so they are not compared.</p>"
+            f"{html_text('; '.join(missing))}, so they are not compared.</p>"
             if missing
             else ""
         )
         show_html(
             "<p>Each row compares "
-            f"{esc(self.place.name)} with the counties of {esc(state_name)} and with all US "
-            "counties <em>in one ACS release</em>: the newest in which its estimate has a "
-            "margin of error and the other counties have values. Rows can therefore come from "
-            "different releases (older than the tables above when the national files are "
-            "older), and dollar amounts of different releases are in different years' "
-            "dollars.</p>"
+            f"{html_text(self.place.name)} with the counties of {html_text(state_name)} and "
+            "with all US counties <em>in one ACS release</em>: the newest in which its "
+            "estimate has a margin of error and the other counties have values. Rows can "
+            "therefore come from different releases (older than the tables above when the "
+            "national files are older), and dollar amounts of different releases are in "
+            "different years' dollars.</p>"
             + html_table(
                 table,
                 caption=f"{self.place.name} beside {state_name}'s counties and all US counties",
                 row_classes=classes,
                 numeric=("This county", f"{state_name} median", "US median"),
             )
-            + f"<ul class='mnb-claims'>{claims}</ul>"
+            + details(
+                "What each comparison allows you to say, and what it was computed from",
+                f"<ul class='mnb-claims'>{claims}</ul>"
+                + html_table(
+                    comparison.computed_from(contexts),
+                    caption="What each compared value was computed from",
+                ),
+            )
             + missing_note
             + "<p class='mnb-note'>Comparison sets: the counties with a value of the same "
             "indicator in the same release, the county itself included (n is stated; in "
@@ -889,12 +1070,19 @@ class Step5Page(StepPage):
                 table,
                 caption=f"ACS values of every tract, {self.place.name}, {self.acs.vintage}. "
                 f"{note} Values with their 90% margins of error (a value without one has "
-                "no margin of error in the source); * low reliability (CV above 30%); - no "
-                "estimate.",
+                f"no margin of error in the source); * low reliability (CV above 30%); "
+                f"{MISSING} no estimate.",
                 numeric=tuple(table.columns[1:]),
             )
         )
-        show_html("".join(parts))
+        show_html(
+            details(
+                f"{html_text(label)} and {len(table.columns) - 2} other indicators for "
+                f"{'every one' if len(table) == len(self.acs.tract_geoids) else 'some'} of the "
+                f"{len(self.acs.tract_geoids)} tracts (chart and table)",
+                "".join(parts),
+            )
+        )
 
     def show_race_mix_over_time(self) -> None:
         """Shares of residents by race and ethnicity in every release the store holds."""
@@ -906,7 +1094,7 @@ class Step5Page(StepPage):
             show_html(
                 "<p class='mnb-missing'>The local store holds the race and ethnicity mix for "
                 f"{'no' if series.empty else 'only one'} ACS release of "
-                f"{esc(self.place.name)}, so no change over time can be shown. Import or "
+                f"{html_text(self.place.name)}, so no change over time can be shown. Import or "
                 "fetch other releases (B03002) to add it.</p>"
             )
             return
@@ -928,22 +1116,28 @@ class Step5Page(StepPage):
                     fig,
                     alt,
                     caption=f"{title}. Share of all residents; each panel has its own scale. "
-                    "Bands: 90% margins of error. Neighbouring releases share four of their "
+                    "Bands: 90% margins of error. Neighboring releases share four of their "
                     "five survey years, so year-to-year wiggles are not changes.",
                 )
             )
-        parts.append(
-            html_table(
-                mix.mix_table(series),
-                caption=f"{title}: share of residents (90% margin of error) by ACS 5-year release",
-                numeric=tuple(mix.mix_table(series).columns[1:]),
+        shares = mix.mix_table(series)
+        parts = [
+            details(
+                f"Every group in all {series['year'].nunique()} releases (chart and table)",
+                "".join(parts)
+                + html_table(
+                    shares,
+                    caption=f"{title}: share of residents (90% margin of error) by ACS "
+                    "5-year release",
+                    numeric=tuple(shares.columns[1:]),
+                ),
             )
-        )
+        ]
         pair = mix.comparable_pair(series["year"])
         if pair is not None:
             change = mix.mix_change(series, *pair)
             self.recorder.record("race_ethnicity_mix_change", change)
-            items = "".join(f"<li>{esc(t)}</li>" for t in mix.change_sentences(change))
+            items = "".join(f"<li>{html_text(t)}</li>" for t in mix.change_sentences(change))
             parts.append(
                 f"<p>From ACS {pair[0] - 4}\u2013{pair[0]} to {pair[1] - 4}\u2013{pair[1]} "
                 "(two releases that share no survey year, so the difference can be tested):"
@@ -959,10 +1153,13 @@ class Step5Page(StepPage):
     def show_local_files(self) -> None:
         if not self.local_specs:
             show_html(
-                "<p class='mnb-missing'>No local files are listed. Add them under "
-                "<code>local_files</code> in the parameters (path, name, owner, "
-                "geography_key, geography_level, required_columns, year_column, "
-                "value_columns) to check and summarise them here.</p>"
+                "<p class='mnb-missing'>No local data files were added to this page."
+                + workbook_only(
+                    " Add them under <code>local_files</code> in the parameters (path, name, "
+                    "owner, geography_key, geography_level, required_columns, year_column, "
+                    "value_columns) to check and summarize them here."
+                )
+                + "</p>"
             )
             return
         loaded = self.local
@@ -973,12 +1170,14 @@ class Step5Page(StepPage):
             parts.append(
                 "<div class='mnb-warning'><strong>Example data.</strong> Files marked "
                 "<em>example data</em> hold illustrative numbers written for the "
-                "demo, not real measurements. Replace them with your own files.</div>"
+                "demo, not real measurements."
+                + workbook_only(" Replace them with your own files.")
+                + "</div>"
             )
         parts.append(
             html_table(
                 summary,
-                caption="Local files listed in the parameters",
+                caption="Local data files",
                 numeric=("Rows read", "Rows used", "Geographies"),
             )
         )
@@ -986,10 +1185,13 @@ class Step5Page(StepPage):
         if len(issues):
             self.recorder.record("local_file_problems", issues)
             parts.append(
-                html_table(
-                    issues,
-                    caption="Problems found while checking the files",
-                    row_classes=["weak" if s == "problem" else "" for s in issues["Severity"]],
+                details(
+                    f"{len(issues)} problems found while checking the files (rows left out)",
+                    html_table(
+                        issues,
+                        caption="Problems found while checking the files",
+                        row_classes=["weak" if s == "problem" else "" for s in issues["Severity"]],
+                    ),
                 )
             )
         else:
@@ -1006,12 +1208,16 @@ class Step5Page(StepPage):
                 shown[col] = [local_number(v) for v in shown[col]]
             label = f.spec.name + (" (example data)" if f.spec.example else "")
             by = " and ".join(["group", "year"] if f.spec.group_columns else ["year"])
-            note = "; - means not reported (suppressed or blank in the file)" if own_values else ""
+            note = f"; {MISSING} means not reported (suppressed or blank)" if own_values else ""
+            headers = {col: formats.label(col) for col in numbers}
             parts.append(
-                html_table(
-                    shown,
-                    caption=f"{label}: values by {by}{note}",
-                    numeric=("Year", "Geographies reporting", *numbers),
+                details(
+                    f"{html_text(label)} <span class='mnb-meta'>values by {by}</span>",
+                    html_table(
+                        shown.rename(columns=headers),
+                        caption=f"{label}: values by {by}{note}",
+                        numeric=("Year", "Geographies reporting", *headers.values()),
+                    ),
                 )
             )
         show_html("".join(parts))
@@ -1040,7 +1246,7 @@ class Step5Page(StepPage):
             "Geography": levels,
             "Years": view.vintage,
             "Disaggregation": "race/ethnicity: "
-            + (", ".join(short_group(r) for r in races) if races else "none in the local store"),
+            + (", ".join(group_label(r) for r in races) if races else "none in the local store"),
             "Quality notes": f"90% MOEs, CVs and reliability shown; {low} tract estimates have "
             "low reliability (CV above 30%).",
             "Access": "; ".join(view.source_labels),
@@ -1069,7 +1275,12 @@ class Step5Page(StepPage):
         loaded_rows += [inventory_mod.local_file_row(f) for f in self.local]
         table = inventory_mod.build_inventory(self.inventory_entries, loaded_rows)
         self.recorder.record("data_inventory", table)
-        show_html(html_table(table, caption="Step 5.2 data inventory: sources used or planned"))
+        show_html(
+            details(
+                f"All {len(table)} sources: owner, geography, years, groups, quality, access",
+                definitions(table, caption="Step 5.2 data inventory: sources used or planned"),
+            )
+        )
 
     def show_methods(self) -> None:
         book = ind.codebook()
@@ -1098,7 +1309,7 @@ class Step5Page(StepPage):
             "squared MOEs, counting only the largest MOE among zero estimates; shares use the "
             "proportion formula, or the ratio formula when the proportion's radicand is "
             "negative. Standard error = MOE / 1.645; CV = standard error / estimate.</p>",
-            f"<p>{esc(moe_mod.reliability_rule_text())} The Census Bureau sets no official "
+            f"<p>{html_text(moe_mod.reliability_rule_text())} The Census Bureau sets no official "
             "cut-off; treat Low estimates as indicative only.</p>",
             "<p>Differences between a group and all residents are called significant when "
             "|difference| / sqrt(SE1\u00b2 + SE2\u00b2) exceeds 1.645 (90% confidence). The "
@@ -1107,8 +1318,8 @@ class Step5Page(StepPage):
         ]
         if view.found:
             notes.append(
-                f"<p>ACS data: {esc(view.vintage)}; source: "
-                f"{esc('; '.join(view.source_labels))}.</p>"
+                f"<p>ACS data: {html_text(view.vintage)}; source: "
+                f"{html_text('; '.join(view.source_labels))}.</p>"
             )
             var_notes = view.variable_notes
             if var_notes:
@@ -1116,24 +1327,30 @@ class Step5Page(StepPage):
                     {"ACS variable": list(var_notes), "Taken from": list(var_notes.values())}
                 )
                 notes.append(
-                    html_table(
-                        table,
-                        caption="How the offline replay serves each variable from the extracts",
+                    details(
+                        "How the offline replay serves each variable from the extracts",
+                        html_table(
+                            table,
+                            caption="How the offline replay serves each variable from the extracts",
+                        ),
                     )
                 )
-        parts = [
-            "".join(notes),
-            html_table(book, caption="Codebook: how each ACS indicator is computed"),
-        ]
+        tables = [definitions(book, caption="Codebook: how each ACS indicator is computed")]
         if flags:
-            parts.append(html_table(flag_rows, caption="Special values met on this page"))
-        parts.append(
+            tables.append(html_table(flag_rows, caption="Special values met on this page"))
+        tables.append(
             html_table(
                 codes,
                 caption="Census special values and how they are treated (never used as numbers)",
             )
         )
-        show_html("".join(parts))
+        show_html(
+            "".join(notes)
+            + details(
+                f"Codebook of the {len(book)} ACS indicators and the Census special values",
+                "".join(tables),
+            )
+        )
 
     def resolve_place(self, jurisdiction: str, level: str | None) -> Jurisdiction:
         return resolve_place(jurisdiction, self.data_dir)

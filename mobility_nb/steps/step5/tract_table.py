@@ -16,7 +16,7 @@ import pandas as pd
 from mobility_nb.acs import indicators as ind
 from mobility_nb.acs import moe as moe_mod
 from mobility_nb.render.figures import PALETTE, new_figure
-from mobility_nb.steps.step5.formatting import fmt_moe, fmt_value
+from mobility_nb.render.formats import MISSING, acs_estimate, acs_moe
 
 LISTED_ALL_UP_TO = 60  # tracts listed one by one on the page; beyond, the ends only
 ENDS = 10  # with many tracts: this many lowest and highest
@@ -68,10 +68,10 @@ def tract_values(results: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 
 def _cell(estimate: float, moe: float, reliability: str, unit: str) -> str:
     if not np.isfinite(estimate):
-        return "-"
-    text = fmt_value(estimate, unit)
+        return MISSING
+    text = acs_estimate(estimate, unit)
     if np.isfinite(moe):
-        text += f" {fmt_moe(moe, unit)}"
+        text += f" {acs_moe(moe, unit)}"
     return text + (LOW_MARK if reliability == moe_mod.LOW else "")
 
 
@@ -97,7 +97,7 @@ def tract_table(values: pd.DataFrame, order_by: str) -> tuple[pd.DataFrame, str]
             "lists every tract."
         )
     columns = ["Tract", *dict.fromkeys(labels[k] for k in values["indicator"])]
-    table = pd.DataFrame([wide[g] for g in geoids]).reindex(columns=columns).fillna("-")
+    table = pd.DataFrame([wide[g] for g in geoids]).reindex(columns=columns).fillna(MISSING)
     return table, note
 
 
@@ -146,7 +146,7 @@ def tract_chart(
             color=PALETTE["compare"],
             linestyle="--",
             linewidth=1.2,
-            label=f"County: {fmt_value(county_value, unit)}",
+            label=f"County: {acs_estimate(county_value, unit)}",
         )
     ax.set_yticks(y)
     ax.set_yticklabels(
@@ -165,12 +165,16 @@ def tract_chart(
         fontsize=8,
     )
     first, last = rows.iloc[0], rows.iloc[-1]
-    lowest = f"{fmt_value(first['estimate'], unit)} ({tract_label(first['geoid'], first['name'])})"
-    highest = f"{fmt_value(last['estimate'], unit)} ({tract_label(last['geoid'], last['name'])})"
-    county = f" and the county {fmt_value(county_value, unit)}" if np.isfinite(county_value) else ""
+    lowest = (
+        f"{acs_estimate(first['estimate'], unit)} ({tract_label(first['geoid'], first['name'])})"
+    )
+    highest = f"{acs_estimate(last['estimate'], unit)} ({tract_label(last['geoid'], last['name'])})"
+    county = (
+        f" and the county {acs_estimate(county_value, unit)}" if np.isfinite(county_value) else ""
+    )
     alt = (
         f"Dot chart: {title}. {len(rows)} tracts from {lowest} to {highest}; the median tract "
-        f"is {fmt_value(float(rows['estimate'].median()), unit)}{county}. {int(low.sum())} "
+        f"is {acs_estimate(float(rows['estimate'].median()), unit)}{county}. {int(low.sum())} "
         "tract estimates have low reliability. Bars show 90% margins of error."
     )
     return fig, alt

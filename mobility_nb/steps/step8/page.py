@@ -8,7 +8,6 @@ runner publishes beside the HTML page.
 
 from __future__ import annotations
 
-import html
 import os
 import textwrap
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from mobility_nb.config import examples_dir, project_dirs
 from mobility_nb.plan import PlanError, assess_plan, export_plan, load_plan, status_counts
@@ -24,21 +24,27 @@ from mobility_nb.plan.assess import IndicatorResult, PlanResult, disaggregation_
 from mobility_nb.plan.progress import MET, NO_DATA, OFF_TRACK, ON_TRACK, TOO_EARLY, WORSE
 from mobility_nb.plan.schema import Plan
 from mobility_nb.plan.sources import MetricsSource, Sources
+from mobility_nb.plan.units import unit_label
+from mobility_nb.render import formats
 from mobility_nb.render.figures import PALETTE, figure_html, new_figure
+from mobility_nb.render.formats import html_text
 from mobility_nb.render.mpl_text import literal
-from mobility_nb.render.tables import html_table, show_html, show_table
+from mobility_nb.render.tables import Html, details, html_table, show_html
 from mobility_nb.steps.base import StepPage
 
 STEP = "step8"
 PLAN_GLOB = "step8_*.yaml"
-STATUS_COLOURS = {
-    MET: PALETTE["good"],
-    ON_TRACK: PALETTE["neutral"],
-    OFF_TRACK: PALETTE["compare"],
-    TOO_EARLY: PALETTE["national"],
-    WORSE: PALETTE["bad"],
-    NO_DATA: PALETTE["weak"],
+STATUS_CLASSES = {  # CSS classes of the status marks (page.css colours them)
+    MET: "met",
+    ON_TRACK: "on-track",
+    OFF_TRACK: "off-track",
+    TOO_EARLY: "too-early",
+    WORSE: "worse",
+    NO_DATA: "no-data",
 }
+KEY_TEXT = (
+    "Baselines, targets and latest values give their year below the value. " + formats.MISSING_KEY
+)
 
 
 @dataclass
@@ -199,11 +205,11 @@ def load_page(
 
 
 def _with_year(text: str, year: int | None) -> str:
-    return f"{text} ({year})" if text and year else (text or "—")
+    return f"{text} ({year})" if text and year else (text or formats.MISSING)
 
 
 def plan_table(page: PlanView) -> pd.DataFrame:
-    """The plan as shown on the page (the export has every column)."""
+    """The plan, one row per indicator, every column as text (the export has every column)."""
     rows = []
     for r in page.results:
         ind, b, c, t = r.indicator, r.baseline, r.current, r.target
@@ -213,12 +219,12 @@ def plan_table(page: PlanView) -> pd.DataFrame:
                 "Strategic action": r.action.name,
                 "Indicator": ind.name if r.tracked == "Overall" else f"{ind.name} ({r.tracked})",
                 "Data source": r.source_text,
-                "Baseline": _with_year(r.units.value(b.value), b.year) if b else "—",
+                "Baseline": _with_year(r.units.value(b.value), b.year) if b else formats.MISSING,
                 "Target": _with_year(r.units.value(t.value), t.year)
                 + (" — not beyond the baseline: see targets" if t.warning else "")
                 if t and t.value is not None
-                else "—",
-                "Current": _with_year(r.units.value(c.value), c.year) if c else "—",
+                else formats.MISSING,
+                "Current": _with_year(r.units.value(c.value), c.year) if c else formats.MISSING,
                 "Status": r.status,
                 "Responsible": ind.responsible,
                 "Frequency": ind.frequency.replace("_", " "),
@@ -228,7 +234,73 @@ def plan_table(page: PlanView) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _short_value(r: IndicatorResult, x: float | None) -> str:
+    """A value for the plan table: gaps in 'pp' (the key says percentage points)."""
+    return r.units.difference(x, short=True) if r.units.is_gap else r.units.value(x)
+
+
+def _value_cell(text: str, year: int | None, note: str = "") -> Html:
+    """A value with its year (and a note) on smaller lines below it."""
+    out = html_text(text)
+    if year:
+        out += f"<span class='mnb-sub'>{year}</span>"
+    if note:
+        out += f"<span class='mnb-sub'>{html_text(note)}</span>"
+    return Html(out)
+
+
+def _status_cell(status: str) -> Html:
+    key = STATUS_CLASSES.get(status, "")
+    return Html(f"<span class='mnb-status {key}'>{html_text(status)}</span>")
+
+
+def plan_table_html(page: PlanView) -> str:
+    """The plan as a table that fits its column: related facts share a cell."""
+    rows = []
+    for r in page.results:
+        ind, b, c, t = r.indicator, r.baseline, r.current, r.target
+        name = ind.name if r.tracked == "Overall" else f"{ind.name} ({r.tracked})"
+        who = [x for x in (ind.responsible, ind.frequency.replace("_", " ")) if x]
+        rows.append(
+            {
+                "Indicator": Html(
+                    f"{r.number}. {html_text(name)}"
+                    f"<span class='mnb-sub'>Action: {html_text(r.action.name)}</span>"
+                    f"<span class='mnb-sub'>Source: {html_text(r.source_text)}</span>"
+                ),
+                "Baseline": _value_cell(_short_value(r, b.value), b.year) if b else formats.MISSING,
+                "Target": _value_cell(
+                    _short_value(r, t.value),
+                    t.year,
+                    "not beyond the baseline: see targets" if t.warning else "",
+                )
+                if t and t.value is not None
+                else formats.MISSING,
+                "Latest": _value_cell(_short_value(r, c.value), c.year) if c else formats.MISSING,
+                "Status": _status_cell(r.status),
+                "Who, how often, broken down by": Html(
+                    html_text("; ".join(who) or formats.MISSING)
+                    + "<span class='mnb-sub'>by "
+                    + html_text(disaggregation_text(ind.disaggregation) or "nothing yet")
+                    + "</span>"
+                ),
+            }
+        )
+    classes = [
+        "weak" if r.baseline is not None and r.baseline.quality == "Weak" else ""
+        for r in page.results
+    ]
+    return html_table(
+        pd.DataFrame(rows),
+        caption=f"Measurement plan for {page.jurisdiction.display_name}",
+        row_classes=classes,
+        numeric=("Baseline", "Target", "Latest"),
+        css_class="mnb-plan",
+    )
+
+
 def summary_html(page: PlanView) -> str:
+    """One sentence: the plan, its size, the status counts and the data years."""
     counts = status_counts(page.result)
     total = int(counts["indicators"].sum())
     parts = [
@@ -238,41 +310,87 @@ def summary_html(page: PlanView) -> str:
     ]
     years = sorted({r.baseline.year for r in page.results if r.baseline})
     latest = sorted({r.current.year for r in page.results if r.current})
-    esc = html.escape
     base = (
-        f"Baselines are from {years[0]}-{years[-1]}"
-        if len(years) > 1
-        else f"Baselines are from {years[0]}"
+        f"Baselines are from {formats.year_span(years[0], years[-1])}"
         if years
         else "No indicator has a baseline yet"
     )
     now = f"; the latest data are from {latest[-1]}" if latest else ""
     return (
-        f"<p><strong>{esc(page.plan.title)}</strong> for "
-        f"{esc(page.jurisdiction.display_name)}: {len(page.plan.actions)} strategic actions, "
-        f"{total} indicators. Status: {esc(', '.join(parts))}. {esc(base + now)}.</p>"
+        f"<p><strong>{html_text(page.plan.title)}</strong> for "
+        f"{html_text(page.jurisdiction.display_name)}: {len(page.plan.actions)} strategic actions, "
+        f"{total} indicators. Status: {html_text(', '.join(parts))}. {html_text(base + now)}.</p>"
+    )
+
+
+def attention(page: PlanView) -> list[str]:
+    """What needs the coalition's attention, one line per indicator, most urgent first."""
+    out = []
+    for status in (WORSE, OFF_TRACK, ON_TRACK, MET, TOO_EARLY, NO_DATA):
+        for r in page.results:
+            if r.status != status:
+                continue
+            why = []
+            if status == WORSE:
+                why.append("worse than at the baseline")
+            elif status == OFF_TRACK:
+                why.append("off track for its target")
+            if r.feasibility and r.feasibility.out_of_reach and status not in (ON_TRACK, MET):
+                why.append("the target is out of reach at the historical pace")
+            if why:
+                out.append(f"{r.number}. {r.indicator.name}: {'; '.join(why)}.")
+    gaps = [r for r in page.results if r.gaps]
+    if gaps:
+        out.append(
+            f"{len(gaps)} indicator(s) cannot yet be tracked as planned (no source, no data "
+            "or no breakdown): see Gaps in the data."
+        )
+    return out
+
+
+def summary_section(page: PlanView) -> str:
+    """The one-screen summary: status counts as bars, and what needs attention."""
+    counts = status_counts(page.result)
+    total = int(counts["indicators"].sum()) or 1
+    bars = []
+    for status, n in zip(counts["status"], counts["indicators"], strict=True):
+        width = 100 * int(n) / total
+        word = "with no data" if status == NO_DATA else status
+        bars.append(
+            f"<li><span class='mnb-bar-label'>{html_text(word)}</span>"
+            f"<span class='mnb-bar-track'><span class='mnb-bar {STATUS_CLASSES[status]}' "
+            f"style='width:{width:.0f}%'></span></span>"
+            f"<span class='mnb-count'>{int(n)}</span></li>"
+        )
+    todo = attention(page)
+    needs = (
+        "<ul>" + "".join(f"<li>{html_text(x)}</li>" for x in todo) + "</ul>"
+        if todo
+        else "<p>Nothing: every indicator is met, on track or too early to tell.</p>"
+    )
+    return (
+        '<section class="mnb-summary" data-mnb-summary aria-labelledby="mnb-summary-h">'
+        '<h2 id="mnb-summary-h">Summary</h2>'
+        + summary_html(page)
+        + "<div class='mnb-cards'><div class='mnb-card'><h3>Indicators by status</h3>"
+        "<ul class='mnb-bars'>" + "".join(bars) + "</ul></div>"
+        "<div class='mnb-card bad'><h3>What needs attention</h3>" + needs + "</div></div>"
+        f"<p class='mnb-key'>{html_text(KEY_TEXT)}</p></section>"
     )
 
 
 def _show_summary(page: PlanView, recorder: Any = None) -> None:
     if recorder is not None:
         recorder.record("status_counts", status_counts(page.result))
-    show_html(summary_html(page))
+    show_html(summary_section(page))
 
 
 def _show_plan_table(page: PlanView, recorder: Any = None) -> None:
-    table = plan_table(page)
     if recorder is not None:
         from mobility_nb.plan.export import plan_frame
 
         recorder.record("measurement_plan", plan_frame(page.result))
-    classes = [
-        "weak" if r.baseline is not None and r.baseline.quality == "Weak" else ""
-        for r in page.results
-    ]
-    show_table(
-        table, caption=f"Measurement plan for {page.jurisdiction.display_name}", row_classes=classes
-    )
+    show_html(plan_table_html(page))
 
 
 def targets_table(page: PlanView) -> pd.DataFrame:
@@ -287,8 +405,10 @@ def targets_table(page: PlanView) -> pd.DataFrame:
                 "How the target was set": r.target.text,
                 "Required change a year": r.units.per_year(r.feasibility.required_per_year)
                 if r.feasibility
-                else "—",
-                "Historical trend a year": r.units.per_year(r.trend.slope) if r.trend else "—",
+                else formats.MISSING,
+                "Historical trend a year": r.units.per_year(r.trend.slope)
+                if r.trend
+                else formats.MISSING,
                 "At the historical pace": _pace(r),
             }
         )
@@ -298,7 +418,7 @@ def targets_table(page: PlanView) -> pd.DataFrame:
 def _pace(r: IndicatorResult) -> str:
     """The feasibility verdict; on-track rows that looked out of reach point to the reason."""
     if r.feasibility is None:
-        return "—"
+        return formats.MISSING
     if r.feasibility.out_of_reach and r.status in (ON_TRACK, MET):
         return (
             f"{r.feasibility.verdict}, yet {r.status} since the baseline: the value has "
@@ -307,23 +427,44 @@ def _pace(r: IndicatorResult) -> str:
     return r.feasibility.verdict
 
 
+def _a_year(text: str) -> str:
+    return text if text == formats.MISSING else f"{text} a year"
+
+
 def _show_targets(page: PlanView, recorder: Any = None) -> None:
     table = targets_table(page)
     if recorder is not None:
         recorder.record("targets", table)
+    shown = pd.DataFrame(
+        {
+            "Indicator": [
+                Html(f"{n}. {html_text(name)}")
+                for n, name in zip(table.get("No.", []), table.get("Indicator", []), strict=True)
+            ],
+            "How the target was set": table.get("How the target was set", []),
+            "Required change": [_a_year(x) for x in table.get("Required change a year", [])],
+            "Historical trend": [_a_year(x) for x in table.get("Historical trend a year", [])],
+            "At the historical pace": table.get("At the historical pace", []),
+        }
+    )
     flagged = [
         r
         for r in page.results
         if r.feasibility and r.feasibility.out_of_reach and r.status not in (ON_TRACK, MET)
     ]
-    show_table(table, caption="How each target was computed, and whether it is within reach")
+    out = html_table(
+        shown,
+        caption="How each target was computed, and whether it is within reach",
+        numeric=("Required change", "Historical trend"),
+    )
     if flagged:
         names = "; ".join(f"{r.number}. {r.indicator.name}" for r in flagged)
-        show_html(
+        out += (
             f"<p><strong>Out of reach at the historical pace:</strong> "
-            f"{html.escape(names)}. These targets need a faster change than the data "
+            f"{html_text(names)}. These targets need a faster change than the data "
             "show so far: the plan should say what will change the trend.</p>"
         )
+    show_html(out)
 
 
 def progress_table(page: PlanView) -> pd.DataFrame:
@@ -341,36 +482,27 @@ def progress_table(page: PlanView) -> pd.DataFrame:
 
 
 def _show_progress(page: PlanView, recorder: Any = None) -> None:
-    counts = status_counts(page.result)
     table = progress_table(page)
     if recorder is not None:
         recorder.record("progress", table)
-    show_html(_status_bar(counts))
-    show_table(table, caption="Progress per indicator")
+    shown = pd.DataFrame(
+        {
+            "Indicator": [
+                Html(f"{n}. {html_text(name)}")
+                for n, name in zip(table["No."], table["Indicator"], strict=True)
+            ],
+            "Status": [_status_cell(s) for s in table["Status"]],
+            "Why": table["Why"],
+        }
+    )
+    out = html_table(shown, caption="Progress per indicator")
     if any(r.progress.on_bounds is False for r in page.results):
-        show_html(
+        out += (
             "<p>Indicators without published confidence intervals (local data and "
             "some metrics) are judged on their values as given: a change there may be "
             "within the data's own noise.</p>"
         )
-
-
-def _status_bar(counts: pd.DataFrame) -> str:
-    fig, ax = new_figure(6.5, 1.9)
-    labels = list(counts["status"])[::-1]
-    values = list(counts["indicators"])[::-1]
-    ax.barh(labels, values, color=[STATUS_COLOURS[s] for s in labels])
-    for y, v in enumerate(values):
-        ax.text(v + 0.05, y, str(v), va="center", fontsize=8)
-    ax.set_xlabel("Indicators")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.grid(axis="y", visible=False)
-    alt = (
-        "Bar chart of indicators by status: "
-        + ", ".join(f"{n} {s}" for s, n in zip(counts["status"], counts["indicators"], strict=True))
-        + "."
-    )
-    return figure_html(fig, alt, "Indicators by progress status")
+    show_html(out + details("What each status means", definitions_html()))
 
 
 def gaps_table(page: PlanView) -> pd.DataFrame:
@@ -392,14 +524,27 @@ def _show_gaps(page: PlanView, recorder: Any = None) -> None:
             "jurisdiction and the planned breakdowns.</p>"
         )
         return
-    show_table(
-        table,
-        caption="Data gaps: indicators without a source, without data for this "
-        "jurisdiction, or without the planned breakdowns",
+    shown = pd.DataFrame(
+        {
+            "Indicator": [
+                Html(f"{n}. {html_text(name)}")
+                for n, name in zip(table["No."], table["Indicator"], strict=True)
+            ],
+            "Gap": table["Gap"],
+        }
+    )
+    show_html(
+        html_table(
+            shown,
+            caption="Data gaps: indicators without a source, without data for this "
+            "jurisdiction, or without the planned breakdowns",
+        )
     )
 
 
 # --- charts -------------------------------------------------------------------------------
+
+CHART_WIDTH, CHART_HEIGHT = 3.8, 3.1  # inches: drawn for a phone, scaled up on a desktop
 
 
 def indicator_chart(r: IndicatorResult, place: str) -> str | None:
@@ -408,40 +553,39 @@ def indicator_chart(r: IndicatorResult, place: str) -> str | None:
     has_target = t is not None and t.value is not None
     if hist.empty:
         return None
-    fig, ax = new_figure(4.6, 2.7)
+    fig, ax = new_figure(CHART_WIDTH, CHART_HEIGHT)
     u = r.units
-    if not hist.empty:
-        years = hist["year"].to_numpy()
-        ax.plot(
+    years = hist["year"].to_numpy()
+    ax.plot(
+        years,
+        hist["value"],
+        color=PALETTE["focal"],
+        marker="o",
+        markersize=3.5,
+        linewidth=1.6,
+        label=literal(place) if len(place) < 22 else "Value",
+    )
+    if hist["lower"].notna().any():
+        ax.fill_between(
             years,
-            hist["value"],
+            hist["lower"],
+            hist["upper"],
             color=PALETTE["focal"],
-            marker="o",
-            markersize=3.5,
-            linewidth=1.6,
-            label=literal(place) if len(place) < 30 else "Value",
+            alpha=0.15,
+            linewidth=0,
+            label="95% confidence interval",
         )
-        if hist["lower"].notna().any():
-            ax.fill_between(
-                years,
-                hist["lower"],
-                hist["upper"],
-                color=PALETTE["focal"],
-                alpha=0.15,
-                linewidth=0,
-                label="95% confidence interval",
-            )
-        weak = hist[hist["quality"] == "Weak"]
-        if not weak.empty:
-            ax.plot(
-                weak["year"],
-                weak["value"],
-                linestyle="none",
-                marker="o",
-                markerfacecolor="white",
-                markeredgecolor=PALETTE["weak"],
-                label="Weak data",
-            )
+    weak = hist[hist["quality"] == "Weak"]
+    if not weak.empty:
+        ax.plot(
+            weak["year"],
+            weak["value"],
+            linestyle="none",
+            marker="D",
+            markerfacecolor="white",
+            markeredgecolor="#6e6e6e",
+            label="Weak data",
+        )
     if b is not None:
         ax.plot(
             [b.year],
@@ -472,20 +616,52 @@ def indicator_chart(r: IndicatorResult, place: str) -> str | None:
             label=f"Target ({t.year})",
         )
     ax.yaxis.set_major_formatter(_formatter(u.tick))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(
-        literal("\n".join(textwrap.wrap(f"{r.number}. {r.indicator.name}", 48))), loc="left"
-    )
+    ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+    ax.tick_params(labelsize=8)
+    # Laid out by hand in inches: title lines on top, the legend in its own band below the
+    # axes, so nothing is cut off at any width (no tight bounding box needed).
+    title = textwrap.wrap(f"{r.number}. {r.indicator.name}", 44)
     if u.is_gap:
-        ax.set_ylabel("Gap", fontsize=8)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
-    return figure_html(fig, chart_alt(r, place), f"{r.number}. {r.indicator.name}: {r.status}")
+        title.append(f"Gap between the groups, in {unit_label(u)}")
+    handles, labels = ax.get_legend_handles_labels()
+    legend_rows = (len(labels) + 1) // 2
+    top = 0.12 + 0.16 * len(title)
+    bottom = 0.32 + 0.16 * legend_rows
+    fig.subplots_adjust(
+        left=0.62 / CHART_WIDTH,
+        right=1 - 0.12 / CHART_WIDTH,
+        top=1 - top / CHART_HEIGHT,
+        bottom=bottom / CHART_HEIGHT,
+    )
+    for i, line in enumerate(title):
+        fig.text(
+            0.04 / CHART_WIDTH,
+            1 - (0.06 + 0.16 * i) / CHART_HEIGHT,
+            literal(line),
+            fontsize=9 if i < len(title) - (1 if u.is_gap else 0) else 8,
+            fontweight="bold" if not (u.is_gap and i == len(title) - 1) else "normal",
+            va="top",
+        )
+    fig.legend(
+        handles,
+        labels,
+        loc="lower left",
+        bbox_to_anchor=(0.02, 0.01),
+        ncol=2,
+        fontsize=7.5,
+        frameon=False,
+        handlelength=1.6,
+        columnspacing=1.0,
+    )
+    return figure_html(
+        fig, chart_alt(r, place), f"{r.number}. {r.indicator.name}: {r.status}", tight=False
+    )
 
 
 def _formatter(fmt: Any) -> Any:
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: fmt(v))
+    return FuncFormatter(lambda v, _pos: literal(fmt(v)))
 
 
 def chart_alt(r: IndicatorResult, place: str) -> str:
@@ -520,8 +696,8 @@ def _show_charts(page: PlanView, recorder: Any = None) -> None:
                 target = f" Target: {r.units.value(r.target.value)} by {r.target.year}."
             figures.append(
                 f'<p class="mnb-nochart">{r.number}. '
-                f"{html.escape(r.indicator.name)}: no data to chart yet."
-                f"{html.escape(target)}</p>"
+                f"{html_text(r.indicator.name)}: no data to chart yet."
+                f"{html_text(target)}</p>"
             )
             continue
         figures.append(chart)
@@ -531,11 +707,7 @@ def _show_charts(page: PlanView, recorder: Any = None) -> None:
             history.append(frame)
     if recorder is not None and history:
         recorder.record("indicator_history", pd.concat(history, ignore_index=True))
-    show_html(
-        '<div class="mnb-grid" style="display:flex;flex-wrap:wrap;gap:12px">'
-        + "".join(figures)
-        + "</div>"
-    )
+    show_html('<div class="mnb-grid mnb-rows">' + "".join(figures) + "</div>")
 
 
 # --- provenance and export ------------------------------------------------------------------
@@ -554,7 +726,7 @@ def _record_sources(page: PlanView, recorder: Any) -> None:
             other |= years
 
     def span(years: set[int]) -> str:
-        return f"{min(years)}-{max(years)}" if years else ""
+        return formats.year_span(min(years), max(years)) if years else ""
 
     for path in page.result.files:
         if Path(path).is_file():
@@ -575,20 +747,25 @@ def _show_export(paths: list[Path], folder: Path | None = None) -> None:
     """Say where the exported plan is: beside the published page, or in ``folder``."""
     if not paths:
         show_html(
-            "<p>Run this page with <code>mobility-nb run</code> to publish the plan as "
-            "a CSV file and an Excel workbook beside it.</p>"
+            "<p>Published with <code>mobility-nb run</code>, the plan is exported beside "
+            "this page as a CSV file and an Excel workbook.</p>"
         )
         return
-    names = " and ".join(f"<code>{html.escape(p.name)}</code>" for p in paths)
-    where = (
-        f"saved in <code>{html.escape(str(folder.resolve()))}</code>"
-        if folder is not None
-        else "published beside this page, named after it"
-    )
+    if folder is None:
+        show_html(
+            "<p>The full plan, with collection method, reporting cadence and audience, "
+            "confidence bounds and notes, is published beside this page as a CSV file and an "
+            "Excel workbook (links at the top of the page), ready to paste into the Mobility "
+            "Action Plan. The workbook has the plan on its first sheet and notes on the "
+            "second.</p>"
+        )
+        return
+    names = " and ".join(f"<code>{html_text(p.name)}</code>" for p in paths)
     show_html(
-        f"<p>The plan is exported as {names} ({where}), ready to paste into the Mobility "
-        "Action Plan. The Excel workbook has the full plan on its first sheet and notes "
-        "on the second.</p>"
+        f"<p>The plan is exported as {names} (saved in "
+        f"<code>{html_text(str(folder.resolve()))}</code>), ready to paste into the "
+        "Mobility Action Plan. The Excel workbook has the full plan on its first sheet and "
+        "notes on the second.</p>"
     )
 
 
@@ -675,8 +852,26 @@ class Step8Page(StepPage):
     def record_sources(self) -> None:
         _record_sources(self.view, self.recorder)
 
+    def reader_settings(self) -> list[tuple[str, str]]:
+        year = self.view.result.current_year
+        return [
+            *super().reader_settings(),
+            ("Plan", f"{self.view.plan.title} ({self.view.plan_name})"),
+            ("Progress judged on", f"data up to {year}" if year else "the latest data"),
+        ]
+
+    def show_header(self) -> None:
+        """The page title and one line naming the plan."""
+        plan = self.view.plan
+        indicators = len(self.view.results)
+        show_html(
+            f"<h1>Measurement plan: {html_text(self.place.display_name)}</h1>"
+            f"<p class='mnb-meta'>{html_text(plan.title)} · {len(plan.actions)} strategic "
+            f"actions · {indicators} indicators</p>"
+        )
+
     def show_summary(self) -> None:
-        """What the plan holds and how its indicators stand."""
+        """What the plan holds, how its indicators stand and what needs attention."""
         self.record_sources()
         _show_summary(self.view, self.recorder)
 
@@ -690,7 +885,6 @@ class Step8Page(StepPage):
         _show_charts(self.view, self.recorder)
 
     def show_progress(self) -> None:
-        show_html(definitions_html())
         _show_progress(self.view, self.recorder)
 
     def show_gaps(self) -> None:
@@ -708,8 +902,8 @@ class Step8Page(StepPage):
         except OSError as exc:
             show_html(
                 f"<p><strong>The plan was not exported:</strong> cannot write to "
-                f"<code>{html.escape(str(folder))}</code> "
-                f"({html.escape(exc.strerror or str(exc))}).</p>"
+                f"<code>{html_text(str(folder))}</code> "
+                f"({html_text(exc.strerror or str(exc))}).</p>"
             )
             return
         _show_export(self._plan_files, folder)

@@ -65,20 +65,34 @@ def trend_inputs(metrics: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_trend_panels_have_distinct_readable_titles():
     series, table = trend_inputs(WEALTH)
-    texts = svg_texts(charts.trend_chart(series, table, "Loving County"))
-    # The four labels share a long prefix; each panel must still say which group it is.
-    shown = " ".join(texts)  # two-line titles are two text elements
+    made = charts.trend_charts(series, table, "Loving County")
+    assert len(made) == 4  # one small chart per metric
+    texts = [svg_texts(m) for m in made]
+    # The four labels share a long prefix; each chart must still say which group it is.
+    shown = [" ".join(t) for t in texts]  # two-line titles are two text elements
     for m in WEALTH:
-        assert catalog.get_metric(m).label in shown
-    assert len({catalog.get_metric(m).label for m in WEALTH}) == 4
-    assert "Loving County: change over time (shaded = 95% confidence bounds)" in texts
-    assert texts.count("2014") == 4 and texts.count("2021") == 4  # first and last year
+        assert sum(catalog.get_metric(m).label in s for s in shown) == 1
+    for t in texts:
+        assert t.count("2014") == 1 and t.count("2021") == 1  # first and last year
+        # no bounds were given, so no chart promises a shaded band
+        assert not any("95%" in x for x in t)
+    assert all("Shaded" not in alt for _, alt in made)
+
+
+def test_trend_charts_mark_weak_years_and_bands_in_a_legend():
+    series, table = trend_inputs(["share_employed"])
+    series["lower"], series["upper"] = series["value"] - 0.02, series["value"] + 0.02
+    series.loc[series["year"] == 2016, "quality"] = "Weak"
+    fig, alt = charts.trend_charts(series, table, "Somewhere")[0]
+    texts = svg_texts((fig, alt))
+    assert "shaded: 95% bounds; diamond: Weak data" in texts
+    assert "Shaded band" in alt and "flagged Weak" in alt
 
 
 def test_a_single_trend_panel_and_a_flat_series_draw():
     series, table = trend_inputs(["share_employed"])
     series["value"] = 0.7  # no change at all: the value axis still gets a range and ticks
-    texts = svg_texts(charts.trend_chart(series, table, "Somewhere"))
+    texts = svg_texts(charts.trend_charts(series, table, "Somewhere")[0])
     assert any("%" in t for t in texts)
 
 
@@ -122,7 +136,10 @@ def test_close_groups_are_named_outwards_and_far_groups_centred():
         "X",
     )
     placed = anchors(made)
-    assert placed["Low income"] == "middle" and placed["High income"] == "middle"
+    # far apart: centred on their dots, or held inside the plot at its edges
+    assert placed["Low income"] in ("middle", "start")
+    assert placed["High income"] in ("middle", "end")
+    # close together: hanging outwards from the dots
     assert placed["With"] == "end" and placed["Without"] == "start"
 
 

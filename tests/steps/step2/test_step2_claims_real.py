@@ -170,6 +170,6 @@ def test_real_pages_render_the_new_disclosures(shared_mm_dir, monkeypatch, code)
     assert "better than 100%" not in html and ">100%<" not in html
     if code == "20001":
         assert "the same estimate is published for" in html
-        assert "Neighbouring counties" in html
+        assert "Neighboring counties" in html
     if code == "36061":
         assert "not this place&#x27;s own value" in html or "not New York County" in html

@@ -186,10 +186,10 @@ def test_fixture_cook_county(mm_fixture_dir):
     gaps = gap_table(load_subgroups("county", mm_fixture_dir), tidy, "17031", "county")
     ins = draft(t, gaps, "county")
     # Injury deaths: lowest of six (better than 91.7%), Strong; its interval (25-35) lies
-    # below the national median of (50 + 85) / 2 = 67.5.
+    # below the national median of (50 + 85) / 2 = 67.5, shown whole (rates per 100,000).
     assert len(ins.strengths) == 1 and "Deaths from injury" in ins.strengths[0]
     assert "better than 92% of the 6 counties with data" in ins.strengths[0]
-    assert "lies entirely below the national median of 67.5" in ins.strengths[0]
+    assert "lies entirely below the national median of 68" in ins.strengths[0]
     # Turnout: better than 21.4% (1.5 of 7 counties).
     assert len(ins.concerns) == 1 and "21% of the 7 counties" in ins.concerns[0]
     # Low birth weight would be a strength (91.7%) but is Weak.

@@ -10,13 +10,12 @@ formulas written out again - never through the importers or the indicator code.
 from __future__ import annotations
 
 import csv
-import html
 import math
-import re
 from pathlib import Path
 
 import pytest
 from support.fakecensus import census_data_dir
+from support.pagetext import visible_text
 from support.paths import REPO
 
 pytestmark = pytest.mark.shared
@@ -278,8 +277,7 @@ def page(tmp_path_factory, shared_mm_dir):
 
 
 def _text(page_html: str) -> str:
-    page_html = re.sub(r'src="data:[^"]+"', "", page_html)
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page_html)))
+    return visible_text(page_html)
 
 
 def _table(numbers: list[dict[str, str]], name: str) -> list[dict[str, str]]:

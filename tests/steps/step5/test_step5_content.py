@@ -134,7 +134,7 @@ def test_only_releases_that_share_no_year_are_tested():
     assert change.loc["Asian alone", "significant_90"] == "no"
     assert change.loc["Hispanic or Latino", "change_points"] == pytest.approx(2.0)
     text = mix.change_sentences(change.reset_index())
-    assert text[0].startswith("Hispanic or Latino: 5.0% to 7.0% (+2.0 pts), a change larger")
+    assert text[0].startswith("Hispanic or Latino: 5.0% to 7.0% (+2.0 points), a change larger")
 
 
 def test_mix_table_has_one_column_per_release():
@@ -146,6 +146,6 @@ def test_mix_table_has_one_column_per_release():
         "2013\u20132017",
         "2018\u20132022",
     ]
-    assert table.iloc[0, 1] == "5.0% \u00b10.3 pts"
+    assert table.iloc[0, 1] == "5.0% \u00b10.3 points"
     fig_alt = mix.mix_chart(_series(), "Residents")
     assert fig_alt is not None and "Shaded bands show 90% margins of error" in fig_alt[1]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import nbformat
@@ -18,6 +17,7 @@ from support.fakecensus import (
     server_session,
     shared_api,
 )
+from support.pagetext import visible_text
 from support.paths import REPO
 
 from mobility_nb.testing import census_replay as replay
@@ -50,10 +50,7 @@ def _run(jurisdiction: str, params_file: str, store_dir: Path, out: Path, metric
 
 
 def _text(path: Path) -> str:
-    page = re.sub(r'src="data:[^"]+"', "", path.read_text(encoding="utf-8"))
-    import html
-
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    return visible_text(path.read_text(encoding="utf-8"))
 
 
 def test_philadelphia_page_shows_the_extracts_values_with_moes(demo_store, tmp_path, shared_mm_dir):

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 
 import pandas as pd
 import pytest
 from support.fakecensus import FIXTURE_YEAR, TEST_KEY, fixture_api
+from support.pagetext import visible_text
 
 from mobility_nb.acs import client as acs_client
 from mobility_nb.acs import fetch, indicators
 from mobility_nb.acs.client import CensusClient
-from mobility_nb.steps.step5 import formatting as fmt
 from mobility_nb.steps.step5 import page as step5
 from mobility_nb.testing.census_replay import ReplayAdapter
 
@@ -82,8 +80,7 @@ def _render(page) -> str:
 
 
 def _text(fragment: str) -> str:
-    fragment = re.sub(r'src="data:[^"]+"', "", fragment)
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
+    return visible_text(fragment)
 
 
 def test_county_page_from_the_store(fixture_store):
@@ -179,12 +176,3 @@ def test_bad_local_file_parameter_fails_at_the_top(tmp_path):
             store_dir=tmp_path,
             local_files=[{"path": "x.csv", "colour": "red"}],
         )
-
-
-def test_value_formatting():
-    assert fmt.fmt_value(250001.0, "dollars") == "$250,000 or more"
-    assert fmt.fmt_value(41250.0, "dollars") == "$41,250"
-    assert fmt.fmt_moe(2.345, "percent") == "\u00b12.3 pts"
-    assert fmt.fmt_value(float("nan"), "percent") == fmt.NO_ESTIMATE
-    assert fmt.local_number(11831.0) == "11,831" and fmt.local_number(17.7) == "17.7"
-    assert fmt.local_number(0.086) == "0.086"

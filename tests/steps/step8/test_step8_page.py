@@ -56,8 +56,8 @@ def test_chart_has_descriptive_alt_text(page):
     html = step8.indicator_chart(r, "Alpha County")
     assert html.startswith('<figure class="mnb-figure">')
     assert step8.chart_alt(r, "Alpha County") == (
-        "Line chart of Injury deaths for Alpha County, 2014 to 2023; baseline 48.0 in 2018; "
-        "target 34.5 by 2030; latest 47.0 in 2023; status: off track."
+        "Line chart of Injury deaths for Alpha County, 2014 to 2023; baseline 48 in 2018; "
+        "target 35 by 2030; latest 47 in 2023; status: off track."  # whole per 100,000
     )
     assert step8.indicator_chart(page.results[5], "Alpha County") is None  # no data yet
 
@@ -169,5 +169,5 @@ def test_a_local_file_lists_its_own_years(page, tmp_path):
     recorder = PageRecorder("step8", {}, tmp_path)
     step8._record_sources(page, recorder)
     years = {s.name: s.years for s in recorder.sources}
-    assert years["local_measures.csv"] == "2018-2023"  # not the metrics' 2014-2023
+    assert years["local_measures.csv"] == "2018\u20132023"  # not the metrics' 2014-2023
     assert years["plan_valid.yaml"] == ""
