@@ -175,6 +175,19 @@ def sidecar_text(record: Mapping[str, Any], files: Mapping[str, Mapping[str, Any
     return json.dumps(data, indent=1, sort_keys=True, default=str) + "\n"
 
 
+def rerecord_html(out_dir: Path, page_path: str) -> None:
+    """After a page's HTML was rewritten in place (its navigation refreshed by the index),
+    record its new size and checksum, so resume still sees the page as intact."""
+    side = sidecar_path(out_dir, page_path)
+    data = read_sidecar(side)
+    html = Path(out_dir) / page_path
+    if data is None or not isinstance(data.get("files"), dict) or html.name not in data["files"]:
+        return  # no record: the page is rebuilt on the next batch anyway
+    files = dict(data.pop("files"))
+    files[html.name] = {"size": html.stat().st_size, "sha256": file_sha256(html)}
+    write_atomic(side, sidecar_text(data, files))
+
+
 def write_sidecar(out_dir: Path, page_path: str, record: Mapping[str, Any]) -> Path:
     """Record a page whose files are already on disk (the pipeline commits the record
     with the page instead; see :func:`mobility_nb.run.publish.publish_page`)."""

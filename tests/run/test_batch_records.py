@@ -237,3 +237,34 @@ def test_summary_prints_every_problem_of_our_errors_whole(tmp_path):
     bug = next(ln for ln in lines if "Allegheny" in ln)
     assert bug.endswith("\u2026") and len(bug) < 220  # a bug's message stays one short line
     assert "KeyError: yyyy" in bug  # one long word is cut, not dropped
+
+
+def test_index_refreshing_navigation_keeps_pages_current(tmp_path):
+    """A place's Step 2 page built before its Step 8 page gets a link to it from the index;
+    the rewritten HTML is re-recorded, so the next batch still skips the page."""
+    for step in ("step2", "step8"):
+        folder = tmp_path / step
+        folder.mkdir()
+        (folder / "17031-cook.html").write_text(
+            '<html><body><nav class="mnb-nav" aria-label="Related pages"></nav></body></html>'
+        )
+        write_sidecar(
+            tmp_path,
+            f"{step}/17031-cook.html",
+            {
+                "step": step,
+                "code_digest": package_digest(),
+                "fingerprint": step,
+                "jurisdiction": "17031",
+                "name": "Cook County",
+                "state": "IL",
+                "state_fips": "17",
+                "level": "county",
+            },
+        )
+    before = (tmp_path / "step2" / "17031-cook.html").read_text()
+    write_index(tmp_path)
+    after = (tmp_path / "step2" / "17031-cook.html").read_text()
+    assert after != before and "../step8/17031-cook.html" in after  # the link was added
+    assert is_current(tmp_path, "step2/17031-cook.html", "step2")
+    assert is_current(tmp_path, "step8/17031-cook.html", "step8")

@@ -30,7 +30,7 @@ from mobility_nb.atomic import write_atomic
 from mobility_nb.data.origin import is_urban_file
 from mobility_nb.data.states import STATES
 from mobility_nb.render.page_links import page_links, published_extras, refresh_nav
-from mobility_nb.run.fingerprint import SIDE_SUFFIX, read_sidecar
+from mobility_nb.run.fingerprint import SIDE_SUFFIX, read_sidecar, rerecord_html
 from mobility_nb.steps import STEP_TITLES
 
 INDEX_NAME = "index.html"
@@ -403,7 +403,9 @@ def refresh_navigation(out_dir: Path, entries: list[Entry]) -> int:
             page = out / href
             folder, stem = page.parent, page.stem
             links = page_links(folder, stem, step, published_extras(folder, stem))
-            changed += refresh_nav(page, links)
+            if refresh_nav(page, links):
+                rerecord_html(out, href)
+                changed += 1
     return changed
 
 
