@@ -99,7 +99,7 @@ def test_state_report_numbers_equal_the_step2_pages(site):
         assert list(shown) == [ranking.percent_text(b) for b in ranked["national_better"]]
         page = next(site.glob(f"step2/{geoid}-*.html")).read_text()
         for better, n in zip(ranked["national_better"], ranked["national_n"], strict=True):
-            assert f"{ranking.percent_text(better)} of {int(n):,}" in page
+            assert f"{ranking.short_percent_text(better)} of {int(n):,}" in page
 
 
 def test_peer_report_is_the_step2_peer_table(site):
