@@ -34,3 +34,33 @@ def test_debug_switch(monkeypatch):
     assert config.debug_enabled()
     monkeypatch.setenv("MOBILITY_NB_DEBUG", "0")
     assert not config.debug_enabled()
+
+
+def test_only_config_reads_our_environment_variables():
+    """Every MOBILITY_NB_* variable is read in config.py: elsewhere a string literal naming
+    one may only appear in text for people (docstrings, messages), never in a lookup."""
+    import ast
+    from pathlib import Path
+
+    import mobility_nb
+
+    root = Path(mobility_nb.__file__).parent
+    stray = []
+    for path in root.rglob("*.py"):
+        if path.name == "config.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.Call, ast.Subscript)):
+                continue
+            if isinstance(node, ast.Call):
+                args = [*node.args, *(k.value for k in node.keywords)]
+            else:
+                args = [node.slice]
+            for arg in args:
+                if (
+                    isinstance(arg, ast.Constant)
+                    and isinstance(arg.value, str)
+                    and arg.value.startswith("MOBILITY_NB_")
+                ):
+                    stray.append(f"{path.relative_to(root)}:{node.lineno}: {arg.value}")
+    assert stray == []
