@@ -89,6 +89,11 @@ def percent_text(share: float) -> str:
     return f"{share:.0f}%"
 
 
+def short_percent_text(share: float) -> str:
+    """:func:`percent_text` for a table cell: 'over 99%', 'under 1%', '62%'."""
+    return percent_text(share).replace("more than", "over").replace("fewer than", "under")
+
+
 def places_word(level: str, n: int = 2) -> str:
     if level == "county":
         return "county" if n == 1 else "counties"

@@ -108,7 +108,8 @@ def publish_page(
     if notebook:
         prov["notebook"] = notebook
     extras = extra_artifacts(artifacts_dir)
-    links = page_links(out_dir, stem, str(prov.get("step", "")), extras)
+    folder = Path(out_dir) / subdir if subdir else Path(out_dir)
+    links = page_links(folder, stem, str(prov.get("step", "")), extras)
     page = notebook_to_html(nb, page_title, links=links)
     remote = external_references(page)
     if remote:

@@ -88,3 +88,10 @@ def test_events_behind_a_rate():
     assert math.isnan(ranking.estimated_events(doctors, 0, 50000))
     assert math.isnan(ranking.estimated_events(catalog.get_metric("share_employed"), 0.7, 5e4))
     assert math.isnan(ranking.estimated_events(crime, 400.0, None))
+
+
+@pytest.mark.parametrize(
+    "share, text", [(99.6, "over 99%"), (0.4, "under 1%"), (62.4, "62%"), (99.0, "99%")]
+)
+def test_short_percent_text_for_table_cells(share, text):
+    assert ranking.short_percent_text(share) == text

@@ -25,7 +25,6 @@ from mobility_nb.cli.compare import run_compare
 from mobility_nb.compare import selection
 from mobility_nb.compare.table import build_table
 from mobility_nb.data.metrics import load_metrics
-from mobility_nb.steps.step2 import page as step2_page
 from mobility_nb.steps.step2.standing import standing
 
 pytestmark = [pytest.mark.shared, pytest.mark.notebook]
@@ -100,8 +99,7 @@ def test_state_report_numbers_equal_the_step2_pages(site):
         assert list(shown) == [ranking.percent_text(b) for b in ranked["national_better"]]
         page = next(site.glob(f"step2/{geoid}-*.html")).read_text()
         for better, n in zip(ranked["national_better"], ranked["national_n"], strict=True):
-            # the page's table words the caps shorter ('over 99%'); the share is the same
-            assert f"{step2_page._short_share(better)} of {int(n):,}" in page
+            assert f"{ranking.short_percent_text(better)} of {int(n):,}" in page
 
 
 def test_peer_report_is_the_step2_peer_table(site):

@@ -80,12 +80,6 @@ def _trend_verdict(r: Mapping[str, Any]) -> str:
     return _TREND_WORDS.get(judgement, judgement)
 
 
-def _short_share(share: float) -> str:
-    """A 'better than' share for a table cell: 'over 99%', 'under 1%', '62%'."""
-    text = ranking.percent_text(share)
-    return text.replace("more than", "over").replace("fewer than", "under")
-
-
 def _column_names(places: Sequence[Any]) -> dict[str, str]:
     """Column headings for places: 'Lake County, IL' when two names would read the same."""
     plain = [p.name for p in places]
@@ -446,7 +440,7 @@ class Step2Page(StepPage):
         if pd.isna(r["value"]):
             return formats.MISSING
         if standing.has_rank(r):
-            return f"{_short_share(r['national_better'])} of {int(r['national_n']):,}"
+            return f"{ranking.short_percent_text(r['national_better'])} of {int(r['national_n']):,}"
         if m.rankable and r.get("national_extreme"):
             return f"tied at the {r['national_extreme']} ({int(r['national_ties']):,})"
         return "not ranked"
@@ -456,7 +450,7 @@ class Step2Page(StepPage):
             return ""
         if not ranking.state_rank_allowed(int(r["state_n"])):
             return f"only {int(r['state_n'])} with data"
-        return f"{_short_share(r['state_better'])} of {int(r['state_n']):,}"
+        return f"{ranking.short_percent_text(r['state_better'])} of {int(r['state_n']):,}"
 
     @staticmethod
     def _median_text(m: catalog.Metric, r: Mapping[str, Any], key: str) -> str:
