@@ -9,7 +9,6 @@ its marks (:data:`mobility_nb.compare.standings.MARKS`) in ``<sup>``, and its st
 
 from __future__ import annotations
 
-import html
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -23,6 +22,9 @@ from mobility_nb.compare.links import from_report
 from mobility_nb.compare.maps import MetricMap
 from mobility_nb.data import catalog
 from mobility_nb.data.jurisdictions import Jurisdiction
+from mobility_nb.render import formats
+from mobility_nb.render.formats import MISSING
+from mobility_nb.render.formats import html_attr as esc
 
 PILLAR_SHORT = {
     catalog.PILLARS[0]: "Neighborhoods",
@@ -32,13 +34,8 @@ PILLAR_SHORT = {
     catalog.PILLARS[4]: "Governance",
 }
 STEP_WORDS = {"step2": "Step 2", "step5": "Step 5", "step8": "Step 8"}
-MISSING = "NA"  # as on the step pages
 
 Record = Mapping[str, Any]
-
-
-def esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def pillar_id(pillar: str) -> str:
@@ -94,7 +91,7 @@ def metric_header(m: catalog.Metric, year: int | None, n: int | None, level: str
     """Column (or row) heading: label, then year, how it is compared and the ranking set."""
     parts = [str(year)] if year else []
     parts.append(standings.comparison_words(m))
-    among = f"<small>ranked among {n:,}</small>" if n else ""
+    among = f"<small>ranked among {formats.count(n)}</small>" if n else ""
     return f"{esc(m.label)}<small>{esc(' · '.join(parts))}</small>{among}"
 
 
@@ -167,7 +164,7 @@ def heat_table(
     focal: str | None = None,
     with_state: bool = False,
 ) -> str:
-    """Where each place stands: its median standing in each pillar, coloured by fifths."""
+    """Where each place stands: its median standing in each pillar, colored by fifths."""
     by_key = {(r["geoid"], r["pillar"]): r for r in overview.to_dict("records")}
     noun = "County" if level == "county" else "City"
     head = [f'<th scope="col" data-sort="name">{noun}</th>']
@@ -182,7 +179,7 @@ def heat_table(
         for pillar in catalog.PILLARS:
             r = by_key.get((p.geoid, pillar))
             if r is None or not _present(r["median_better"]):
-                tds.append('<td class="na">–<small>none ranked</small></td>')
+                tds.append(f'<td class="na">{MISSING}<small>none ranked</small></td>')
                 continue
             used = int(r["used"])
             tds.append(
@@ -204,17 +201,17 @@ def heat_table(
 
 
 def heat_key() -> str:
-    """The overview's colour key (words carry the meaning; colour only repeats it)."""
+    """The overview's color key (words carry the meaning; color only repeats it)."""
     items = "".join(
-        f'<li><span class="sw" style="background:{colour}"></span>{esc(label)}</li>'
-        for colour, label in zip(
+        f'<li><span class="sw" style="background:{color}"></span>{esc(label)}</li>'
+        for color, label in zip(
             ("#b35806", "#fdb863", "#f7f7f7", "#b2abd2", "#542788"),
             standings.HEAT_LABELS,
             strict=True,
         )
     )
     return (
-        '<ul class="mnb-key" aria-label="Colour key: median share of US places each place '
+        '<ul class="mnb-key" aria-label="Color key: median share of US places each place '
         f'does better than">{items}</ul>'
     )
 
@@ -369,12 +366,12 @@ def state_heat_table(
                 f'<small><a href="{esc(state_links[str(abbr)])}">state report with maps'
                 f'<span class="mnb-sr"> for {esc(name)}</span></a></small>'
             )
-        label += f"<small>{count:,} {'county' if count == 1 else 'counties'}</small>"
+        label += f"<small>{formats.count(count)} {'county' if count == 1 else 'counties'}</small>"
         tds = []
         for pillar in catalog.PILLARS:
             r = cells.get(pillar)
             if r is None or not _present(r["median_better"]):
-                tds.append('<td class="na">–</td>')
+                tds.append(f'<td class="na">{MISSING}</td>')
                 continue
             tds.append(
                 f'<td class="h{int(r["heat"])}">{esc(percent_text(r["median_better"]))}</td>'

@@ -1,6 +1,6 @@
 """A small state map per metric, drawn offline from the county TopoJSON (mobility_nb.geo).
 
-A state report shows, for each metric, its counties coloured by the value the table shows
+A state report shows, for each metric, its counties colored by the value the table shows
 (each county's latest year, as on its Step 2 page). The county shapes are written once per
 page (:func:`mobility_nb.geo.state_paths`) and every map references them, so fifty maps
 of Texas cost about as much as four self-contained ones.
@@ -25,6 +25,7 @@ from mobility_nb.compare.table import records
 from mobility_nb.data import catalog
 from mobility_nb.errors import MapError
 from mobility_nb.geo import MapClass, state_map, state_paths
+from mobility_nb.render.formats import year_span
 
 PATHS_ID = "cty"  # the id prefix of the shared county shapes on a report page
 MAP_INPUT = ("geoid", "value", "year", "quality", "shared_names", "unreported_zero", "artifact")
@@ -55,9 +56,7 @@ def _years_text(years: pd.Series) -> str:
     present = sorted({int(y) for y in years.dropna()})
     if not present:
         return ""
-    if len(present) == 1:
-        return str(present[0])
-    return f"{present[0]}–{present[-1]}"
+    return year_span(present[0], present[-1])
 
 
 def metric_map(
@@ -116,7 +115,7 @@ def metric_map(
     if shared:
         notes.append(
             f"{shared} {'county shows' if shared == 1 else 'counties show'} a survey estimate "
-            "for a wider area, shared with neighbouring counties (marked S in the table)."
+            "for a wider area, shared with neighboring counties (marked S in the table)."
         )
     if hidden:
         notes.append(

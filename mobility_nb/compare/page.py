@@ -1,6 +1,6 @@
 """The comparison page: one self-contained offline HTML document.
 
-Layout, top to bottom: links (index, CSV, Excel), title, a one-screen summary
+Layout, top to bottom: the step pages' navigation (index, CSV, Excel), title, a one-screen summary
 (``data-mnb-summary``), contents, the filter controls (added by the script), where each
 place stands (overview), one section per pillar (the places × metrics table, or for a peer
 set Urban's side-by-side table, then the pillar's maps), shared estimates, how to read
@@ -24,6 +24,8 @@ from mobility_nb.compare.html import PILLAR_SHORT, esc, pillar_id
 from mobility_nb.compare.report import Report
 from mobility_nb.data import catalog, states
 from mobility_nb.data.jurisdictions import Jurisdiction
+from mobility_nb.render import formats
+from mobility_nb.render.page_links import PageLinks, nav_html
 
 MIN_FOR_EXTREMES = 3  # places, and usable values per place, before naming highest/lowest
 
@@ -55,9 +57,9 @@ def render(report: Report) -> str:
             f"<title>{esc(sel.title)}</title>\n<style>\n{_resource('page.css')}\n"
             f"{_resource('compare.css')}"
             "</style>\n</head>\n<body>\n",
-            '<main class="mnb-page mnb-report">\n',
+            _nav(report),
+            '<main class="mnb-page mnb-report" id="mnb-main">\n',
             report.shapes,
-            _links(report),
             f"<h1>{esc(sel.title)}</h1>\n",
             body,
             _about(report),
@@ -73,22 +75,26 @@ def render(report: Report) -> str:
 # ---- shared parts ---------------------------------------------------------------------
 
 
-def _links(report: Report) -> str:
-    items = []
-    if report.index_href:
-        items.append(f'<a href="{esc(report.index_href)}">All pages (index)</a>')
-    items.append(f'<a href="{esc(report.stem)}.csv">Every number (CSV)</a>')
-    items.append(f'<a href="{esc(report.stem)}.xlsx">The table (Excel)</a>')
-    items.append('<a href="#about">About this page</a>')
-    return f'<nav class="mnb-links" aria-label="Related files">{"".join(items)}</nav>\n'
+def _nav(report: Report) -> str:
+    """The step pages' navigation bar: the index, then this report's files."""
+    links = PageLinks(
+        index=report.index_href or "",
+        downloads=(
+            ("Every number on this page (CSV)", f"{report.stem}.csv"),
+            ("The table (Excel)", f"{report.stem}.xlsx"),
+        ),
+    )
+    return (
+        '<a class="mnb-skip" href="#mnb-main">Skip to the comparison</a>\n'
+        f'<header class="mnb-top mnb-report">{nav_html(links)}</header>\n'
+    )
 
 
 def _years(report: Report) -> str:
     years = report.annotated.loc[report.annotated["value"].notna(), "year"]
     if years.empty:
         return "none"
-    low, high = int(years.min()), int(years.max())
-    return str(low) if low == high else f"{low}–{high}"
+    return formats.year_span(years.min(), years.max())
 
 
 def _counts(report: Report) -> dict[str, int]:
@@ -130,16 +136,17 @@ def _typical_n(report: Report) -> int | None:
 def _marks_sentence(report: Report) -> str:
     c = _counts(report)
     noun = report.selection.nouns
+    n = {key: formats.count(value) for key, value in c.items()}
     parts = [
-        f"{c['shared']:,} of the {c['values']:,} values are survey estimates shared with "
+        f"{n['shared']} of the {n['values']} values are survey estimates shared with "
         f"other {noun} of the same state (marked S): they describe a wider area, so they are "
         "never read as local findings."
         if c["shared"]
         else "No value on this page is a survey estimate shared with other places."
     ]
     parts.append(
-        f"{c['weak']:,} values are flagged Weak (W) and {c['missing']:,} are missing "
-        f"({blocks.MISSING})."
+        f"{n['weak']} values are flagged Weak (W) and {n['missing']} are missing "
+        f"({formats.MISSING})."
     )
     return " ".join(parts)
 
@@ -177,8 +184,8 @@ def _extremes(report: Report) -> list[str]:
         low = rows.loc[rows["median_better"].idxmin()]
         parts.append(
             f"{esc(PILLAR_SHORT[pillar])}: highest {esc(top['name'])} "
-            f"({top['median_better']:.0f}%), lowest {esc(low['name'])} "
-            f"({low['median_better']:.0f}%)"
+            f"({esc(ranking.percent_text(top['median_better']))}), lowest {esc(low['name'])} "
+            f"({esc(ranking.percent_text(low['median_better']))})"
         )
     if not parts:
         return []
@@ -196,7 +203,7 @@ def _overview_section(report: Report, caption: str, focal: str | None = None) ->
         f"<p>Each cell is the median of the place's national standings in that pillar, over "
         "the values its Step 2 page would let stand as a finding (ranked, not Weak, not a "
         "shared estimate, the place's own, not resting on very few events), with how many "
-        "there are. It summarises; the tables below hold every value.</p>"
+        "there are. It summarizes; the tables below hold every value.</p>"
         + blocks.heat_key()
         + blocks.heat_table(
             report.overview,
@@ -227,10 +234,10 @@ def _metrics_by_pillar(report: Report) -> dict[str, list[catalog.Metric]]:
 def _reading(report: Report) -> str:
     sel = report.selection
     maps = (
-        "<h3>Maps</h3><p>Each map colours the counties by the value in the table. Metrics "
+        "<h3>Maps</h3><p>Each map colors the counties by the value in the table. Metrics "
         "with a direction are darker where better; wealth parity diverges around 1.00; "
         "descriptive metrics are darker where higher. Weak values are hatched, counties "
-        "without a value are dotted grey. Crime and arrest rates and counts are not mapped "
+        "without a value are dotted gray. Crime and arrest rates and counts are not mapped "
         "(a map would rank them); zeros that may mean not reported are drawn as no "
         "data.</p>"
         if report.maps
@@ -241,7 +248,7 @@ def _reading(report: Report) -> str:
         '<h2 id="reading-h">How to read this page</h2>'
         "<h3>Marks beside a value</h3>"
         + blocks.marks_legend()
-        + f"<p>{blocks.MISSING}: no value was published. A year in brackets: the place's "
+        + f"<p>{formats.MISSING}: no value was published. A year in parentheses: the place's "
         "latest value is from another year than most of the column.</p>"
         "<h3>Standing</h3>"
         f"<p>{_standing_rule(report)} Ties count half; shares are capped at 'more than 99%' "
@@ -453,8 +460,8 @@ def _nation_body(report: Report) -> str:
         " and the District of Columbia" if "11" in codes else ""
     )
     lead = (
-        f"This page compares {esc(sel.described)} — {len(sel.places):,} {esc(sel.nouns)} in "
-        f"{where} — on the {len(report.table.metrics)} metrics of Urban's "
+        f"This page compares {esc(sel.described)} — {formats.count(len(sel.places))} "
+        f"{esc(sel.nouns)} in {where} — on the {len(report.table.metrics)} metrics of Urban's "
         f"Mobility Metrics framework (latest data years {esc(_years(report))}). Each value is "
         f"the one the {esc(sel.noun)}'s own Step 2 page shows. The overview gives each state's "
         "typical county; open a state below for its counties' full table"
@@ -493,7 +500,7 @@ def _nation_body(report: Report) -> str:
         noun = sel.nouns if len(places) != 1 else sel.noun
         parts.append(
             f'<details class="mnb-state" id="st-{esc(abbr)}"><summary>'
-            f"{esc(states.name(fips))} ({len(places):,} {esc(noun)})"
+            f"{esc(states.name(fips))} ({formats.count(len(places))} {esc(noun)})"
             f'</summary><div class="mnb-state-body">'
             + (
                 f'<p><a href="{esc(link)}">{esc(states.name(fips))}\'s own report, with a map '

@@ -26,6 +26,7 @@ from mobility_nb.compare.table import ComparisonTable, build_table, place_names,
 from mobility_nb.data import states
 from mobility_nb.errors import MobilityNBError
 from mobility_nb.render.cells import safe_frame
+from mobility_nb.render.formats import year_span
 from mobility_nb.render.recorder import PageRecorder
 
 STEP = "compare"
@@ -121,7 +122,7 @@ def prepare(
     recorder = PageRecorder(STEP, _params(selection), None, title=selection.title)
     for source in table.sources:
         years = annotated["year"].dropna()
-        span = f"{int(years.min())}–{int(years.max())}" if len(years) else ""
+        span = year_span(years.min(), years.max()) if len(years) else ""
         recorder.add_source(source, years=span)
     report = Report(
         selection=selection,

@@ -810,7 +810,7 @@ def _description(
 ) -> str:
     one, many = nouns
     rows = [f"{c.label}: {c.count} {one if c.count == 1 else many}" for c in scheme.classes]
-    text = f"Colours: {scheme.method_note}; {note.lower()}. " + "; ".join(rows) + "."
+    text = f"Colors: {scheme.method_note}; {note.lower()}. " + "; ".join(rows) + "."
     for reason in dict.fromkeys(reasons[g] for g in missing):
         text += f" {reason[0].upper()}{reason[1:]}."
     return text

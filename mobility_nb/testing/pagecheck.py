@@ -12,8 +12,8 @@ headless Chromium and measures what a reader gets, at a desktop (1280×800) and 
   runs the WCAG 2.1 A/AA rules;
 * horizontal page scroll, elements wider than the viewport, inner scroll boxes, page height
   in screens, and where the page summary (``[data-mnb-summary]``) starts;
-* the page printed to US Letter PDF (print media), its page count, and screenshots of the
-  screen layouts and of the printed pages, for people to look at.
+* the page printed to US Letter PDF (print media), its page count and each page's text, and
+  screenshots of the screen layouts and of the printed pages, for people to look at.
 
 It lives in the package (not under ``tests/``) because both the browser tests and
 ``bench/page_report.py`` use it. Playwright and pypdfium2 are dev dependencies, imported only
@@ -156,6 +156,7 @@ class PageReport:
     pdf_path: Path | None = None
     pdf_bytes: int | None = None
     print_screenshots: list[Path] = field(default_factory=list)
+    print_texts: list[str] = field(default_factory=list)  # each printed page's text
 
     @property
     def desktop(self) -> ViewReport:
@@ -322,6 +323,7 @@ class PageChecker:
         page.emulate_media(media="screen")
         report.pdf_bytes = len(pdf)
         report.print_pages = pdf_page_count(pdf)
+        report.print_texts = pdf_page_texts(pdf)
         if shot_dir is not None:
             report.pdf_path = shot_dir / f"{name}.pdf"
             report.pdf_path.write_bytes(pdf)
@@ -343,6 +345,23 @@ def pdf_page_count(pdf: bytes) -> int:
         return len(document)
     finally:
         document.close()
+
+
+def pdf_page_texts(pdf: bytes) -> list[str]:
+    """The text of each PDF page, to check what print shows (repeated table headers)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    texts = []
+    try:
+        for pdf_page in document:
+            text_page = pdf_page.get_textpage()
+            texts.append(text_page.get_text_range())
+            text_page.close()
+            pdf_page.close()
+    finally:
+        document.close()
+    return texts
 
 
 def render_pdf_pages(pdf: bytes, folder: Path, prefix: str, dpi: int = PRINT_DPI) -> list[Path]:

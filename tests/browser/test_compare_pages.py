@@ -11,6 +11,7 @@ and the summary starts on the first screen.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -84,3 +85,29 @@ def test_summary_is_on_the_first_screen(reports, report, width):
 @pytest.mark.parametrize("report", REPORTS)
 def test_prints(reports, report):
     assert reports[report].print_pages
+
+
+def test_printed_tables_repeat_their_column_headers(reports, shared_mm_dir):
+    """A printed page that continues a places table starts with the column headers, drawn.
+
+    Chromium repeats a table's header on each page, but drew it blank (space kept, no text)
+    when the header cells held the sort buttons the script adds, and did not repeat a header
+    taller than about a quarter of the page; a page then began with a county's row.
+    """
+    from mobility_nb.compare import selection
+
+    places = selection.state_selection("PA", "county", shared_mm_dir).places
+    # a row: the county's name, then its first value (a number, $, minus or the missing mark);
+    # the list of shared estimates also starts lines with names, followed by ',' or ':'
+    names = "|".join(re.escape(_squeezed(p.name)) for p in places)
+    row = re.compile(rf"(?:{names})[\d$\u2212\u2014]")
+    texts = reports["state"].print_texts
+    assert len(texts) > 2, "the state report should print its tables over several pages"
+    starts = [re.sub(r"Page\d+of\d+", "", _squeezed(t), count=1) for t in texts]
+    continued = [i + 1 for i, t in enumerate(starts) if row.match(t)]
+    assert not continued, f"printed pages {continued} begin with a row, not the headers"
+    assert sum(t.startswith("County") for t in starts) >= 2, "no page begins with headers"
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
