@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import csv
 import json
+import math
 import os
 import platform
 import resource
@@ -395,10 +396,10 @@ def markdown(res: dict[str, Any]) -> str:
             f"data load) {prof['first_page_seconds']:.1f} s; kernel RSS "
             f"{prof['kernel_rss_mb']:.0f} MB.",
             "",
-            f"- parameter injection: {ph['inject']:.4f} s",
-            f"- kernel-side execution (incl. ZMQ round trips): {ph['execute']:.3f} s",
-            f"- HTML export + atomic writes: {ph['publish']:.3f} s",
-            f"- state reset: {ph['reset']:.4f} s",
+            f"- parameter injection: {ph.get('inject', math.nan):.4f} s",
+            f"- kernel-side execution (incl. ZMQ round trips): {ph.get('execute', math.nan):.3f} s",
+            f"- HTML export + atomic writes: {ph.get('publish', math.nan):.3f} s",
+            f"- state reset: {ph.get('reset', math.nan):.4f} s",
             "",
             "Seconds per code cell: "
             + ", ".join(f"cell {k}: {v:.3f}" for k, v in prof["cell_seconds"].items()),
@@ -511,8 +512,9 @@ def main(argv: list[str] | None = None) -> int:
             }
     results = Path(args.results)
     results.mkdir(parents=True, exist_ok=True)
-    text = markdown(res)
+    # the figures first: a report that cannot be drawn must not lose a 20-minute run
     (results / "latest.json").write_text(json.dumps(res, indent=1, default=str) + "\n")
+    text = markdown(res)
     (results / "latest.md").write_text(text)
     stamp = time.strftime("%Y%m%d-%H%M")
     shutil.copy(results / "latest.md", results / f"bench-{stamp}.md")

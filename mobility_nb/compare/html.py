@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from mobility_nb.claims.ranking import percent_text
+from mobility_nb.claims.ranking import short_percent_text
 from mobility_nb.compare import standings
 from mobility_nb.compare.links import from_report
 from mobility_nb.compare.maps import MetricMap
@@ -183,7 +183,7 @@ def heat_table(
                 continue
             used = int(r["used"])
             tds.append(
-                f'<td class="h{int(r["heat"])}">{esc(percent_text(r["median_better"]))}'
+                f'<td class="h{int(r["heat"])}">{esc(short_percent_text(r["median_better"]))}'
                 f"<small>{used} metric{'s' if used != 1 else ''}</small></td>"
             )
         cls = ' class="focal"' if focal == p.geoid else ""
@@ -374,7 +374,7 @@ def state_heat_table(
                 tds.append(f'<td class="na">{MISSING}</td>')
                 continue
             tds.append(
-                f'<td class="h{int(r["heat"])}">{esc(percent_text(r["median_better"]))}</td>'
+                f'<td class="h{int(r["heat"])}">{esc(short_percent_text(r["median_better"]))}</td>'
             )
         body.append(f'<tr><th scope="row">{label}</th>{"".join(tds)}</tr>')
     cap_id = f"{table_id}-cap"

@@ -90,12 +90,12 @@ def marks(row: Mapping[str, Any]) -> tuple[str, ...]:
 def standing_text(row: Mapping[str, Any], m: catalog.Metric) -> str:
     """'62%' (better than 62% of US places), a tie at an extreme, or '' (not ranked).
 
-    The same numbers and caps as Step 2's standing table (``percent_text``).
+    The same numbers and caps as Step 2's standing table (``short_percent_text``: "over 99%").
     """
     if not _present(row.get("value")):
         return ""
     if step2_standing.has_rank(row):
-        return ranking.percent_text(float(row["national_better"]))
+        return ranking.short_percent_text(float(row["national_better"]))
     extreme = row.get("national_extreme")
     if m.rankable and isinstance(extreme, str) and extreme:
         return f"tied at the {extreme}"

@@ -160,10 +160,8 @@ def test_standing_text_is_capped_and_ties_are_named():
     employed = catalog.get_metric("share_employed")
     crime = catalog.get_metric("rate_crime_violent")
     ranked = {"value": 0.5, "national_better": 99.6}
-    assert standings.standing_text(ranked, employed) == "more than 99%"
-    assert standings.standing_text({**ranked, "national_better": 0.4}, employed) == (
-        "fewer than 1%"
-    )
+    assert standings.standing_text(ranked, employed) == "over 99%"
+    assert standings.standing_text({**ranked, "national_better": 0.4}, employed) == ("under 1%")
     tie = {"value": 0.0, "national_better": math.nan, "national_extreme": "lowest"}
     assert standings.standing_text(tie, employed) == "tied at the lowest"
     assert standings.standing_text(tie, crime) == ""  # crime data are never ranked

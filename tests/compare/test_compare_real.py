@@ -96,7 +96,7 @@ def test_state_report_numbers_equal_the_step2_pages(site):
         _assert_same(step2, mine, geoid)
         ranked = step2[step2["national_better"].notna()]
         shown = mine.set_index("metric").loc[ranked["metric"], "standing_text"]
-        assert list(shown) == [ranking.percent_text(b) for b in ranked["national_better"]]
+        assert list(shown) == [ranking.short_percent_text(b) for b in ranked["national_better"]]
         page = next(site.glob(f"step2/{geoid}-*.html")).read_text()
         for better, n in zip(ranked["national_better"], ranked["national_n"], strict=True):
             assert f"{ranking.short_percent_text(better)} of {int(n):,}" in page
