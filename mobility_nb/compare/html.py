@@ -191,13 +191,7 @@ def heat_table(
             f'<tr data-place="{_place_key(p)}"{cls}><th scope="row">'
             f"{place_header(p, links, with_state)}</th>{''.join(tds)}</tr>"
         )
-    cap_id = f"{table_id}-cap"
-    table = (
-        f'<table class="mnb-table mnb-cmp mnb-heat mnb-sortable" id="{table_id}">'
-        f'<caption id="{cap_id}">{esc(caption)}</caption>'
-        f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
-    return scroll_box(table, cap_id)
+    return _heat_table(table_id, caption, head, body)
 
 
 def heat_key() -> str:
@@ -377,6 +371,11 @@ def state_heat_table(
                 f'<td class="h{int(r["heat"])}">{esc(short_percent_text(r["median_better"]))}</td>'
             )
         body.append(f'<tr><th scope="row">{label}</th>{"".join(tds)}</tr>')
+    return _heat_table(table_id, caption, head, body)
+
+
+def _heat_table(table_id: str, caption: str, head: list[str], body: list[str]) -> str:
+    """A sortable heat table in its labelled scroll box (the overview and the peer ranks)."""
     cap_id = f"{table_id}-cap"
     table = (
         f'<table class="mnb-table mnb-cmp mnb-heat mnb-sortable" id="{table_id}">'
