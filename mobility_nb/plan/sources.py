@@ -260,9 +260,9 @@ class AcsSource:
         years = acs_store.available_years(root, jurisdiction.state, level=jurisdiction.level)
         if not years:
             command = acs_store.fetch_command(jurisdiction.state, None, [jurisdiction.level])
-            raise SourceUnavailableError(
-                f"ACS store not available: run `{command}` (store: {root})"
-            )
+            # shown on the published page: the command, never the local store's path
+            # (`mobility-nb census status` names the store for the analyst)
+            raise SourceUnavailableError(f"ACS store not available: run `{command}`")
         frames = []
         for year in sorted(years):
             key = acs_store.StoreKey("acs5", year, jurisdiction.level, jurisdiction.state)

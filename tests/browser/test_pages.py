@@ -278,3 +278,13 @@ def test_pdf_is_tagged_and_within_the_print_budget(site, tmp_path):
     assert "Mobility Metrics: Philadelphia city, Pennsylvania" in first  # running header
     assert "Summary" in first
     assert "This page as PDF" in html.read_text(encoding="utf-8")  # the page links its PDF
+
+
+def test_no_local_path_reaches_a_page(site):
+    """Issue 12, item 1: no checkout, cache, store or output path on a published page (the
+    Step 8 page's ACS gap once named the local store's folder)."""
+    markers = (str(Path.home()) + "/", "/tmp/", str(REPO) + "/", str(site))
+    for name in PAGES.values():
+        text = (site / name).read_text(encoding="utf-8")
+        leaked = [m for m in markers if m in text]
+        assert leaked == [], (name, leaked)
