@@ -36,7 +36,7 @@ from mobility_nb.errors import (
     ParamsError,
 )
 from mobility_nb.render import formats
-from mobility_nb.render.figures import PALETTE, figure_html, new_figure
+from mobility_nb.render.figures import figure_html, new_figure
 from mobility_nb.render.formats import (
     MISSING,
     MISSING_KEY,
@@ -58,6 +58,7 @@ from mobility_nb.steps.base import StepPage
 from mobility_nb.steps.step5 import comparison, local_data, mix, summary, tract_table
 from mobility_nb.steps.step5 import inventory as inventory_mod
 from mobility_nb.steps.step5.acs_view import ACSView, load_acs
+from mobility_nb.steps.step5.moe_dots import draw_moe_dots
 
 RACE_INDICATORS = (
     "median_household_income",
@@ -136,52 +137,19 @@ def group_chart(rows: pd.DataFrame, overall: float, title: str, unit: str) -> tu
     """Dot chart of group estimates with 90% MOE bars and the overall value as a line."""
     rows = rows.sort_values("estimate")
     fig, ax = new_figure(7.0, 0.45 * len(rows) + 1.3)
-    y = np.arange(len(rows))
-    low = (rows["reliability"] == moe_mod.LOW).to_numpy()
-    err = np.nan_to_num(rows["moe"].to_numpy(dtype=float))
-    ax.errorbar(
-        rows["estimate"],
-        y,
-        xerr=err,
-        fmt="none",
-        ecolor=PALETTE["focal"],
-        elinewidth=1.6,
-        capsize=3,
+    draw_moe_dots(
+        ax,
+        rows,
+        title=title,
+        unit=unit,
+        tick_labels=[group_label(g) for g in rows["group"]],
+        estimate_label="Estimate with 90% margin of error",
+        reference=overall,
+        reference_label=f"All: {acs_estimate(overall, unit)}",
+        dot_size=36,
+        bar_width=1.6,
+        cap=3,
     )
-    ax.scatter(
-        rows["estimate"][~low],
-        y[~low],
-        color=PALETTE["focal"],
-        zorder=3,
-        s=36,
-        label="Estimate with 90% margin of error",
-    )
-    if low.any():
-        ax.scatter(
-            rows["estimate"][low],
-            y[low],
-            facecolors="white",
-            edgecolors=PALETTE["focal"],
-            zorder=3,
-            s=36,
-            label="Low reliability (CV above 30%)",
-        )
-    if np.isfinite(overall):
-        ax.axvline(
-            overall,
-            color=PALETTE["compare"],
-            linestyle="--",
-            linewidth=1.2,
-            label=f"All: {acs_estimate(overall, unit)}",
-        )
-    ax.set_yticks(y)
-    ax.set_yticklabels([group_label(g) for g in rows["group"]])
-    ax.set_title(title, loc="left")
-    if unit == "dollars":
-        ax.xaxis.set_major_formatter(lambda x, _p: f"${x:,.0f}")
-    elif unit == "percent":
-        ax.xaxis.set_major_formatter(lambda x, _p: f"{x:.0f}%")
-    ax.grid(axis="y", visible=False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8)
     parts = []
     for r in rows.itertuples():

@@ -15,8 +15,9 @@ import pandas as pd
 
 from mobility_nb.acs import indicators as ind
 from mobility_nb.acs import moe as moe_mod
-from mobility_nb.render.figures import PALETTE, new_figure
+from mobility_nb.render.figures import new_figure
 from mobility_nb.render.formats import MISSING, acs_estimate, acs_moe
+from mobility_nb.steps.step5.moe_dots import draw_moe_dots
 
 LISTED_ALL_UP_TO = 60  # tracts listed one by one on the page; beyond, the ends only
 ENDS = 10  # with many tracts: this many lowest and highest
@@ -111,53 +112,20 @@ def tract_chart(
     rows = rows.sort_values("estimate")
     unit = str(rows["unit"].iloc[0])
     fig, ax = new_figure(7.0, 0.26 * len(rows) + 1.4)
-    y = np.arange(len(rows))
-    low = (rows["reliability"] == moe_mod.LOW).to_numpy()
-    ax.errorbar(
-        rows["estimate"],
-        y,
-        xerr=np.nan_to_num(rows["moe"].to_numpy(dtype=float)),
-        fmt="none",
-        ecolor=PALETTE["focal"],
-        elinewidth=1.2,
-        capsize=2,
+    draw_moe_dots(
+        ax,
+        rows,
+        title=title,
+        unit=unit,
+        tick_labels=[short_label(g, n) for g, n in zip(rows["geoid"], rows["name"], strict=True)],
+        estimate_label="Tract estimate with 90% margin of error",
+        reference=county_value,
+        reference_label=f"County: {acs_estimate(county_value, unit)}",
+        dot_size=22,
+        bar_width=1.2,
+        cap=2,
+        tick_fontsize=7,
     )
-    ax.scatter(
-        rows["estimate"][~low],
-        y[~low],
-        color=PALETTE["focal"],
-        s=22,
-        zorder=3,
-        label="Tract estimate with 90% margin of error",
-    )
-    if low.any():
-        ax.scatter(
-            rows["estimate"][low],
-            y[low],
-            facecolors="white",
-            edgecolors=PALETTE["focal"],
-            s=22,
-            zorder=3,
-            label="Low reliability (CV above 30%)",
-        )
-    if np.isfinite(county_value):
-        ax.axvline(
-            county_value,
-            color=PALETTE["compare"],
-            linestyle="--",
-            linewidth=1.2,
-            label=f"County: {acs_estimate(county_value, unit)}",
-        )
-    ax.set_yticks(y)
-    ax.set_yticklabels(
-        [short_label(g, n) for g, n in zip(rows["geoid"], rows["name"], strict=True)], fontsize=7
-    )
-    ax.set_title(title, loc="left")
-    if unit == "dollars":
-        ax.xaxis.set_major_formatter(lambda x, _p: f"${x:,.0f}")
-    elif unit == "percent":
-        ax.xaxis.set_major_formatter(lambda x, _p: f"{x:.0f}%")
-    ax.grid(axis="y", visible=False)
     ax.legend(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.6 / max(len(rows), 1) - 0.04),
@@ -172,9 +140,10 @@ def tract_chart(
     county = (
         f" and the county {acs_estimate(county_value, unit)}" if np.isfinite(county_value) else ""
     )
+    n_low = int((rows["reliability"] == moe_mod.LOW).sum())
     alt = (
         f"Dot chart: {title}. {len(rows)} tracts from {lowest} to {highest}; the median tract "
-        f"is {acs_estimate(float(rows['estimate'].median()), unit)}{county}. {int(low.sum())} "
+        f"is {acs_estimate(float(rows['estimate'].median()), unit)}{county}. {n_low} "
         "tract estimates have low reliability. Bars show 90% margins of error."
     )
     return fig, alt
