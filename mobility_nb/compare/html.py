@@ -22,6 +22,7 @@ from mobility_nb.compare.links import from_report
 from mobility_nb.compare.maps import MetricMap
 from mobility_nb.data import catalog
 from mobility_nb.data.jurisdictions import Jurisdiction
+from mobility_nb.data.records import records
 from mobility_nb.render import formats
 from mobility_nb.render.formats import MISSING
 from mobility_nb.render.formats import html_attr as esc
@@ -165,7 +166,7 @@ def heat_table(
     with_state: bool = False,
 ) -> str:
     """Where each place stands: its median standing in each pillar, colored by fifths."""
-    by_key = {(r["geoid"], r["pillar"]): r for r in overview.to_dict("records")}
+    by_key = {(r["geoid"], r["pillar"]): r for r in records(overview)}
     noun = "County" if level == "county" else "City"
     head = [f'<th scope="col" data-sort="name">{noun}</th>']
     head += [
@@ -236,7 +237,7 @@ def peer_table(
     head.append(f'<th scope="col">Rank among the {count} (1 = best)</th>')
     body = []
     rows = table[table["metric"].isin([m.metric for m in catalog.metrics_for(level)])]
-    for r in rows.to_dict("records"):
+    for r in records(rows):
         m = catalog.get_metric(r["metric"])
         if m.pillar != pillar:
             continue
@@ -321,7 +322,7 @@ def shared_list(annotated: pd.DataFrame) -> str:
     for metric, rows in shared.groupby("metric", sort=False, observed=True):
         m = catalog.get_metric(str(metric))
         groups: dict[tuple[int, float], list[dict]] = {}
-        for r in rows.to_dict("records"):
+        for r in records(rows):
             groups.setdefault((int(r["year"]), float(r["value"])), []).append(r)
         texts = []
         for (year, value), members in groups.items():
@@ -351,7 +352,7 @@ def state_heat_table(
     ]
     body = []
     for abbr, rows in by_state.groupby("state", sort=False, observed=True):
-        cells = {r["pillar"]: r for r in rows.to_dict("records")}
+        cells = {r["pillar"]: r for r in records(rows)}
         name = states_mod.name(states_mod.state_fips(str(abbr)) or str(abbr))
         count = int(rows["places"].max())
         label = f'<a href="#st-{esc(abbr)}">{esc(name)}</a>'

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mobility_nb.compare.table import records
 from mobility_nb.data import catalog
+from mobility_nb.data.records import records
 from mobility_nb.errors import MapError
 from mobility_nb.geo import MapClass, state_map, state_paths
 from mobility_nb.render.formats import year_span

@@ -22,8 +22,9 @@ from mobility_nb.compare import links as links_mod
 from mobility_nb.compare import maps as maps_mod
 from mobility_nb.compare import standings
 from mobility_nb.compare.selection import Selection, state_selection
-from mobility_nb.compare.table import ComparisonTable, build_table, place_names, records
+from mobility_nb.compare.table import ComparisonTable, build_table, place_names
 from mobility_nb.data import states
+from mobility_nb.data.records import records
 from mobility_nb.errors import MobilityNBError
 from mobility_nb.render.cells import safe_frame
 from mobility_nb.render.formats import year_span

@@ -151,7 +151,7 @@ ANNOTATION_INPUT = (
 def annotate(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     """The long table with the display facts of each cell added (value and standing text,
     marks, overview eligibility)."""
-    from mobility_nb.compare.table import records
+    from mobility_nb.data.records import records
 
     out = rows.copy()
     metric_of = {m.metric: m for m in catalog.metrics_for(level)}

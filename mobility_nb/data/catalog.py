@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from mobility_nb.data.records import records
 from mobility_nb.errors import (
     MobilityNBError,
     UnknownMetricError,  # noqa: F401 (defined there)
@@ -205,7 +206,7 @@ def load_catalog() -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def _metrics() -> dict[str, Metric]:
     out: dict[str, Metric] = {}
-    for row in _catalog_frame().to_dict("records"):
+    for row in records(_catalog_frame()):
         out[row["metric"]] = Metric(
             metric=row["metric"],
             pillar=row["pillar"],

@@ -275,7 +275,7 @@ class PageRecorder:
         writer.writerow([csv_cell(c) for c in columns])
         for name, df in tables:
             slots = [columns[str(c)] for c in df.columns]
-            cells = [_csv_cells(df[c]) for c in df.columns]
+            cells = [_csv_cells(column) for _, column in df.items()]
             for values in zip(*cells, strict=True) if cells else [()] * len(df):
                 row = [""] * len(columns)
                 row[0] = csv_cell(name)

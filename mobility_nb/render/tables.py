@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from mobility_nb.data.records import records
 from mobility_nb.render import formats as fmt
 
 Formatter = Callable[[Any], str]
@@ -108,7 +109,7 @@ def definitions(df: pd.DataFrame, caption: str = "") -> str:
     term, *others = list(df.columns)
     skip = {"", "-", fmt.MISSING, "nan", "None"}
     items = []
-    for row in df.to_dict("records"):
+    for row in records(df):
         parts = [
             f"<span class='mnb-sub'>{fmt.html_text(col)}:</span> {fmt.html_text(row[col])}"
             for col in others

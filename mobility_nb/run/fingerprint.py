@@ -82,22 +82,23 @@ def package_files() -> list[Path]:
     )
 
 
-_DIGEST: dict[tuple[tuple[str, int, int], ...], str] = {}
+_DIGEST: dict[Path, str] = {}
 
 
 def package_digest() -> str:
-    """SHA-256 over the package's files (cached while no file's size or mtime changes)."""
+    """SHA-256 over the package's files, once per process.
+
+    The digest stands for the code this process (and the kernels it starts) runs, which
+    was imported when it started; the next run sees any edit. Hashing once saves walking
+    and reading the package's files for every page of a batch.
+    """
     root = _package_root()
-    files = package_files()
-    stamp = tuple(
-        (p.relative_to(root).as_posix(), (st := p.stat()).st_size, st.st_mtime_ns) for p in files
-    )
-    digest = _DIGEST.get(stamp)
+    digest = _DIGEST.get(root)
     if digest is None:
         h = hashlib.sha256()
-        for (rel, _, _), path in zip(stamp, files, strict=True):
-            h.update(f"{rel}\0{file_sha256(path)}\n".encode())
-        digest = _DIGEST[stamp] = h.hexdigest()
+        for path in package_files():
+            h.update(f"{path.relative_to(root).as_posix()}\0{file_sha256(path)}\n".encode())
+        digest = _DIGEST[root] = h.hexdigest()
     return digest
 
 

@@ -42,6 +42,24 @@ def test_shared_text_metrics_change_nothing_in_the_svg():
     assert "Label drawn as text, with ü and €" in ours  # live text, not glyph outlines
 
 
+def test_house_style_applies_inside_and_puts_the_users_settings_back():
+    import matplotlib
+
+    params = matplotlib.rcParams
+    with plt.rc_context({"font.size": 14.0, "axes.grid": False}):
+        before = dict(params)
+        with figures.house_style():
+            assert params["font.size"] == 9 and params["axes.grid"] is True
+            assert params["axes.prop_cycle"].by_key()["color"][0] == figures.SERIES[0]
+        assert dict(params) == before
+        with pytest.raises(RuntimeError), figures.house_style():
+            raise RuntimeError("a chart failed half way")
+        assert dict(params) == before
+        with pytest.raises(ValueError), figures.house_style({"font.size": "huge"}):
+            pass  # an invalid setting is refused, as rc_context refuses it
+        assert dict(params) == before
+
+
 def test_labels_are_measured_once_per_process_not_once_per_figure():
     def chart() -> str:
         fig, ax = new_figure(3, 2)

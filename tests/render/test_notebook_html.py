@@ -8,6 +8,7 @@ import copy
 import re
 
 import nbformat
+import pytest
 from nbformat.v4 import (
     new_code_cell,
     new_markdown_cell,
@@ -226,3 +227,29 @@ def test_workbook_only_notes_stay_in_the_workbook():
     assert "Shown below: the tracts." in page
     assert "census fetch" not in page
     assert "census fetch" in nb.cells[0].outputs[0]["data"]["text/html"]  # workbook keeps it
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ('<img alt="a<b" src="//x.org/i.png">', ["//x.org/i.png"]),
+        ('<IMG SRC = \n "HTTPS://x.org/a.png">', ["HTTPS://x.org/a.png"]),
+        # "//" inside embedded image data is not a URL; the next attribute's URL is
+        ('<img src="data:image/png;base64,ab//cd" srcset="//y.org/b.png 2x">', ["//y.org/b.png"]),
+        ('<style>p{background:URL( "//z.org/i.png")}</style>', ["//z.org/i.png"]),
+        ('<a href="//x.org">x</a><link href=//a.org/c.css>', ["//a.org/c.css"]),
+        (
+            '<script src="https://x.org//double//slash.js"></script>',
+            ["https://x.org//double//slash.js"],
+        ),
+        (
+            '<video poster="http://p.org/x.jpg"><source src="//v.org/v.mp4"></video>',
+            ["http://p.org/x.jpg", "//v.org/v.mp4"],
+        ),
+        ("text // more, and a bare //", []),
+    ],
+)
+def test_external_references_found_wherever_they_hide(page, expected):
+    assert external_references(page) == expected
+    padded = "<p>" + "A//b" * 5000 + "</p>" + page  # a long page with many non-URL "//"
+    assert external_references(padded) == expected

@@ -76,7 +76,9 @@ def test_is_current_needs_matching_fingerprint_page_and_code(tmp_path):
     assert not is_current(tmp_path, "step2/r.html", "abc")  # the code it ran has changed
 
 
-def test_package_digest_covers_every_package_file_and_follows_edits(tmp_path, monkeypatch):
+def test_package_digest_covers_every_package_file_and_the_next_run_sees_edits(
+    tmp_path, monkeypatch
+):
     import mobility_nb
     from mobility_nb.run import fingerprint
 
@@ -89,9 +91,16 @@ def test_package_digest_covers_every_package_file_and_follows_edits(tmp_path, mo
     (fake / "__init__.py").write_text("")
     (fake / "steps" / "a.py").write_text("x = 1\n")
     monkeypatch.setattr(fingerprint, "_package_root", lambda: fake)
+    monkeypatch.setattr(fingerprint, "_DIGEST", {})
     before = package_digest()
     (fake / "steps" / "b.py").write_text("y = 2\n")  # a new module (e.g. after a rename)
-    assert package_digest() != before
+    assert package_digest() == before  # this process still runs the code it started with
+    monkeypatch.setattr(fingerprint, "_DIGEST", {})  # the next run
+    renamed = package_digest()
+    assert renamed != before
+    (fake / "steps" / "a.py").write_text("x = 3\n")  # an edit of the same size
+    monkeypatch.setattr(fingerprint, "_DIGEST", {})
+    assert package_digest() not in (before, renamed)
 
 
 def test_manifest_records_failures_without_secrets(tmp_path, monkeypatch):

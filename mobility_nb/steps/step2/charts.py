@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 
 from mobility_nb.claims.ranking import percent_text
 from mobility_nb.data import catalog
+from mobility_nb.data.records import records
 from mobility_nb.render import formats
 from mobility_nb.render.figures import PALETTE, InchAxes, inch_canvas, text_width
 from mobility_nb.render.mpl_text import literal
@@ -68,7 +69,8 @@ def standing_charts(
     Returns ``(figure, alt, pillar)`` for every pillar with a ranked metric. Only metrics
     with a rank are drawn (directional, not crime data, not tied at an extreme).
     """
-    ranked = table[table["national_better"].notna()]
+    drawn = ["pillar", "label", "quality", "national_better", "state_better"]
+    ranked = table.loc[table["national_better"].notna(), drawn]  # not every standing column
     out = []
     for pillar in catalog.PILLARS:
         rows = ranked[ranked["pillar"] == pillar].sort_values("national_better", ascending=False)
@@ -229,7 +231,7 @@ def trend_charts(series: pd.DataFrame, trends: pd.DataFrame, name: str) -> list[
     chosen = trends[trends["metric"].isin(picked["metric"])]
     by_metric = dict(tuple(series.groupby("metric", observed=True, sort=False)))
     out = []
-    for r in chosen.to_dict("records"):
+    for r in records(chosen):
         m = catalog.get_metric(r["metric"])
         out.append(_trend_chart(by_metric[r["metric"]], m, r, name))
     return out
@@ -338,7 +340,7 @@ def gap_chart(
         return None
     top = gaps.head(MAX_GAP_PANELS)
     rows = []
-    for i, g in zip(top.index, top.to_dict("records"), strict=True):
+    for i, g in zip(top.index, records(top), strict=True):
         m = catalog.get_metric(g["metric"])
         by = f"by {g['subgroup_type']} ({g['year']})"
         label = [*_wrap(m.label, _GAP_LABEL_CHARS, 3), by]

@@ -29,6 +29,7 @@ import pandas as pd
 from mobility_nb.claims import ranking
 from mobility_nb.claims.uncertainty import HIGHER, LOWER, WITHIN
 from mobility_nb.data import catalog
+from mobility_nb.data.records import records
 from mobility_nb.render import formats
 from mobility_nb.steps.step2 import gaps as gaps_module
 from mobility_nb.steps.step2.standing import flag_text
@@ -197,8 +198,8 @@ def draft(
     state: str = "State",
 ) -> Insights:
     """Rule-based first draft of the Step 2.3 insights and the limits of the data."""
-    records = standing.to_dict("records")
-    ranked = [r for r in records if _value(r.get("national_better"))]
+    rows = records(standing)
+    ranked = [r for r in rows if _value(r.get("national_better"))]
     notable = [
         r
         for r in ranked
@@ -249,7 +250,7 @@ def _gap_rows(gaps: pd.DataFrame, top: int) -> list[dict]:
         return []
     rows = [
         g
-        for g in gaps.to_dict("records")
+        for g in records(gaps)
         if g.get("residents", True) and g.get("comparison") in ("higher_better", "lower_better")
     ]
     tested = [g for g in rows if g["evidence"] == gaps_module.TESTED]
@@ -309,7 +310,7 @@ def limits(
     standing: pd.DataFrame, trends: pd.DataFrame | None, level: str, place: str
 ) -> list[str]:
     """'What these data cannot tell you about this place', most important first."""
-    rows = [r for r in standing.to_dict("records")]
+    rows = [r for r in records(standing)]
     have = [r for r in rows if _value(r["value"])]
     out: list[str] = []
     for text in dict.fromkeys(r["artifact"] for r in have if r.get("artifact")):

@@ -17,6 +17,7 @@ from mobility_nb.claims import artifacts, ranking
 from mobility_nb.data import catalog, dollars
 from mobility_nb.data import metrics as metrics_data
 from mobility_nb.data.jurisdictions import jurisdiction_table, resolve
+from mobility_nb.data.records import records
 from mobility_nb.render import formats
 from mobility_nb.render.figures import figure_html
 from mobility_nb.render.tables import Html, details, html_table, show_html
@@ -164,7 +165,7 @@ class Step2Page(StepPage):
         rows = metrics_data.rows_for(
             wide, self.place.geoid, ["year", *(c for c in parity if c in wide.columns)]
         )
-        return {int(r["year"]): r for r in rows.to_dict("records")}
+        return {int(r["year"]): r for r in records(rows)}
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -388,13 +389,14 @@ class Step2Page(StepPage):
         """Per pillar, behind a summary line: value, bounds, flag, ranks and medians."""
         t = self.standing
         self.recorder.record("standing", t)
+        every_row = records(t)
         blocks = []
         for pillar in catalog.PILLARS:
-            rows = t[t["pillar"] == pillar]
-            if rows.empty:
+            rows = [r for r in every_row if r["pillar"] == pillar]
+            if not rows:
                 continue
             display, classes = [], []
-            for r in rows.to_dict("records"):
+            for r in rows:
                 m = catalog.get_metric(r["metric"])
                 note = self._standing_note(m, r)
                 year = "" if pd.isna(r["year"]) else str(int(r["year"]))
@@ -415,9 +417,9 @@ class Step2Page(StepPage):
                     "missing" if pd.isna(r["value"]) else "weak" if r["quality"] == "Weak" else ""
                 )
             frame = pd.DataFrame(display)
-            ranked = rows[rows["national_better"].notna()]
-            good = int((ranked["national_better"] >= 75).sum())
-            bad = int((ranked["national_better"] <= 25).sum())
+            better = [r["national_better"] for r in rows]  # NaN (not ranked) counts in neither
+            good = sum(b >= 75 for b in better)
+            bad = sum(b <= 25 for b in better)
             summary = (
                 f"{_esc(pillar)} <span class='mnb-meta'>{len(rows)} metrics; "
                 f"{good} in the top quarter, {bad} in the bottom quarter nationally</span>"
@@ -543,7 +545,7 @@ class Step2Page(StepPage):
         self.recorder.record(record, table)
         names = _column_names([self.place, *ps.peers])
         display = []
-        for r in table.to_dict("records"):
+        for r in records(table):
             m = catalog.get_metric(r["metric"])
             row: dict[str, Any] = {"Metric": m.label, "Year": str(r["year"])}
             for g, nm in names.items():
@@ -584,7 +586,7 @@ class Step2Page(StepPage):
             + ". Every metric with two or more years is in the table below.</p>"
         ]
         display, classes, untested = [], [], []
-        for r in t.to_dict("records"):
+        for r in records(t):
             m = catalog.get_metric(r["metric"])
             first = f"{m.format(r['first_value'])} ({r['first_year']})"
             if m.dollars and r["first_year"] != r["latest_year"]:
@@ -622,8 +624,8 @@ class Step2Page(StepPage):
             "are not independent; the test ignores that overlap. 'Improved' and 'worsened' "
             "are used only for metrics with a better/worse direction."
         )
-        improved = sum(r["verdict"] == "improved" for r in t.to_dict("records"))
-        worsened = sum(r["verdict"] == "worsened" for r in t.to_dict("records"))
+        improved = sum(r["verdict"] == "improved" for r in records(t))
+        worsened = sum(r["verdict"] == "worsened" for r in records(t))
         parts.append(
             details(
                 f"First and latest year of all {len(t)} metrics "
@@ -658,7 +660,7 @@ class Step2Page(StepPage):
             i: gaps.subgroup_detail(
                 self.subgroups, self.place.geoid, r["metric"], r["subgroup_type"], r["year"]
             )
-            for i, r in zip(widest.index, widest.to_dict("records"), strict=True)
+            for i, r in zip(widest.index, records(widest), strict=True)
         }
         if details_by_row:
             self.recorder.record(
@@ -721,7 +723,7 @@ class Step2Page(StepPage):
 
     def _gap_rows(self, rows: pd.DataFrame) -> tuple[list[dict], list[str]]:
         display, classes = [], []
-        for r in rows.to_dict("records"):
+        for r in records(rows):
             m = catalog.get_metric(r["metric"])
             notes = []
             if r["weak_groups"]:
@@ -843,7 +845,7 @@ class Step2Page(StepPage):
     def _definitions_html(self) -> str:
         """Every metric's definition as a list (two columns on paper), not a wide table."""
         items = []
-        for r in self.standing.to_dict("records"):
+        for r in records(self.standing):
             m = catalog.get_metric(r["metric"])
             compared = {
                 "higher_better": "Higher is better.",

@@ -31,6 +31,7 @@ from mobility_nb.claims import artifacts
 from mobility_nb.data import catalog
 from mobility_nb.data.jurisdictions import Jurisdiction, jurisdiction_table, resolve
 from mobility_nb.data.metrics import derived, rows_for
+from mobility_nb.data.records import column_values, records
 from mobility_nb.errors import JurisdictionError, MobilityNBError
 
 INCOME_METRIC = "pctl_income_50"
@@ -263,21 +264,19 @@ def peer_table(
     """Each metric's value for the focal place and each peer in the focal place's latest year."""
     geoids = [focal.geoid] + [p.geoid for p in peer_set.peers]
     have = standing[standing["value"].notna()]
-    sub = pd.concat([rows_for(tidy, g) for g in geoids])
-    sub = sub[sub["value"].notna()]
-    lookup = {
-        (str(m), int(y), str(g)): float(v)
-        for m, y, g, v in zip(sub["metric"], sub["year"], sub["geoid"], sub["value"], strict=True)
-    }
-    flags = {
-        (str(m), int(y), str(g)): q
-        for m, y, g, q in zip(
-            sub["metric"], sub["year"], sub["geoid"], sub["quality"].astype(object), strict=True
-        )
-        if isinstance(q, str)
-    }
+    wanted = set(zip(column_values(have["metric"]), have["year"].astype(int).tolist(), strict=True))
+    lookup: dict[tuple[str, int, str], float] = {}  # (metric, year, geoid) -> value
+    flags: dict[tuple[str, int, str], str] = {}  # ... -> quality flag, where one is given
+    for g in geoids:
+        place_rows = rows_for(tidy, g, ["metric", "year", "value", "quality"])
+        columns = (column_values(place_rows[c]) for c in ("metric", "year", "value", "quality"))
+        for m, y, v, q in zip(*columns, strict=True):
+            if v == v and (m, y) in wanted:  # a value (not NaN) in a year the table shows
+                lookup[(m, y, g)] = float(v)
+                if isinstance(q, str):
+                    flags[(m, y, g)] = q
     rows = []
-    for r in have.to_dict("records"):
+    for r in records(have):
         key = (r["metric"], int(r["year"]))
         vals = {g: lookup.get((*key, g), np.nan) for g in geoids}
         peer_vals = np.array([vals[p.geoid] for p in peer_set.peers], dtype=float)
@@ -302,14 +301,21 @@ def peer_table(
                 "year": int(r["year"]),
                 **{g: vals[g] for g in geoids},
                 **{f"{g}_quality": flags.get((*key, g)) for g in geoids},
-                "peer_median": float(np.nanmedian(peer_vals))
-                if np.isfinite(peer_vals).any()
-                else np.nan,
+                "peer_median": _median(peer_vals),
                 "rank": rank,
                 "compared": int(np.isfinite(peer_vals).sum()) + 1,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.nanmedian`` of a handful of values (NaN when none), without its array overhead."""
+    finite = sorted(v for v in values.tolist() if v == v)
+    if not finite:
+        return float("nan")
+    mid = len(finite) // 2
+    return finite[mid] if len(finite) % 2 else (finite[mid - 1] + finite[mid]) / 2
 
 
 def _rank(value: float, others: np.ndarray, direction: str) -> float:

@@ -26,6 +26,7 @@ from mobility_nb.claims import artifacts, ranking
 from mobility_nb.claims.uncertainty import Estimate, versus_benchmark
 from mobility_nb.data import catalog
 from mobility_nb.data.metrics import derived, rows_for
+from mobility_nb.data.records import records
 from mobility_nb.render.formats import MISSING
 
 INPUT_COLUMNS = ["metric", "year", "value", "lower", "upper", "quality"]
@@ -107,7 +108,7 @@ def standing(
     own = rows_for(tidy, geoid, INPUT_COLUMNS)
     own = own.iloc[np.argsort(own["year"].to_numpy(), kind="stable")]
     rows = _standing_rows(
-        tidy, geoid, level, _records(own), _records(rows_for(ranks, geoid)), population, names
+        tidy, geoid, level, records(own), records(rows_for(ranks, geoid)), population, names
     )
     return pd.DataFrame(rows)
 
@@ -212,27 +213,10 @@ def _standing_rows(
     return rows
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """``frame.to_dict("records")`` for a few dozen rows, without pandas' per-cell cost.
-
-    A national comparison page builds 3,143 standings; to_dict was half of each. Text
-    (categorical) columns come back as their values, missing ones as NaN, numbers as
-    Python numbers, as to_dict gives them.
-    """
-    columns = [str(c) for c in frame.columns]
-    arrays = [
-        frame[c].to_numpy(dtype=object).tolist()
-        if isinstance(frame[c].dtype, pd.CategoricalDtype)
-        else frame[c].tolist()
-        for c in frame.columns
-    ]
-    return [dict(zip(columns, values, strict=True)) for values in zip(*arrays, strict=True)]
-
-
 def _records_by_place(
     frame: pd.DataFrame, geoids: Sequence[str], columns: Sequence[str] | None, by_year: bool
 ) -> list[list[dict]]:
-    """Each place's rows of ``frame`` as :func:`_records` gives them for ``rows_for``
+    """Each place's rows of ``frame`` as :func:`records` gives them for ``rows_for``
     (optionally in stable year order), converted in one pass for all places."""
     index = derived(frame, "rows-by-geoid", lambda f: f.groupby("geoid", observed=True).indices)
     empty = np.array([], dtype=np.intp)
@@ -247,9 +231,9 @@ def _records_by_place(
     if by_year and len(sub):
         place = np.repeat(np.arange(len(parts)), counts)
         sub = sub.iloc[np.lexsort((sub["year"].to_numpy(), place))]
-    records = _records(sub)
+    rows = records(sub)
     bounds = np.concatenate([[0], np.cumsum(counts)])
-    return [records[bounds[i] : bounds[i + 1]] for i in range(len(parts))]
+    return [rows[bounds[i] : bounds[i + 1]] for i in range(len(parts))]
 
 
 def _ranked_row(m: catalog.Metric, r: Mapping, k: Mapping | None, level: str, geoid: str) -> dict:

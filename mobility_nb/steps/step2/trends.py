@@ -30,6 +30,7 @@ from mobility_nb.claims.uncertainty import (
 )
 from mobility_nb.data import catalog, dollars
 from mobility_nb.data.metrics import rows_for
+from mobility_nb.data.records import records
 
 REAL_UP, REAL_DOWN = (
     "increase larger than the margin of error",
@@ -127,7 +128,7 @@ def trend_table(
     jump caused by the 2022 change of survey areas.
     """
     by_metric: dict[str, list[dict]] = {}
-    for r in series(tidy, geoid).astype({"metric": str, "quality": object}).to_dict("records"):
+    for r in records(series(tidy, geoid)):  # text labels, NaN for no flag
         by_metric.setdefault(r["metric"], []).append(r)
     rows = []
     for m in catalog.metrics_for(level):
