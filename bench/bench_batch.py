@@ -50,6 +50,19 @@ NATIONAL_PAGES = 3629
 TARGET_CORE_S = 0.66
 
 
+def add_folder_arguments(ap: argparse.ArgumentParser, results: bool = True) -> None:
+    """``--data-dir`` (``$MOBILITY_NB_DATA``, else ``../shared``) and ``--results``, for
+    every benchmark."""
+    ap.add_argument(
+        "--data-dir",
+        default=os.environ.get(
+            "MOBILITY_NB_DATA", str(ROOT.parent / "shared" / "data" / "mobility-metrics")
+        ),
+    )
+    if results:
+        ap.add_argument("--results", default=str(ROOT / "bench" / "results"))
+
+
 # --- measuring a command ------------------------------------------------------------------
 
 
@@ -434,13 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--national", action="store_true", help="also run every county and city (--all) once"
     )
-    ap.add_argument(
-        "--data-dir",
-        default=os.environ.get(
-            "MOBILITY_NB_DATA", str(ROOT.parent / "shared" / "data" / "mobility-metrics")
-        ),
-    )
-    ap.add_argument("--results", default=str(ROOT / "bench" / "results"))
+    add_folder_arguments(ap)
     args = ap.parse_args(argv)
 
     from mobility_nb.steps import locate_notebook

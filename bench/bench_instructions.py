@@ -32,6 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_batch import add_folder_arguments, sample_jurisdictions
+from bench_old_new import commit_of
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Rendered inside the checkout's own package (PYTHONPATH): works with the old layout
@@ -59,13 +62,6 @@ for _ in range(passes):
                 getattr(page, name)()
 """
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
-
-
-def sample(n: int, data_dir: str) -> list[str]:
-    """``n`` places spread over the national list (as the batch benchmarks sample them)."""
-    from bench_batch import sample_jurisdictions
-
-    return sample_jurisdictions(n, data_dir)
 
 
 def count(
@@ -104,18 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--new", default=str(ROOT), help="the checkout to compare (default: this)")
     ap.add_argument("--pages", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=1, help="measured passes after the first")
-    ap.add_argument(
-        "--data-dir",
-        default=os.environ.get(
-            "MOBILITY_NB_DATA", str(ROOT.parent / "shared" / "data" / "mobility-metrics")
-        ),
-    )
-    ap.add_argument("--results", default=str(ROOT / "bench" / "results"))
+    add_folder_arguments(ap)
     args = ap.parse_args(argv)
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt install valgrind).")
     sides = {"old": Path(args.old).resolve(), "new": Path(args.new).resolve()}
-    geoids = sample(args.pages, args.data_dir)
+    geoids = sample_jurisdictions(args.pages, args.data_dir)
     started = time.strftime("%Y-%m-%d %H:%M")
     with tempfile.TemporaryDirectory(prefix="mnb-instr-") as tmp:
         from concurrent.futures import ThreadPoolExecutor
@@ -136,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "sides": {
             s: {
                 "checkout": str(c),
-                "commit": _commit(c),
+                "commit": commit_of(c),
                 "startup_instructions": refs[(s, 0)],
                 "instructions_per_page": (refs[(s, args.repeat)] - refs[(s, 0)]) / pages,
             }
@@ -149,15 +139,6 @@ def main(argv: list[str] | None = None) -> int:
     _write(Path(args.results), res, pages)
     print(f"new / old instructions per page: {ratio:.3f}")
     return 0
-
-
-def _commit(checkout: Path) -> str:
-    out = subprocess.run(
-        ["git", "-C", str(checkout), "log", "-1", "--format=%h %s"],
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip()[:72] or str(checkout)
 
 
 def _write(folder: Path, res: dict, pages: int) -> None:
@@ -183,5 +164,4 @@ def _write(folder: Path, res: dict, pages: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.exit(main())

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_batch import measure, sample_jurisdictions, write_list
+from bench_batch import add_folder_arguments, measure, sample_jurisdictions, write_list
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = "import sys; from mobility_nb.cli import main; sys.exit(main())"
@@ -121,13 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small", type=int, default=20, help="pages of the start-up run")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    ap.add_argument(
-        "--data-dir",
-        default=os.environ.get(
-            "MOBILITY_NB_DATA", str(ROOT.parent / "shared" / "data" / "mobility-metrics")
-        ),
-    )
-    ap.add_argument("--results", default=str(ROOT / "bench" / "results"))
+    add_folder_arguments(ap)
     args = ap.parse_args(argv)
     sides = {"old": Path(args.old).resolve(), "new": Path(args.new).resolve()}
     env = dict(os.environ, MOBILITY_NB_DATA=args.data_dir)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import sys
 import tempfile
@@ -39,18 +38,13 @@ SECTIONS = (
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench_batch import add_folder_arguments, sample_jurisdictions
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", type=int, default=60)
     ap.add_argument("--profile", action="store_true", help="also print a cProfile listing")
-    ap.add_argument(
-        "--data-dir",
-        default=os.environ.get(
-            "MOBILITY_NB_DATA", str(ROOT.parent / "shared" / "data" / "mobility-metrics")
-        ),
-    )
+    add_folder_arguments(ap, results=False)
     args = ap.parse_args(argv)
-
-    from bench_batch import sample_jurisdictions
 
     import mobility_nb.render.tables
     import mobility_nb.steps.step2.page

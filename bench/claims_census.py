@@ -179,12 +179,9 @@ def examples(old: dict, new: dict, codes: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--worker", help=argparse.SUPPRESS)
-    ap.add_argument(
-        "--data-dir",
-        default=os.environ.get(
-            "MOBILITY_NB_DATA", str(ROOT.parent / "shared" / "data" / "mobility-metrics")
-        ),
-    )
+    from bench_batch import add_folder_arguments
+
+    add_folder_arguments(ap, results=False)
     ap.add_argument("--examples", default="36061,20001,4260000")
     args = ap.parse_args(argv)
     if args.worker:
