@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from support.plan import ALPHA, FIXTURES, fixture_sources
+from support.source import package_modules
 
-import mobility_nb
 from mobility_nb.plan import assess_plan, export_plan, load_plan
 from mobility_nb.render.cells import FORMULA_STARTS
 from mobility_nb.render.recorder import PageRecorder
@@ -94,20 +94,16 @@ def test_every_csv_and_xlsx_writer_goes_through_the_one_sanitiser(faults):
     """A module that writes CSV (csv.writer, DictWriter, to_csv) or XLSX (openpyxl
     Workbook) uses render/cells.py (safe_cell, frame_csv, write_cell)."""
     faults.case("every CSV/XLSX writer uses render/cells.py", expect="carries on")
-    root = Path(mobility_nb.__file__).parent
     writers = ("csv.writer(", "DictWriter(", ".to_csv(", "Workbook(")
     unsafe = []
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).as_posix()
+    for rel, text, tree in package_modules():
         if rel.startswith("testing/") or rel == "render/cells.py":
             continue
-        text = path.read_text(encoding="utf-8")
         code = "\n".join(
             line for line in text.splitlines() if not line.strip().startswith(("#", '"', "'"))
         )
         if any(w in code for w in writers) and "mobility_nb.render.cells" not in text:
             unsafe.append(rel)
-        tree = ast.parse(text)
         for node in ast.walk(tree):  # openpyxl cells get their value through write_cell only
             if (
                 isinstance(node, ast.Assign)
