@@ -310,7 +310,7 @@ def limits(
     standing: pd.DataFrame, trends: pd.DataFrame | None, level: str, place: str
 ) -> list[str]:
     """'What these data cannot tell you about this place', most important first."""
-    rows = [r for r in records(standing)]
+    rows = records(standing)
     have = [r for r in rows if _value(r["value"])]
     out: list[str] = []
     for text in dict.fromkeys(r["artifact"] for r in have if r.get("artifact")):

@@ -586,7 +586,8 @@ class Step2Page(StepPage):
             + ". Every metric with two or more years is in the table below.</p>"
         ]
         display, classes, untested = [], [], []
-        for r in records(t):
+        trend_rows = records(t)
+        for r in trend_rows:
             m = catalog.get_metric(r["metric"])
             first = f"{m.format(r['first_value'])} ({r['first_year']})"
             if m.dollars and r["first_year"] != r["latest_year"]:
@@ -624,8 +625,8 @@ class Step2Page(StepPage):
             "are not independent; the test ignores that overlap. 'Improved' and 'worsened' "
             "are used only for metrics with a better/worse direction."
         )
-        improved = sum(r["verdict"] == "improved" for r in records(t))
-        worsened = sum(r["verdict"] == "worsened" for r in records(t))
+        improved = sum(r["verdict"] == "improved" for r in trend_rows)
+        worsened = sum(r["verdict"] == "worsened" for r in trend_rows)
         parts.append(
             details(
                 f"First and latest year of all {len(t)} metrics "

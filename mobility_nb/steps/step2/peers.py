@@ -21,6 +21,7 @@ the places a coalition actually borders.
 from __future__ import annotations
 
 import os
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -263,8 +264,8 @@ def peer_table(
 ) -> pd.DataFrame:
     """Each metric's value for the focal place and each peer in the focal place's latest year."""
     geoids = [focal.geoid] + [p.geoid for p in peer_set.peers]
-    have = standing[standing["value"].notna()]
-    wanted = set(zip(column_values(have["metric"]), have["year"].astype(int).tolist(), strict=True))
+    have = records(standing[standing["value"].notna()])
+    wanted = {(r["metric"], int(r["year"])) for r in have}
     lookup: dict[tuple[str, int, str], float] = {}  # (metric, year, geoid) -> value
     flags: dict[tuple[str, int, str], str] = {}  # ... -> quality flag, where one is given
     for g in geoids:
@@ -276,7 +277,7 @@ def peer_table(
                 if isinstance(q, str):
                     flags[(m, y, g)] = q
     rows = []
-    for r in records(have):
+    for r in have:
         key = (r["metric"], int(r["year"]))
         vals = {g: lookup.get((*key, g), np.nan) for g in geoids}
         peer_vals = np.array([vals[p.geoid] for p in peer_set.peers], dtype=float)
@@ -301,7 +302,7 @@ def peer_table(
                 "year": int(r["year"]),
                 **{g: vals[g] for g in geoids},
                 **{f"{g}_quality": flags.get((*key, g)) for g in geoids},
-                "peer_median": _median(peer_vals),
+                "peer_median": _nan_median(peer_vals),
                 "rank": rank,
                 "compared": int(np.isfinite(peer_vals).sum()) + 1,
             }
@@ -309,13 +310,10 @@ def peer_table(
     return pd.DataFrame(rows)
 
 
-def _median(values: np.ndarray) -> float:
+def _nan_median(values: np.ndarray) -> float:
     """``np.nanmedian`` of a handful of values (NaN when none), without its array overhead."""
-    finite = sorted(v for v in values.tolist() if v == v)
-    if not finite:
-        return float("nan")
-    mid = len(finite) // 2
-    return finite[mid] if len(finite) % 2 else (finite[mid - 1] + finite[mid]) / 2
+    finite = [v for v in values.tolist() if v == v]
+    return statistics.median(finite) if finite else float("nan")
 
 
 def _rank(value: float, others: np.ndarray, direction: str) -> float:
