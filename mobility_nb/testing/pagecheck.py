@@ -99,6 +99,7 @@ class ViewReport:
     client_width: int  # the layout width: the viewport less any vertical scroll bar
     scroll_width: int
     page_height: int
+    opened_scroll_width: int = 0  # the same with every <details> section opened
     axe: list[AxeViolation] = field(default_factory=list)
     wide_elements: list[WideElement] = field(default_factory=list)
     wide_element_count: int = 0  # every element outside the viewport, nested ones included
@@ -109,8 +110,9 @@ class ViewReport:
 
     @property
     def horizontal_scroll_px(self) -> int:
-        """How far the page scrolls sideways (0 when it fits)."""
-        return max(0, self.scroll_width - self.client_width)
+        """How far the page scrolls sideways, as loaded or with every section opened (0 when
+        it fits either way): a reader opens the tables behind the summaries."""
+        return max(0, max(self.scroll_width, self.opened_scroll_width) - self.client_width)
 
     @property
     def screens(self) -> float:
@@ -391,12 +393,14 @@ def _screenshots(page: Any, folder: Path, prefix: str) -> list[Path]:
 
 def _measure(page: Any, viewport: Viewport) -> ViewReport:
     data = page.evaluate(_LAYOUT_JS, {"summary": SUMMARY_SELECTOR, "tolerance": TOLERANCE_PX})
+    opened = page.evaluate(_OPENED_WIDTH_JS)
     summary = data["summary"]
     return ViewReport(
         viewport=viewport,
         client_width=int(data["clientWidth"]),
         scroll_width=int(data["scrollWidth"]),
         page_height=int(data["scrollHeight"]),
+        opened_scroll_width=int(opened),
         wide_elements=[WideElement(**w) for w in data["wide"]],
         wide_element_count=int(data["wideCount"]),
         inner_scrollers=[InnerScroller(**s) for s in data["scrollers"]],
@@ -527,5 +531,18 @@ _LAYOUT_JS = r"""
     scrollHeight: Math.max(doc.scrollHeight, document.body.scrollHeight),
     wide, wideCount, scrollers, summary: summaryBox,
   };
+}
+"""
+
+# The page's width with every <details> opened (then closed again as they were): hidden
+# content can widen the page only once shown.
+_OPENED_WIDTH_JS = """
+() => {
+  const closed = [...document.querySelectorAll("details:not([open])")];
+  closed.forEach(d => { d.open = true; });
+  const doc = document.documentElement;
+  const width = Math.max(doc.scrollWidth, document.body.scrollWidth);
+  closed.forEach(d => { d.open = false; });
+  return width;
 }
 """
