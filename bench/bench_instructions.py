@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench_batch import add_folder_arguments, sample_jurisdictions
@@ -108,8 +109,6 @@ def main(argv: list[str] | None = None) -> int:
     geoids = sample_jurisdictions(args.pages, args.data_dir)
     started = time.strftime("%Y-%m-%d %H:%M")
     with tempfile.TemporaryDirectory(prefix="mnb-instr-") as tmp:
-        from concurrent.futures import ThreadPoolExecutor
-
         runs = {(s, p): (c, 1 + p) for s, c in sides.items() for p in (0, args.repeat)}
         with ThreadPoolExecutor(max_workers=len(runs)) as pool:
             futures = {
